@@ -1,0 +1,1 @@
+//! fanout: concurrent HTTP requests from Rust in the browser.
