@@ -1,0 +1,471 @@
+//! Many requests at once: `asyncio.gather(..., return_exceptions=True)` for
+//! Rust futures on the single-threaded JS event loop.
+
+use std::fmt;
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_util::future::LocalBoxFuture;
+use futures_util::stream::{FuturesUnordered, StreamExt};
+
+use crate::error::Cancelled;
+use crate::sys;
+
+/// What [`Gather::on_progress`] is told after each input completes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Progress {
+    /// How many inputs have completed so far (including this one).
+    pub done: usize,
+    /// How many inputs the batch has.
+    pub total: usize,
+    /// The input position that just completed.
+    pub index: usize,
+    /// Whether it succeeded.
+    pub ok: bool,
+}
+
+/// One input's result with its timing, from [`Gather::detailed`].
+#[derive(Debug)]
+pub struct Outcome<T, E> {
+    /// The input position.
+    pub index: usize,
+    /// What the future returned, or `E::from(Cancelled)` if a `fail_fast`
+    /// batch cancelled it.
+    pub result: Result<T, E>,
+    /// When it was first polled (`performance.now()` ms); `None` if never sent.
+    pub started_ms: Option<f64>,
+    /// When it completed or was cancelled (`performance.now()` ms).
+    pub ended_ms: f64,
+}
+
+/// A batch of futures run concurrently, with results in input order.
+/// Build it with [`gather`]; `.await` it for `Vec<Result<T, E>>`.
+///
+/// Futures are lazy: one that is not yet polled has not called `fetch`. With a
+/// [`limit`](Gather::limit), at most that many are polled at a time, so 10,000
+/// inputs never become 10,000 pending fetches.
+#[must_use = "a Gather does nothing until it is awaited"]
+pub struct Gather<'a, F> {
+    futures: Vec<F>,
+    limit: Option<usize>,
+    fail_fast: bool,
+    on_progress: Option<Box<dyn FnMut(Progress) + 'a>>,
+}
+
+/// Runs futures concurrently and returns one result per input, in input
+/// order, like `asyncio.gather(..., return_exceptions=True)`: a failure is
+/// kept in its place and never hides the others.
+///
+/// ```no_run
+/// use fanout::{gather, Client, Error};
+/// use serde::Deserialize;
+///
+/// #[derive(Deserialize)]
+/// struct Post { title: String }
+///
+/// # async fn run() -> Result<(), Error> {
+/// let client = Client::builder().base_url("http://127.0.0.1:8080/").build()?;
+/// let titles: Vec<Result<String, Error>> = gather((1..=100).map(|id| {
+///     let client = client.clone();
+///     async move {
+///         let post: Post = client.get(format!("posts/{id}")).send().await?.json().await?;
+///         Ok(post.title)
+///     }
+/// }))
+/// .limit(6)
+/// .on_progress(|p| println!("{}/{}", p.done, p.total))
+/// .await;
+/// assert_eq!(titles.len(), 100);
+/// # Ok(()) }
+/// ```
+pub fn gather<'a, I, F, T, E>(futures: I) -> Gather<'a, F>
+where
+    I: IntoIterator<Item = F>,
+    F: Future<Output = Result<T, E>> + 'a,
+    E: From<Cancelled>,
+{
+    Gather {
+        futures: futures.into_iter().collect(),
+        limit: None,
+        fail_fast: false,
+        on_progress: None,
+    }
+}
+
+impl<'a, F, T, E> Gather<'a, F>
+where
+    F: Future<Output = Result<T, E>> + 'a,
+    E: From<Cancelled> + 'a,
+    T: 'a,
+{
+    /// At most `n` futures in flight at once (like aiohttp's
+    /// `TCPConnector(limit=n)`). `0` is treated as 1.
+    pub fn limit(mut self, n: usize) -> Self {
+        self.limit = Some(n.max(1));
+        self
+    }
+
+    /// An optional limit; `None` means no limit.
+    pub fn limit_opt(mut self, n: Option<usize>) -> Self {
+        self.limit = n.map(|n| n.max(1));
+        self
+    }
+
+    /// Stop at the first error: every future still in flight is dropped
+    /// (which aborts its fetch), inputs not yet started are never started,
+    /// and both get `E::from(Cancelled { .. })` in their place.
+    pub fn fail_fast(mut self, on: bool) -> Self {
+        self.fail_fast = on;
+        self
+    }
+
+    /// Called after each completion, in completion order.
+    pub fn on_progress(mut self, f: impl FnMut(Progress) + 'a) -> Self {
+        self.on_progress = Some(Box::new(f));
+        self
+    }
+
+    /// Runs the batch and returns each input's result with its timing.
+    pub fn detailed(self) -> LocalBoxFuture<'a, Vec<Outcome<T, E>>> {
+        Box::pin(self.run())
+    }
+
+    async fn run(self) -> Vec<Outcome<T, E>> {
+        let Gather {
+            futures,
+            limit,
+            fail_fast,
+            mut on_progress,
+        } = self;
+        let total = futures.len();
+        let limit = limit.unwrap_or(usize::MAX);
+        let mut waiting = futures.into_iter().enumerate();
+        let mut running = FuturesUnordered::new();
+        let mut started: Vec<Option<f64>> = vec![None; total];
+        let mut slots: Vec<Option<Outcome<T, E>>> = (0..total).map(|_| None).collect();
+        let mut done = 0;
+        let mut failed = false;
+
+        std::future::poll_fn(|cx| loop {
+            while running.len() < limit {
+                match waiting.next() {
+                    Some((index, fut)) => {
+                        started[index] = Some(sys::now_ms());
+                        running.push(Indexed { index, fut });
+                    }
+                    None => break,
+                }
+            }
+            match running.poll_next_unpin(cx) {
+                Poll::Ready(Some((index, result))) => {
+                    done += 1;
+                    let ok = result.is_ok();
+                    if let Some(f) = on_progress.as_mut() {
+                        f(Progress {
+                            done,
+                            total,
+                            index,
+                            ok,
+                        });
+                    }
+                    slots[index] = Some(Outcome {
+                        index,
+                        result,
+                        started_ms: started[index],
+                        ended_ms: sys::now_ms(),
+                    });
+                    if fail_fast && !ok {
+                        failed = true;
+                        return Poll::Ready(());
+                    }
+                }
+                Poll::Ready(None) => return Poll::Ready(()),
+                Poll::Pending => return Poll::Pending,
+            }
+        })
+        .await;
+
+        if failed {
+            // Dropping the in-flight futures aborts their fetches.
+            drop(running);
+            drop(waiting);
+        }
+        let now = sys::now_ms();
+        slots
+            .into_iter()
+            .enumerate()
+            .map(|(index, slot)| {
+                slot.unwrap_or_else(|| Outcome {
+                    index,
+                    result: Err(E::from(Cancelled {
+                        started: started[index].is_some(),
+                    })),
+                    started_ms: started[index],
+                    ended_ms: now,
+                })
+            })
+            .collect()
+    }
+}
+
+impl<'a, F, T, E> IntoFuture for Gather<'a, F>
+where
+    F: Future<Output = Result<T, E>> + 'a,
+    E: From<Cancelled> + 'a,
+    T: 'a,
+{
+    type Output = Vec<Result<T, E>>;
+    type IntoFuture = LocalBoxFuture<'a, Vec<Result<T, E>>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move {
+            self.run()
+                .await
+                .into_iter()
+                .map(|o| o.result)
+                .collect()
+        })
+    }
+}
+
+impl<F> fmt::Debug for Gather<'_, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Gather")
+            .field("inputs", &self.futures.len())
+            .field("limit", &self.limit)
+            .field("fail_fast", &self.fail_fast)
+            .finish()
+    }
+}
+
+pin_project_lite::pin_project! {
+    struct Indexed<F> {
+        index: usize,
+        #[pin]
+        fut: F,
+    }
+}
+
+impl<F: Future> Future for Indexed<F> {
+    type Output = (usize, F::Output);
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        this.fut.poll(cx).map(|out| (*this.index, out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Error;
+    use futures::channel::oneshot;
+    use futures::executor::LocalPool;
+    use futures::task::LocalSpawnExt;
+    use std::cell::{Cell, RefCell};
+    use std::rc::Rc;
+
+    /// A future that counts how many of its kind are in flight.
+    struct Tracked {
+        rx: oneshot::Receiver<Result<usize, String>>,
+        live: Rc<Cell<usize>>,
+        peak: Rc<Cell<usize>>,
+        polled: bool,
+    }
+
+    impl Future for Tracked {
+        type Output = Result<usize, Error>;
+        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+            if !self.polled {
+                self.polled = true;
+                self.live.set(self.live.get() + 1);
+                self.peak.set(self.peak.get().max(self.live.get()));
+            }
+            match Pin::new(&mut self.rx).poll(cx) {
+                Poll::Ready(r) => Poll::Ready(match r.expect("sender kept") {
+                    Ok(v) => Ok(v),
+                    Err(msg) => Err(Error::builder(msg)),
+                }),
+                Poll::Pending => Poll::Pending,
+            }
+        }
+    }
+
+    impl Drop for Tracked {
+        fn drop(&mut self) {
+            if self.polled {
+                self.live.set(self.live.get() - 1);
+            }
+        }
+    }
+
+    struct Harness {
+        senders: Vec<Option<oneshot::Sender<Result<usize, String>>>>,
+        futures: Vec<Tracked>,
+        live: Rc<Cell<usize>>,
+        peak: Rc<Cell<usize>>,
+    }
+
+    fn harness(n: usize) -> Harness {
+        let live = Rc::new(Cell::new(0));
+        let peak = Rc::new(Cell::new(0));
+        let (senders, futures) = (0..n)
+            .map(|_| {
+                let (tx, rx) = oneshot::channel();
+                let f = Tracked {
+                    rx,
+                    live: live.clone(),
+                    peak: peak.clone(),
+                    polled: false,
+                };
+                (Some(tx), f)
+            })
+            .unzip();
+        Harness {
+            senders,
+            futures,
+            live,
+            peak,
+        }
+    }
+
+    type Shared<T> = Rc<RefCell<Option<T>>>;
+
+    fn spawn<T: 'static>(pool: &LocalPool, f: impl Future<Output = T> + 'static) -> Shared<T> {
+        let out = Rc::new(RefCell::new(None));
+        let slot = out.clone();
+        pool.spawner()
+            .spawn_local(async move {
+                *slot.borrow_mut() = Some(f.await);
+            })
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn results_in_input_order_whatever_the_completion_order() {
+        let mut pool = LocalPool::new();
+        let mut h = harness(5);
+        let out = spawn(&pool, gather(std::mem::take(&mut h.futures)).into_future());
+        pool.run_until_stalled();
+        for i in [3, 0, 4, 1, 2] {
+            let r = if i == 1 { Err("boom".to_string()) } else { Ok(i * 10) };
+            h.senders[i].take().unwrap().send(r).unwrap();
+            pool.run_until_stalled();
+        }
+        let out = out.borrow_mut().take().unwrap();
+        assert_eq!(out.len(), 5);
+        assert_eq!(out[0].as_ref().unwrap(), &0);
+        assert!(out[1].as_ref().unwrap_err().is_builder());
+        assert_eq!(out[4].as_ref().unwrap(), &40);
+        assert_eq!(h.peak.get(), 5, "no limit: all in flight at once");
+    }
+
+    #[test]
+    fn limit_bounds_in_flight_and_progress_counts() {
+        for limit in [1, 4, 16] {
+            let mut pool = LocalPool::new();
+            let mut h = harness(50);
+            let seen = Rc::new(RefCell::new(Vec::new()));
+            let s = seen.clone();
+            let out = spawn(
+                &pool,
+                gather(std::mem::take(&mut h.futures))
+                    .limit(limit)
+                    .on_progress(move |p| s.borrow_mut().push(p))
+                    .into_future(),
+            );
+            pool.run_until_stalled();
+            assert_eq!(h.live.get(), limit);
+            // Complete in reverse order of what is running, a few at a time.
+            for i in 0..50 {
+                h.senders[i].take().unwrap().send(Ok(i)).unwrap();
+                pool.run_until_stalled();
+                assert!(h.live.get() <= limit);
+            }
+            let out = out.borrow_mut().take().unwrap();
+            let values: Vec<usize> = out.into_iter().map(|r| r.unwrap()).collect();
+            assert_eq!(values, (0..50).collect::<Vec<_>>());
+            assert_eq!(h.peak.get(), limit);
+            let seen = seen.borrow();
+            assert_eq!(seen.len(), 50);
+            assert_eq!(seen.last().unwrap().done, 50);
+            assert!(seen.iter().all(|p| p.total == 50 && p.ok));
+        }
+    }
+
+    #[test]
+    fn fail_fast_cancels_in_flight_and_never_starts_the_rest() {
+        let mut pool = LocalPool::new();
+        let mut h = harness(10);
+        let out = spawn(
+            &pool,
+            gather(std::mem::take(&mut h.futures))
+                .limit(3)
+                .fail_fast(true)
+                .into_future(),
+        );
+        pool.run_until_stalled();
+        h.senders[0].take().unwrap().send(Ok(0)).unwrap();
+        pool.run_until_stalled();
+        assert_eq!(h.live.get(), 3); // 1, 2, 3 running
+        h.senders[2].take().unwrap().send(Err("bad".into())).unwrap();
+        pool.run_until_stalled();
+        assert_eq!(h.live.get(), 0, "in-flight futures were dropped");
+        let out = out.borrow_mut().take().unwrap();
+        assert_eq!(out[0].as_ref().unwrap(), &0);
+        assert!(out[2].as_ref().unwrap_err().is_builder());
+        for i in [1, 3] {
+            assert!(out[i].as_ref().unwrap_err().is_cancelled(), "{i} was in flight");
+        }
+        for r in &out[4..] {
+            assert!(r.as_ref().unwrap_err().is_cancelled());
+        }
+        assert_eq!(h.peak.get(), 3);
+    }
+
+    #[test]
+    fn ten_thousand_inputs_with_failures_in_place() {
+        let mut pool = LocalPool::new();
+        let futs = (0..10_000usize).map(|i| async move {
+            if i % 10 == 7 {
+                Err(Error::builder(format!("fail {i}")))
+            } else {
+                Ok(i)
+            }
+        });
+        let out = spawn(&pool, gather(futs).limit(100).detailed());
+        pool.run();
+        let out = out.borrow_mut().take().unwrap();
+        assert_eq!(out.len(), 10_000);
+        for (i, o) in out.iter().enumerate() {
+            assert_eq!(o.index, i);
+            assert_eq!(o.result.is_err(), i % 10 == 7);
+            assert!(o.started_ms.is_some() && o.ended_ms >= o.started_ms.unwrap());
+        }
+    }
+
+    #[test]
+    fn empty_batch() {
+        let out: Vec<Result<u8, Error>> =
+            futures::executor::block_on(gather(Vec::<std::future::Ready<Result<u8, Error>>>::new()).into_future());
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn cancelled_converts_into_foreign_errors() {
+        #[derive(Debug)]
+        struct MyErr;
+        impl From<Cancelled> for MyErr {
+            fn from(_: Cancelled) -> MyErr {
+                MyErr
+            }
+        }
+        let futs = vec![
+            Box::pin(async { Err::<u8, MyErr>(MyErr) }) as LocalBoxFuture<'_, _>,
+            Box::pin(std::future::pending()),
+        ];
+        let out = futures::executor::block_on(gather(futs).fail_fast(true).into_future());
+        assert!(matches!(out[1], Err(MyErr)));
+    }
+}

@@ -1,0 +1,331 @@
+//! Retry policy and backoff schedule: pure Rust, tested natively.
+
+use std::time::Duration;
+
+use crate::Method;
+
+/// When and how a request is retried. Defaults follow ky: up to 2 retries, for
+/// idempotent methods only (GET, PUT, HEAD, DELETE, OPTIONS, TRACE), on
+/// statuses 408 413 429 500 502 503 504 and on network errors; delays of
+/// `0.3 s × 2^(n-1)` capped at 10 s, or the server's `Retry-After` (seconds
+/// or an HTTP date) capped at 60 s. Timeouts are retried only with
+/// [`Retry::retry_on_timeout`]. A POST or PATCH is never retried.
+///
+/// ```
+/// use std::time::Duration;
+/// let retry = fanout::Retry::new()
+///     .limit(3)
+///     .backoff(Duration::from_millis(100), Duration::from_secs(2))
+///     .jitter(true);
+/// assert_eq!(retry.delay(1), Duration::from_millis(100));
+/// assert_eq!(retry.delay(2), Duration::from_millis(200));
+/// assert_eq!(fanout::Retry::none().max_retries(), 0);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Retry {
+    limit: u32,
+    statuses: Vec<u16>,
+    base: Duration,
+    cap: Duration,
+    max_retry_after: Duration,
+    jitter: bool,
+    on_timeout: bool,
+}
+
+impl Default for Retry {
+    fn default() -> Retry {
+        Retry {
+            limit: 2,
+            statuses: vec![408, 413, 429, 500, 502, 503, 504],
+            base: Duration::from_millis(300),
+            cap: Duration::from_secs(10),
+            max_retry_after: Duration::from_secs(60),
+            jitter: false,
+            on_timeout: false,
+        }
+    }
+}
+
+/// What the retry loop saw on one attempt.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Attempt<'a> {
+    /// A response with this status and `Retry-After` header.
+    Status(u16, Option<&'a str>),
+    Network,
+    Timeout,
+    /// Aborted by the caller, or anything else never worth retrying.
+    Final,
+}
+
+impl Retry {
+    /// The default policy (see the type's docs).
+    pub fn new() -> Retry {
+        Retry::default()
+    }
+
+    /// A policy that never retries.
+    pub fn none() -> Retry {
+        Retry {
+            limit: 0,
+            ..Retry::default()
+        }
+    }
+
+    /// The maximum number of retries after the first attempt (default 2).
+    pub fn limit(mut self, retries: u32) -> Retry {
+        self.limit = retries;
+        self
+    }
+
+    /// The statuses that are retried (default 408 413 429 500 502 503 504).
+    pub fn statuses(mut self, statuses: impl IntoIterator<Item = u16>) -> Retry {
+        self.statuses = statuses.into_iter().collect();
+        self
+    }
+
+    /// Exponential backoff: the n-th retry waits `base × 2^(n-1)`, at most `cap`
+    /// (default 300 ms and 10 s).
+    pub fn backoff(mut self, base: Duration, cap: Duration) -> Retry {
+        self.base = base;
+        self.cap = cap;
+        self
+    }
+
+    /// Waits a random time between 0 and the computed delay ("full jitter"),
+    /// which spreads out many clients retrying at once (default off).
+    pub fn jitter(mut self, on: bool) -> Retry {
+        self.jitter = on;
+        self
+    }
+
+    /// The ceiling for a server's `Retry-After` (default 60 s): a longer
+    /// value waits this long instead.
+    pub fn max_retry_after(mut self, ceiling: Duration) -> Retry {
+        self.max_retry_after = ceiling;
+        self
+    }
+
+    /// Also retry attempts that timed out (default off).
+    pub fn retry_on_timeout(mut self, on: bool) -> Retry {
+        self.on_timeout = on;
+        self
+    }
+
+    /// The configured maximum number of retries.
+    pub fn max_retries(&self) -> u32 {
+        self.limit
+    }
+
+    /// The backoff delay before retry number `n` (1-based), without jitter
+    /// and without `Retry-After`.
+    pub fn delay(&self, n: u32) -> Duration {
+        let factor = 2f64.powi(n.saturating_sub(1).min(60) as i32);
+        let d = self.base.as_secs_f64() * factor;
+        Duration::from_secs_f64(d.min(self.cap.as_secs_f64()))
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), String> {
+        if self.cap < self.base {
+            return Err(format!(
+                "retry backoff cap {:?} is below its base {:?}",
+                self.cap, self.base
+            ));
+        }
+        Ok(())
+    }
+
+    /// Decides whether attempt number `attempt` (1-based), which ended as
+    /// `seen`, is retried, and after how long. `now_epoch_ms` and `random`
+    /// are injected so the decision is pure.
+    pub(crate) fn decide(
+        &self,
+        method: Method,
+        attempt: u32,
+        seen: Attempt<'_>,
+        now_epoch_ms: f64,
+        random: f64,
+    ) -> Option<Duration> {
+        if attempt > self.limit || !method.is_idempotent() {
+            return None;
+        }
+        let retry_after = match seen {
+            Attempt::Status(status, retry_after) => {
+                if !self.statuses.contains(&status) {
+                    return None;
+                }
+                match (status, retry_after) {
+                    (413 | 429 | 503, Some(v)) => parse_retry_after(v, now_epoch_ms),
+                    _ => None,
+                }
+            }
+            Attempt::Network => None,
+            Attempt::Timeout if self.on_timeout => None,
+            Attempt::Timeout | Attempt::Final => return None,
+        };
+        Some(match retry_after {
+            Some(d) => d.min(self.max_retry_after),
+            None => {
+                let d = self.delay(attempt);
+                if self.jitter {
+                    d.mul_f64(random.clamp(0.0, 1.0))
+                } else {
+                    d
+                }
+            }
+        })
+    }
+}
+
+/// Parses a `Retry-After` value: delay-seconds, or an IMF-fixdate such as
+/// `Wed, 21 Oct 2015 07:28:00 GMT` (a date in the past means "now").
+pub(crate) fn parse_retry_after(value: &str, now_epoch_ms: f64) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = parse_http_date(value)?;
+    let ms = (when as f64 * 1000.0 - now_epoch_ms).max(0.0);
+    Some(Duration::from_millis(ms as u64))
+}
+
+/// Parses an IMF-fixdate into seconds since the Unix epoch.
+pub(crate) fn parse_http_date(s: &str) -> Option<i64> {
+    // "Sun, 06 Nov 1994 08:49:37 GMT"
+    let rest = s.split_once(", ")?.1;
+    let mut it = rest.split(' ');
+    let day: u32 = it.next()?.parse().ok()?;
+    let month = match it.next()? {
+        "Jan" => 1,
+        "Feb" => 2,
+        "Mar" => 3,
+        "Apr" => 4,
+        "May" => 5,
+        "Jun" => 6,
+        "Jul" => 7,
+        "Aug" => 8,
+        "Sep" => 9,
+        "Oct" => 10,
+        "Nov" => 11,
+        "Dec" => 12,
+        _ => return None,
+    };
+    let year: i64 = it.next()?.parse().ok()?;
+    let mut hms = it.next()?.split(':').map(|p| p.parse::<i64>().ok());
+    let (h, m, sec) = (hms.next()??, hms.next()??, hms.next()??);
+    if it.next()? != "GMT" || !(1..=31).contains(&day) || h > 23 || m > 59 || sec > 60 {
+        return None;
+    }
+    Some(days_from_civil(year, month, day) * 86_400 + h * 3600 + m * 60 + sec)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant).
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let mp = (m as i64 + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Attempt::*;
+
+    const NOW: f64 = 1_700_000_000_000.0;
+
+    #[test]
+    fn ky_backoff_schedule() {
+        let r = Retry::new().limit(10);
+        let ms: Vec<u128> = (1..=7).map(|n| r.delay(n).as_millis()).collect();
+        assert_eq!(ms, [300, 600, 1200, 2400, 4800, 9600, 10000]);
+    }
+
+    #[test]
+    fn retries_listed_statuses_on_idempotent_methods_only() {
+        let r = Retry::new();
+        assert_eq!(
+            r.decide(Method::Get, 1, Status(503, None), NOW, 0.5),
+            Some(Duration::from_millis(300))
+        );
+        assert_eq!(
+            r.decide(Method::Get, 2, Status(500, None), NOW, 0.5),
+            Some(Duration::from_millis(600))
+        );
+        assert_eq!(r.decide(Method::Get, 3, Status(500, None), NOW, 0.5), None);
+        assert_eq!(r.decide(Method::Post, 1, Status(503, None), NOW, 0.5), None);
+        assert_eq!(r.decide(Method::Patch, 1, Network, NOW, 0.5), None);
+        assert_eq!(r.decide(Method::Get, 1, Status(404, None), NOW, 0.5), None);
+        assert_eq!(r.decide(Method::Get, 1, Status(200, None), NOW, 0.5), None);
+        for m in [Method::Put, Method::Delete, Method::Head, Method::Options, Method::Trace] {
+            assert!(r.decide(m, 1, Network, NOW, 0.5).is_some(), "{m}");
+        }
+        for s in [408, 413, 429, 500, 502, 503, 504] {
+            assert!(r.decide(Method::Get, 1, Status(s, None), NOW, 0.5).is_some(), "{s}");
+        }
+    }
+
+    #[test]
+    fn timeouts_retry_only_when_asked() {
+        assert_eq!(Retry::new().decide(Method::Get, 1, Timeout, NOW, 0.5), None);
+        assert!(Retry::new()
+            .retry_on_timeout(true)
+            .decide(Method::Get, 1, Timeout, NOW, 0.5)
+            .is_some());
+        assert_eq!(Retry::new().decide(Method::Get, 1, Final, NOW, 0.5), None);
+    }
+
+    #[test]
+    fn retry_after_seconds_date_and_ceiling() {
+        let r = Retry::new().max_retry_after(Duration::from_secs(5));
+        assert_eq!(
+            r.decide(Method::Get, 1, Status(429, Some("2")), NOW, 0.5),
+            Some(Duration::from_secs(2))
+        );
+        assert_eq!(
+            r.decide(Method::Get, 1, Status(503, Some("3600")), NOW, 0.5),
+            Some(Duration::from_secs(5))
+        );
+        // Retry-After on a 500 is not a signal ky honours: plain backoff.
+        assert_eq!(
+            r.decide(Method::Get, 1, Status(500, Some("2")), NOW, 0.5),
+            Some(Duration::from_millis(300))
+        );
+        // NOW is 2023-11-14T22:13:20Z.
+        let d = parse_retry_after("Tue, 14 Nov 2023 22:13:23 GMT", NOW).unwrap();
+        assert_eq!(d, Duration::from_secs(3));
+        assert_eq!(
+            parse_retry_after("Thu, 01 Jan 1970 00:00:00 GMT", NOW),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon", NOW), None);
+    }
+
+    #[test]
+    fn http_dates() {
+        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784111777));
+        assert_eq!(parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
+        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 PST"), None);
+        assert_eq!(parse_http_date("06 Nov 1994"), None);
+    }
+
+    #[test]
+    fn jitter_scales_delay() {
+        let r = Retry::new().jitter(true);
+        assert_eq!(
+            r.decide(Method::Get, 2, Network, NOW, 0.25),
+            Some(Duration::from_millis(150))
+        );
+    }
+
+    #[test]
+    fn validation() {
+        assert!(Retry::new().validate().is_ok());
+        assert!(Retry::new()
+            .backoff(Duration::from_secs(2), Duration::from_secs(1))
+            .validate()
+            .is_err());
+    }
+}

@@ -1,0 +1,297 @@
+//! Every raw JavaScript call fanout makes lives here: `fetch`, timers, the
+//! clock, `AbortController` and stream readers. The rest of the crate speaks
+//! Rust types.
+//!
+//! All bindings are to *globals* (`globalThis.fetch`, `setTimeout`,
+//! `performance.now`), so they work the same in a Window, a Web Worker and
+//! Node.js; nothing here assumes `window()`.
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use js_sys::{Function, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{AbortController, AbortSignal, RequestInit};
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = fetch, catch)]
+    fn global_fetch(input: &str, init: &RequestInit) -> Result<Promise, JsValue>;
+
+    /// `setTimeout` returns a number in browsers and a `Timeout` object in
+    /// Node.js, so the handle stays an opaque `JsValue`.
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(handler: &Function, ms: f64) -> JsValue;
+
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(handle: &JsValue);
+
+    #[wasm_bindgen(js_namespace = performance, js_name = now)]
+    fn performance_now() -> f64;
+
+    #[wasm_bindgen(thread_local_v2, js_name = location)]
+    static LOCATION: JsValue;
+}
+
+/// Starts a fetch with the global `fetch`.
+pub(crate) fn fetch(url: &str, init: &RequestInit) -> Result<Promise, JsValue> {
+    global_fetch(url, init)
+}
+
+/// Milliseconds on the page's monotonic clock (`performance.now()`).
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn now_ms() -> f64 {
+    performance_now()
+}
+
+/// Milliseconds since the first call (native builds, used by tests).
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn now_ms() -> f64 {
+    use std::sync::OnceLock;
+    use std::time::Instant;
+    static START: OnceLock<Instant> = OnceLock::new();
+    START.get_or_init(Instant::now).elapsed().as_secs_f64() * 1000.0
+}
+
+/// Milliseconds since the Unix epoch (`Date.now()`), for `Retry-After` dates.
+pub(crate) fn epoch_ms() -> f64 {
+    if cfg!(target_arch = "wasm32") {
+        js_sys::Date::now()
+    } else {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs_f64() * 1000.0)
+            .unwrap_or(0.0)
+    }
+}
+
+/// A number in `[0, 1)` for retry jitter.
+pub(crate) fn random() -> f64 {
+    if cfg!(target_arch = "wasm32") {
+        js_sys::Math::random()
+    } else {
+        0.5
+    }
+}
+
+/// `location.href` where the global exists (Window, Worker), else `None`
+/// (Node.js).
+pub(crate) fn location_href() -> Option<String> {
+    if !cfg!(target_arch = "wasm32") {
+        return None;
+    }
+    LOCATION.with(|loc| {
+        if loc.is_undefined() || loc.is_null() {
+            return None;
+        }
+        js_sys::Reflect::get(loc, &JsValue::from_str("href"))
+            .ok()
+            .and_then(|v| v.as_string())
+    })
+}
+
+/// A one-shot timer that runs `f` after `delay`. Dropping it clears the timer
+/// and frees the closure, so no callback ever outlives its owner.
+pub(crate) struct Timer {
+    handle: JsValue,
+    _closure: Closure<dyn FnMut()>,
+}
+
+impl Timer {
+    pub(crate) fn new(delay: Duration, f: impl FnOnce() + 'static) -> Timer {
+        let mut f = Some(f);
+        let closure = Closure::<dyn FnMut()>::new(move || {
+            if let Some(f) = f.take() {
+                f();
+            }
+        });
+        let ms = delay.as_secs_f64() * 1000.0;
+        let handle = set_timeout(closure.as_ref().unchecked_ref(), ms.min(2_147_483_647.0));
+        Timer {
+            handle,
+            _closure: closure,
+        }
+    }
+}
+
+impl Drop for Timer {
+    fn drop(&mut self) {
+        clear_timeout(&self.handle);
+    }
+}
+
+impl std::fmt::Debug for Timer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Timer")
+    }
+}
+
+#[derive(Default)]
+struct SleepState {
+    fired: bool,
+    waker: Option<Waker>,
+}
+
+/// A future that completes after a delay; dropping it clears the timer.
+pub(crate) struct Sleep {
+    state: Rc<RefCell<SleepState>>,
+    _timer: Timer,
+}
+
+pub(crate) fn sleep(delay: Duration) -> Sleep {
+    let state = Rc::new(RefCell::new(SleepState::default()));
+    let shared = state.clone();
+    let timer = Timer::new(delay, move || {
+        let mut s = shared.borrow_mut();
+        s.fired = true;
+        if let Some(w) = s.waker.take() {
+            w.wake();
+        }
+    });
+    Sleep {
+        state,
+        _timer: timer,
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut s = self.state.borrow_mut();
+        if s.fired {
+            Poll::Ready(())
+        } else {
+            s.waker = Some(cx.waker().clone());
+            Poll::Pending
+        }
+    }
+}
+
+/// Why a request's `AbortController` fired.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AbortReason {
+    /// The per-attempt timeout elapsed.
+    Timeout(Duration),
+    /// The caller's `AbortSignal` fired.
+    Signal,
+}
+
+/// Owns one request's `AbortController`, its timeout timer and the link to a
+/// caller's `AbortSignal`. Dropping it aborts the fetch (a no-op once the body
+/// has been read), clears the timer and removes the listener: this is what
+/// makes dropping a request or body future cancel the network work.
+pub(crate) struct AbortGuard {
+    controller: AbortController,
+    reason: Rc<Cell<Option<AbortReason>>>,
+    _timer: Option<Timer>,
+    link: Option<(AbortSignal, Closure<dyn FnMut()>)>,
+}
+
+impl AbortGuard {
+    pub(crate) fn new(
+        timeout: Option<Duration>,
+        signal: Option<&AbortSignal>,
+    ) -> Result<AbortGuard, JsValue> {
+        let controller = AbortController::new()?;
+        let reason = Rc::new(Cell::new(None));
+        let link = match signal {
+            Some(signal) if signal.aborted() => {
+                reason.set(Some(AbortReason::Signal));
+                controller.abort();
+                None
+            }
+            Some(signal) => {
+                let (c, r) = (controller.clone(), reason.clone());
+                let closure = Closure::<dyn FnMut()>::new(move || {
+                    if r.get().is_none() {
+                        r.set(Some(AbortReason::Signal));
+                    }
+                    c.abort();
+                });
+                signal
+                    .add_event_listener_with_callback("abort", closure.as_ref().unchecked_ref())?;
+                Some((signal.clone(), closure))
+            }
+            None => None,
+        };
+        let timer = timeout.map(|d| {
+            let (c, r) = (controller.clone(), reason.clone());
+            Timer::new(d, move || {
+                if r.get().is_none() {
+                    r.set(Some(AbortReason::Timeout(d)));
+                }
+                c.abort();
+            })
+        });
+        Ok(AbortGuard {
+            controller,
+            reason,
+            _timer: timer,
+            link,
+        })
+    }
+
+    pub(crate) fn signal(&self) -> AbortSignal {
+        self.controller.signal()
+    }
+
+    /// Why the controller fired, if it did.
+    pub(crate) fn reason(&self) -> Option<AbortReason> {
+        self.reason.get()
+    }
+}
+
+impl Drop for AbortGuard {
+    fn drop(&mut self) {
+        self.controller.abort();
+        if let Some((signal, closure)) = self.link.take() {
+            let _ = signal
+                .remove_event_listener_with_callback("abort", closure.as_ref().unchecked_ref());
+        }
+    }
+}
+
+impl std::fmt::Debug for AbortGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AbortGuard")
+            .field("reason", &self.reason.get())
+            .finish()
+    }
+}
+
+/// The `message` of a thrown JS value, or its string form.
+pub(crate) fn js_message(value: &JsValue) -> String {
+    if let Some(err) = value.dyn_ref::<js_sys::Error>() {
+        let mut msg: String = err.message().into();
+        // Node's fetch hides the real reason in `cause` ("fetch failed").
+        if let Ok(cause) = js_sys::Reflect::get(err, &JsValue::from_str("cause")) {
+            if let Some(c) = cause.dyn_ref::<js_sys::Error>() {
+                msg.push_str(": ");
+                msg.push_str(&String::from(c.message()));
+            }
+        }
+        return msg;
+    }
+    value
+        .as_string()
+        .or_else(|| js_sys::JSON::stringify(value).ok().and_then(|s| s.as_string()))
+        .unwrap_or_else(|| "unknown JavaScript error".to_owned())
+}
+
+/// Reads one chunk from a `ReadableStreamDefaultReader`: `Ok(None)` at the end.
+pub(crate) async fn read_chunk(
+    reader: &web_sys::ReadableStreamDefaultReader,
+) -> Result<Option<js_sys::Uint8Array>, JsValue> {
+    let result = wasm_bindgen_futures::JsFuture::from(reader.read()).await?;
+    let done = js_sys::Reflect::get(&result, &JsValue::from_str("done"))?;
+    if done.is_truthy() {
+        return Ok(None);
+    }
+    let value = js_sys::Reflect::get(&result, &JsValue::from_str("value"))?;
+    Ok(Some(value.unchecked_into()))
+}

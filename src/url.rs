@@ -1,0 +1,355 @@
+//! URL joining and origins: pure Rust, tested natively.
+//!
+//! # The joining rule
+//!
+//! A request URL is resolved against the client's base URL exactly as
+//! RFC 3986 §5 (and the browser's `new URL(input, base)`) resolves a
+//! reference, with one twist: **the base URL's path is treated as a
+//! directory** (a missing trailing `/` is added). With the base
+//! `http://api.test/v1`:
+//!
+//! | input | result |
+//! |---|---|
+//! | `posts/1` | `http://api.test/v1/posts/1` |
+//! | `/posts/1` | `http://api.test/posts/1` (from the origin's root) |
+//! | `../x` | `http://api.test/x` |
+//! | `?q=1` | `http://api.test/v1/?q=1` |
+//! | `https://other.test/x` | `https://other.test/x` (another origin) |
+//! | `//other.test/x` | `http://other.test/x` (another origin) |
+//!
+//! A URL that ends up on another origin than the base never carries the
+//! client's default headers: such a request is refused unless the client
+//! was built with
+//! [`allow_cross_origin_default_headers`](crate::ClientBuilder::allow_cross_origin_default_headers).
+
+/// The five components of a URI reference (RFC 3986 Appendix B).
+#[derive(Debug, PartialEq, Eq)]
+struct Parts<'a> {
+    scheme: Option<&'a str>,
+    authority: Option<&'a str>,
+    path: &'a str,
+    query: Option<&'a str>,
+    fragment: Option<&'a str>,
+}
+
+fn split(s: &str) -> Parts<'_> {
+    let (rest, fragment) = match s.find('#') {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    };
+    let (rest, query) = match rest.find('?') {
+        Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+        None => (rest, None),
+    };
+    let (scheme, rest) = match rest.find(|c: char| matches!(c, ':' | '/')) {
+        Some(i)
+            if rest.as_bytes()[i] == b':'
+                && i > 0
+                && rest.as_bytes()[0].is_ascii_alphabetic()
+                && rest[..i]
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')) =>
+        {
+            (Some(&rest[..i]), &rest[i + 1..])
+        }
+        _ => (None, rest),
+    };
+    let (authority, path) = match rest.strip_prefix("//") {
+        Some(r) => {
+            let end = r.find('/').unwrap_or(r.len());
+            (Some(&r[..end]), &r[end..])
+        }
+        None => (None, rest),
+    };
+    Parts {
+        scheme,
+        authority,
+        path,
+        query,
+        fragment,
+    }
+}
+
+/// RFC 3986 §5.2.4.
+fn remove_dot_segments(path: &str) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    let absolute = path.starts_with('/');
+    let segments: Vec<&str> = path.split('/').collect();
+    let last = segments.len().saturating_sub(1);
+    let mut trailing_slash = false;
+    for (i, seg) in segments.iter().enumerate() {
+        if i == 0 && absolute {
+            continue;
+        }
+        match *seg {
+            "." => trailing_slash = i == last,
+            ".." => {
+                out.pop();
+                trailing_slash = i == last;
+            }
+            s => {
+                out.push(s);
+                trailing_slash = false;
+            }
+        }
+    }
+    let mut result = String::with_capacity(path.len());
+    if absolute {
+        result.push('/');
+    }
+    result.push_str(&out.join("/"));
+    if trailing_slash && !result.ends_with('/') {
+        result.push('/');
+    }
+    result
+}
+
+fn recompose(p: &Parts<'_>, path: &str) -> String {
+    let mut s = String::new();
+    if let Some(scheme) = p.scheme {
+        s.push_str(scheme);
+        s.push(':');
+    }
+    if let Some(a) = p.authority {
+        s.push_str("//");
+        s.push_str(a);
+    }
+    s.push_str(path);
+    if let Some(q) = p.query {
+        s.push('?');
+        s.push_str(q);
+    }
+    if let Some(f) = p.fragment {
+        s.push('#');
+        s.push_str(f);
+    }
+    s
+}
+
+/// Resolves `reference` against the absolute URL `base` (RFC 3986 §5.2.2).
+pub(crate) fn resolve(base: &str, reference: &str) -> String {
+    let b = split(base);
+    let r = split(reference);
+    let (scheme, authority, path, query);
+    if r.scheme.is_some() {
+        scheme = r.scheme;
+        authority = r.authority;
+        path = remove_dot_segments(r.path);
+        query = r.query;
+    } else if r.authority.is_some() {
+        scheme = b.scheme;
+        authority = r.authority;
+        path = remove_dot_segments(r.path);
+        query = r.query;
+    } else {
+        scheme = b.scheme;
+        authority = b.authority;
+        if r.path.is_empty() {
+            path = b.path.to_owned();
+            query = r.query.or(b.query);
+        } else {
+            path = if r.path.starts_with('/') {
+                remove_dot_segments(r.path)
+            } else {
+                let merged = if b.authority.is_some() && b.path.is_empty() {
+                    format!("/{}", r.path)
+                } else {
+                    let dir = &b.path[..b.path.rfind('/').map_or(0, |i| i + 1)];
+                    format!("{dir}{}", r.path)
+                };
+                remove_dot_segments(&merged)
+            };
+            query = r.query;
+        }
+    }
+    let parts = Parts {
+        scheme,
+        authority,
+        path: "",
+        query,
+        fragment: r.fragment,
+    };
+    recompose(&parts, &path)
+}
+
+/// Whether `s` is an absolute URL (has a scheme).
+pub(crate) fn is_absolute(s: &str) -> bool {
+    split(s).scheme.is_some()
+}
+
+/// The origin of an absolute http(s) URL: `scheme://host[:port]`, lowercase,
+/// default ports dropped. `None` for other URLs.
+pub(crate) fn origin(url: &str) -> Option<String> {
+    let p = split(url);
+    let scheme = p.scheme?.to_ascii_lowercase();
+    let authority = p.authority?;
+    let host_port = authority.rsplit('@').next().unwrap_or(authority);
+    if host_port.is_empty() {
+        return None;
+    }
+    let host_port = host_port.to_ascii_lowercase();
+    let default_port = match scheme.as_str() {
+        "http" => ":80",
+        "https" => ":443",
+        _ => return None,
+    };
+    let host_port = host_port
+        .strip_suffix(default_port)
+        .unwrap_or(&host_port)
+        .to_owned();
+    Some(format!("{scheme}://{host_port}"))
+}
+
+/// A validated base URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Base {
+    /// The base with its path ending in `/`.
+    pub(crate) url: String,
+    pub(crate) origin: String,
+}
+
+/// Checks that `s` is an absolute http(s) URL without query or fragment and
+/// makes its path a directory.
+pub(crate) fn parse_base(s: &str) -> Result<Base, String> {
+    let p = split(s.trim());
+    let origin = origin(s.trim()).ok_or_else(|| {
+        format!("invalid base URL {s:?}: expected an absolute http:// or https:// URL")
+    })?;
+    if p.query.is_some() || p.fragment.is_some() {
+        return Err(format!(
+            "invalid base URL {s:?}: a base URL cannot have a query or fragment"
+        ));
+    }
+    if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!("invalid base URL {s:?}: contains whitespace"));
+    }
+    let mut path = p.path.to_owned();
+    if !path.ends_with('/') {
+        path.push('/');
+    }
+    let url = recompose(
+        &Parts {
+            query: None,
+            fragment: None,
+            ..p
+        },
+        &path,
+    );
+    Ok(Base { url, origin })
+}
+
+/// Appends an encoded query string to `url`, before any fragment.
+pub(crate) fn append_query(url: &str, query: &str) -> String {
+    if query.is_empty() {
+        return url.to_owned();
+    }
+    let (head, frag) = match url.find('#') {
+        Some(i) => (&url[..i], &url[i..]),
+        None => (url, ""),
+    };
+    let sep = if !head.contains('?') {
+        "?"
+    } else if head.ends_with('?') || head.ends_with('&') {
+        ""
+    } else {
+        "&"
+    };
+    format!("{head}{sep}{query}{frag}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn join(input: &str) -> String {
+        resolve(&parse_base("http://api.test/v1").unwrap().url, input)
+    }
+
+    #[test]
+    fn joining_rule_table() {
+        assert_eq!(join("posts/1"), "http://api.test/v1/posts/1");
+        assert_eq!(join("/posts/1"), "http://api.test/posts/1");
+        assert_eq!(join("../x"), "http://api.test/x");
+        assert_eq!(join("?q=1"), "http://api.test/v1/?q=1");
+        assert_eq!(join("https://other.test/x"), "https://other.test/x");
+        assert_eq!(join("//other.test/x"), "http://other.test/x");
+        assert_eq!(join(""), "http://api.test/v1/");
+        assert_eq!(join("./a/./b/../c"), "http://api.test/v1/a/c");
+        assert_eq!(join("../../../x"), "http://api.test/x");
+        assert_eq!(join("posts?id=1#top"), "http://api.test/v1/posts?id=1#top");
+    }
+
+    #[test]
+    fn base_with_trailing_slash_is_unchanged() {
+        let b = parse_base("http://api.test/v1/").unwrap();
+        assert_eq!(b.url, "http://api.test/v1/");
+        assert_eq!(parse_base("http://api.test").unwrap().url, "http://api.test/");
+        assert_eq!(
+            resolve(&parse_base("http://api.test").unwrap().url, "posts"),
+            "http://api.test/posts"
+        );
+    }
+
+    #[test]
+    fn rfc3986_normal_examples() {
+        // RFC 3986 §5.4.1, base http://a/b/c/d;p?q
+        let base = "http://a/b/c/d;p?q";
+        for (r, want) in [
+            ("g", "http://a/b/c/g"),
+            ("./g", "http://a/b/c/g"),
+            ("g/", "http://a/b/c/g/"),
+            ("/g", "http://a/g"),
+            ("//g", "http://g"),
+            ("?y", "http://a/b/c/d;p?y"),
+            ("g?y", "http://a/b/c/g?y"),
+            ("#s", "http://a/b/c/d;p?q#s"),
+            ("", "http://a/b/c/d;p?q"),
+            (".", "http://a/b/c/"),
+            ("./", "http://a/b/c/"),
+            ("..", "http://a/b/"),
+            ("../", "http://a/b/"),
+            ("../g", "http://a/b/g"),
+            ("../..", "http://a/"),
+            ("../../g", "http://a/g"),
+            ("../../../g", "http://a/g"),
+            ("g;x=1/../y", "http://a/b/c/y"),
+        ] {
+            assert_eq!(resolve(base, r), want, "resolving {r:?}");
+        }
+    }
+
+    #[test]
+    fn origins() {
+        assert_eq!(origin("http://A.test:80/x").as_deref(), Some("http://a.test"));
+        assert_eq!(origin("https://a.test:443").as_deref(), Some("https://a.test"));
+        assert_eq!(
+            origin("http://127.0.0.1:8080/p?q").as_deref(),
+            Some("http://127.0.0.1:8080")
+        );
+        assert_eq!(
+            origin("http://user:pw@h.test:81/").as_deref(),
+            Some("http://h.test:81")
+        );
+        assert_eq!(origin("/relative"), None);
+        assert_eq!(origin("mailto:x@y"), None);
+        assert_ne!(origin("http://localhost:1"), origin("http://127.0.0.1:1"));
+    }
+
+    #[test]
+    fn bad_bases() {
+        assert!(parse_base("not a url").is_err());
+        assert!(parse_base("/relative").is_err());
+        assert!(parse_base("ftp://x.test/").is_err());
+        assert!(parse_base("http://x.test/?q=1").is_err());
+        assert!(parse_base("http:///nohost").is_err());
+    }
+
+    #[test]
+    fn query_appending() {
+        assert_eq!(append_query("http://h/p", "a=1"), "http://h/p?a=1");
+        assert_eq!(append_query("http://h/p?x=0", "a=1"), "http://h/p?x=0&a=1");
+        assert_eq!(append_query("http://h/p?", "a=1"), "http://h/p?a=1");
+        assert_eq!(append_query("http://h/p#f", "a=1"), "http://h/p?a=1#f");
+        assert_eq!(append_query("http://h/p", ""), "http://h/p");
+    }
+}
