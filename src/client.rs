@@ -139,7 +139,10 @@ impl fmt::Debug for Client {
         let c = &self.cfg;
         f.debug_struct("Client")
             .field("base_url", &c.base.as_ref().map(|b| &b.url))
-            .field("default_headers", &c.headers.iter().map(|(n, _)| n).collect::<Vec<_>>())
+            .field(
+                "default_headers",
+                &c.headers.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+            )
             .field("timeout", &c.timeout)
             .field("retry", &c.retry)
             .finish_non_exhaustive()
@@ -155,7 +158,9 @@ impl Client {
     /// assert!(client.base_url().is_none());
     /// ```
     pub fn new() -> Client {
-        ClientBuilder::new().build().expect("default settings are valid")
+        ClientBuilder::new()
+            .build()
+            .expect("default settings are valid")
     }
 
     /// Starts configuring a client.
@@ -461,12 +466,18 @@ impl ClientBuilder {
         for (n, v) in &self.headers {
             headers::check(n, v).map_err(Error::builder)?;
         }
-        for (what, d) in [("timeout", self.timeout), ("total timeout", self.total_timeout)] {
+        for (what, d) in [
+            ("timeout", self.timeout),
+            ("total timeout", self.total_timeout),
+        ] {
             if d == Some(Duration::ZERO) {
                 return Err(Error::builder(format!("{what} must be greater than zero")));
             }
         }
-        for (what, n) in [("limit", self.limit), ("limit_per_host", self.limit_per_host)] {
+        for (what, n) in [
+            ("limit", self.limit),
+            ("limit_per_host", self.limit_per_host),
+        ] {
             if n == Some(0) {
                 return Err(Error::builder(format!("{what} must be at least 1")));
             }
@@ -507,7 +518,8 @@ mod tests {
             Client::builder().default_header("x", "a\nb"),
             Client::builder().timeout(Duration::ZERO),
             Client::builder().limit_per_host(0),
-            Client::builder().retry(Retry::new().backoff(Duration::from_secs(5), Duration::from_secs(1))),
+            Client::builder()
+                .retry(Retry::new().backoff(Duration::from_secs(5), Duration::from_secs(1))),
         ];
         for b in bad {
             let e = b.clone().build().unwrap_err();
@@ -517,7 +529,10 @@ mod tests {
 
     #[test]
     fn resolve_uses_the_base() {
-        let c = Client::builder().base_url("http://127.0.0.1:9/api").build().unwrap();
+        let c = Client::builder()
+            .base_url("http://127.0.0.1:9/api")
+            .build()
+            .unwrap();
         assert_eq!(c.resolve("posts").unwrap(), "http://127.0.0.1:9/api/posts");
         assert_eq!(c.home_origin().as_deref(), Some("http://127.0.0.1:9"));
     }

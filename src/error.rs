@@ -122,10 +122,18 @@ pub(crate) enum Kind {
     Timeout,
     Aborted,
     Cancelled,
-    Status { status: u16, status_text: String },
-    Decode { path: Option<String>, body_start: String },
+    Status {
+        status: u16,
+        status_text: String,
+    },
+    Decode {
+        path: Option<String>,
+        body_start: String,
+    },
     Body,
-    TooLarge { limit: u64 },
+    TooLarge {
+        limit: u64,
+    },
 }
 
 impl Error {
@@ -146,7 +154,10 @@ impl Error {
     }
 
     pub(crate) fn timeout(after: Duration) -> Error {
-        Error::new(Kind::Timeout, format!("timed out after {} ms", after.as_millis()))
+        Error::new(
+            Kind::Timeout,
+            format!("timed out after {} ms", after.as_millis()),
+        )
     }
 
     pub(crate) fn with_request(mut self, method: Method, url: &str) -> Error {
@@ -344,7 +355,7 @@ impl From<Error> for wasm_bindgen::JsValue {
         set(
             "status",
             err.status()
-                .map(|s| wasm_bindgen::JsValue::from(s))
+                .map(wasm_bindgen::JsValue::from)
                 .unwrap_or(wasm_bindgen::JsValue::UNDEFINED),
         );
         set(

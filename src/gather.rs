@@ -219,13 +219,7 @@ where
     type IntoFuture = LocalBoxFuture<'a, Vec<Result<T, E>>>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(async move {
-            self.run()
-                .await
-                .into_iter()
-                .map(|o| o.result)
-                .collect()
-        })
+        Box::pin(async move { self.run().await.into_iter().map(|o| o.result).collect() })
     }
 }
 
@@ -349,7 +343,11 @@ mod tests {
         let out = spawn(&pool, gather(std::mem::take(&mut h.futures)).into_future());
         pool.run_until_stalled();
         for i in [3, 0, 4, 1, 2] {
-            let r = if i == 1 { Err("boom".to_string()) } else { Ok(i * 10) };
+            let r = if i == 1 {
+                Err("boom".to_string())
+            } else {
+                Ok(i * 10)
+            };
             h.senders[i].take().unwrap().send(r).unwrap();
             pool.run_until_stalled();
         }
@@ -409,14 +407,21 @@ mod tests {
         h.senders[0].take().unwrap().send(Ok(0)).unwrap();
         pool.run_until_stalled();
         assert_eq!(h.live.get(), 3); // 1, 2, 3 running
-        h.senders[2].take().unwrap().send(Err("bad".into())).unwrap();
+        h.senders[2]
+            .take()
+            .unwrap()
+            .send(Err("bad".into()))
+            .unwrap();
         pool.run_until_stalled();
         assert_eq!(h.live.get(), 0, "in-flight futures were dropped");
         let out = out.borrow_mut().take().unwrap();
         assert_eq!(out[0].as_ref().unwrap(), &0);
         assert!(out[2].as_ref().unwrap_err().is_builder());
         for i in [1, 3] {
-            assert!(out[i].as_ref().unwrap_err().is_cancelled(), "{i} was in flight");
+            assert!(
+                out[i].as_ref().unwrap_err().is_cancelled(),
+                "{i} was in flight"
+            );
         }
         for r in &out[4..] {
             assert!(r.as_ref().unwrap_err().is_cancelled());
@@ -447,8 +452,9 @@ mod tests {
 
     #[test]
     fn empty_batch() {
-        let out: Vec<Result<u8, Error>> =
-            futures::executor::block_on(gather(Vec::<std::future::Ready<Result<u8, Error>>>::new()).into_future());
+        let out: Vec<Result<u8, Error>> = futures::executor::block_on(
+            gather(Vec::<std::future::Ready<Result<u8, Error>>>::new()).into_future(),
+        );
         assert!(out.is_empty());
     }
 

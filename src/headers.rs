@@ -5,9 +5,9 @@ use wasm_bindgen::JsCast;
 /// Whether `name` is an RFC 9110 token (a valid header name).
 pub(crate) fn valid_name(name: &str) -> bool {
     !name.is_empty()
-        && name.bytes().all(|b| {
-            b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
-        })
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// Whether `value` can be sent as a header value (no CR, LF or NUL).
@@ -21,7 +21,9 @@ pub(crate) fn check(name: &str, value: &str) -> Result<(), String> {
         return Err(format!("invalid header name {name:?}"));
     }
     if !valid_value(value) {
-        return Err(format!("invalid value for header {name:?}: contains CR, LF or NUL"));
+        return Err(format!(
+            "invalid value for header {name:?}: contains CR, LF or NUL"
+        ));
     }
     Ok(())
 }
@@ -29,7 +31,10 @@ pub(crate) fn check(name: &str, value: &str) -> Result<(), String> {
 /// Merges the client's default headers with a request's own: a header the
 /// request sets (by name, case-insensitively) replaces every default of that
 /// name; the request's own repeated headers are all kept.
-pub(crate) fn merge(defaults: &[(String, String)], own: &[(String, String)]) -> Vec<(String, String)> {
+pub(crate) fn merge(
+    defaults: &[(String, String)],
+    own: &[(String, String)],
+) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = defaults
         .iter()
         .filter(|(d, _)| !own.iter().any(|(o, _)| o.eq_ignore_ascii_case(d)))
@@ -104,7 +109,9 @@ mod tests {
     use super::*;
 
     fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
-        v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+        v.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
     }
 
     #[test]
@@ -121,7 +128,10 @@ mod tests {
     fn repeated_own_headers_are_kept() {
         let d = pairs(&[("x-a", "1")]);
         let own = pairs(&[("x-b", "1"), ("x-b", "2")]);
-        assert_eq!(merge(&d, &own), pairs(&[("x-a", "1"), ("x-b", "1"), ("x-b", "2")]));
+        assert_eq!(
+            merge(&d, &own),
+            pairs(&[("x-a", "1"), ("x-b", "1"), ("x-b", "2")])
+        );
     }
 
     #[test]

@@ -74,11 +74,15 @@ mod error;
 mod gather;
 mod headers;
 mod limit;
+pub mod posts;
 mod request;
 mod response;
 mod retry;
 mod sys;
 mod url;
+
+#[cfg(feature = "demo")]
+mod demo;
 
 pub use client::{CacheMode, Client, ClientBuilder, Credentials, Redirect};
 pub use error::{Cancelled, Error, Method};

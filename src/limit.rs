@@ -84,7 +84,9 @@ impl Future for Acquire {
                     w.wake();
                 }
             }
-            return Poll::Ready(Permit { sem: self.sem.clone() });
+            return Poll::Ready(Permit {
+                sem: self.sem.clone(),
+            });
         }
         match self.id {
             Some(id) => {

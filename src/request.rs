@@ -388,7 +388,9 @@ async fn attempt_loop(client: &Client, req: &Request) -> Result<Response, Error>
 pub(crate) fn classify(guard: &AbortGuard, js: &JsValue, fallback: Kind) -> Error {
     match guard.reason() {
         Some(AbortReason::Timeout(d)) => Error::timeout(d),
-        Some(AbortReason::Signal) => Error::new(Kind::Aborted, "aborted by the caller's AbortSignal"),
+        Some(AbortReason::Signal) => {
+            Error::new(Kind::Aborted, "aborted by the caller's AbortSignal")
+        }
         None => Error::new(fallback, sys::js_message(js)),
     }
 }
@@ -396,7 +398,8 @@ pub(crate) fn classify(guard: &AbortGuard, js: &JsValue, fallback: Kind) -> Erro
 async fn attempt_once(client: &Client, req: &Request, attempt: u32) -> Result<Response, Error> {
     let cfg = &client.cfg;
     let permits = client.acquire(&req.url).await;
-    let js_err = |what: &str, e: JsValue| Error::builder(format!("{what}: {}", sys::js_message(&e)));
+    let js_err =
+        |what: &str, e: JsValue| Error::builder(format!("{what}: {}", sys::js_message(&e)));
     let guard = AbortGuard::new(req.timeout.or(cfg.timeout), req.signal.as_ref())
         .map_err(|e| js_err("AbortController", e))?;
 

@@ -227,8 +227,7 @@ impl Response {
     pub async fn json<T: DeserializeOwned>(self) -> Result<T, Error> {
         let (method, url, attempts) = (self.method, self.url(), self.attempts);
         let bytes = self.bytes().await?;
-        decode_json(&bytes)
-            .map_err(|e| e.with_request(method, &url).with_attempts(attempts))
+        decode_json(&bytes).map_err(|e| e.with_request(method, &url).with_attempts(attempts))
     }
 
     /// The body as a stream of chunks, read from the `ReadableStream` as they
@@ -314,7 +313,8 @@ fn canonical_reason(status: u16) -> &'static str {
 pub struct BodyStream {
     resp: Response,
     reader: Option<web_sys::ReadableStreamDefaultReader>,
-    pending: Option<LocalBoxFuture<'static, Result<Option<js_sys::Uint8Array>, wasm_bindgen::JsValue>>>,
+    pending:
+        Option<LocalBoxFuture<'static, Result<Option<js_sys::Uint8Array>, wasm_bindgen::JsValue>>>,
     received: u64,
     done: bool,
 }
@@ -397,8 +397,12 @@ mod tests {
 
     #[test]
     fn malformed_json_and_trailing_garbage() {
-        assert!(decode_json::<Post>(br#"{"userId": 1, "id": "#).unwrap_err().is_decode());
-        assert!(decode_json::<Post>(br#"{"userId":1,"id":1} x"#).unwrap_err().is_decode());
+        assert!(decode_json::<Post>(br#"{"userId": 1, "id": "#)
+            .unwrap_err()
+            .is_decode());
+        assert!(decode_json::<Post>(br#"{"userId":1,"id":1} x"#)
+            .unwrap_err()
+            .is_decode());
     }
 
     #[test]

@@ -259,11 +259,21 @@ mod tests {
         assert_eq!(r.decide(Method::Patch, 1, Network, NOW, 0.5), None);
         assert_eq!(r.decide(Method::Get, 1, Status(404, None), NOW, 0.5), None);
         assert_eq!(r.decide(Method::Get, 1, Status(200, None), NOW, 0.5), None);
-        for m in [Method::Put, Method::Delete, Method::Head, Method::Options, Method::Trace] {
+        for m in [
+            Method::Put,
+            Method::Delete,
+            Method::Head,
+            Method::Options,
+            Method::Trace,
+        ] {
             assert!(r.decide(m, 1, Network, NOW, 0.5).is_some(), "{m}");
         }
         for s in [408, 413, 429, 500, 502, 503, 504] {
-            assert!(r.decide(Method::Get, 1, Status(s, None), NOW, 0.5).is_some(), "{s}");
+            assert!(
+                r.decide(Method::Get, 1, Status(s, None), NOW, 0.5)
+                    .is_some(),
+                "{s}"
+            );
         }
     }
 
@@ -305,7 +315,10 @@ mod tests {
 
     #[test]
     fn http_dates() {
-        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784111777));
+        assert_eq!(
+            parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(784111777)
+        );
         assert_eq!(parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
         assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 PST"), None);
         assert_eq!(parse_http_date("06 Nov 1994"), None);

@@ -279,7 +279,11 @@ pub(crate) fn js_message(value: &JsValue) -> String {
     }
     value
         .as_string()
-        .or_else(|| js_sys::JSON::stringify(value).ok().and_then(|s| s.as_string()))
+        .or_else(|| {
+            js_sys::JSON::stringify(value)
+                .ok()
+                .and_then(|s| s.as_string())
+        })
         .unwrap_or_else(|| "unknown JavaScript error".to_owned())
 }
 

@@ -41,7 +41,7 @@ fn split(s: &str) -> Parts<'_> {
         Some(i) => (&rest[..i], Some(&rest[i + 1..])),
         None => (rest, None),
     };
-    let (scheme, rest) = match rest.find(|c: char| matches!(c, ':' | '/')) {
+    let (scheme, rest) = match rest.find([':', '/']) {
         Some(i)
             if rest.as_bytes()[i] == b':'
                 && i > 0
@@ -283,7 +283,10 @@ mod tests {
     fn base_with_trailing_slash_is_unchanged() {
         let b = parse_base("http://api.test/v1/").unwrap();
         assert_eq!(b.url, "http://api.test/v1/");
-        assert_eq!(parse_base("http://api.test").unwrap().url, "http://api.test/");
+        assert_eq!(
+            parse_base("http://api.test").unwrap().url,
+            "http://api.test/"
+        );
         assert_eq!(
             resolve(&parse_base("http://api.test").unwrap().url, "posts"),
             "http://api.test/posts"
@@ -320,8 +323,14 @@ mod tests {
 
     #[test]
     fn origins() {
-        assert_eq!(origin("http://A.test:80/x").as_deref(), Some("http://a.test"));
-        assert_eq!(origin("https://a.test:443").as_deref(), Some("https://a.test"));
+        assert_eq!(
+            origin("http://A.test:80/x").as_deref(),
+            Some("http://a.test")
+        );
+        assert_eq!(
+            origin("https://a.test:443").as_deref(),
+            Some("https://a.test")
+        );
         assert_eq!(
             origin("http://127.0.0.1:8080/p?q").as_deref(),
             Some("http://127.0.0.1:8080")

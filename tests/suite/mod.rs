@@ -1,0 +1,10 @@
+//! The client test suite, shared by the browser, worker and Node.js test
+//! binaries. Every test talks to the dev server that `cargo xtask test`
+//! starts; its address arrives at compile time in `FANOUT_TEST_API`.
+
+mod client;
+mod concurrency;
+mod errors;
+mod requests;
+mod responses;
+mod support;
