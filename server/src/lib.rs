@@ -1,0 +1,101 @@
+//! `fanout-devserver`: the native development server for the `fanout` crate.
+//!
+//! It serves two things from one origin:
+//!
+//! * the demo page and the wasm-pack output as static files (`/` and `/www/...`),
+//!   with a strict Content-Security-Policy;
+//! * a JSONPlaceholder-compatible REST API over deterministic, generated
+//!   fixtures (`/posts`, `/comments`, `/users`, `/todos`, `/albums`, `/photos`),
+//!   plus fault- and latency-injection endpoints (`/status/:code`, `/drip`,
+//!   `/hang`, `/drop`, `/flaky/:key`, `?delay=MS`, ...) and request statistics
+//!   (`/stats`) used by the browser test-suite and the benchmarks.
+//!
+//! Build the whole service with [`app`]; the binary (`main.rs`) only parses
+//! flags (see [`cli`]) and serves it.
+#![deny(missing_docs)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::middleware;
+use axum::Router;
+
+mod api;
+pub mod cli;
+mod cors;
+mod faults;
+pub mod fixtures;
+mod static_files;
+pub mod stats;
+mod util;
+
+/// Configuration of one [`app`] instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Directory static files are served from: `GET /` serves
+    /// `<root>/index.html` and `GET /www/...` serves files under `<root>/www/`.
+    pub root: PathBuf,
+}
+
+impl Config {
+    /// A configuration serving static files from `root`.
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Config { root: root.into() }
+    }
+}
+
+impl Default for Config {
+    /// Serves static files from the current directory.
+    fn default() -> Self {
+        Config::new(".")
+    }
+}
+
+/// Mutable per-[`app`] state shared by the handlers.
+#[derive(Clone)]
+pub(crate) struct AppState {
+    /// Immutable fixtures (built once per process).
+    pub(crate) fixtures: &'static fixtures::Fixtures,
+    /// Request statistics.
+    pub(crate) stats: Arc<stats::Stats>,
+    /// Per-key hit counters of `/flaky/:key`.
+    pub(crate) flaky: Arc<faults::FlakyCounters>,
+}
+
+/// Builds the complete dev-server router.
+///
+/// Every call gets fresh mutable state (statistics and `/flaky` counters);
+/// the fixtures are immutable and built once per process (see
+/// [`fixtures::Fixtures::get`]).
+///
+/// Layout:
+/// * API routes (REST fixtures, fault injection) are counted by the stats
+///   middleware and honour `?delay=MS`;
+/// * `/stats*` and `/flaky/:key/count` honour `?delay=MS` but are not counted;
+/// * everything else goes to the static-file router (`/`, `/www/...`, 404),
+///   whose responses carry the CSP, `nosniff` and `no-cache` headers;
+/// * CORS wraps everything.
+pub fn app(config: Config) -> Router {
+    let state = AppState {
+        fixtures: fixtures::Fixtures::get(),
+        stats: Arc::new(stats::Stats::default()),
+        flaky: Arc::new(faults::FlakyCounters::default()),
+    };
+
+    let counted = Router::new()
+        .merge(api::routes(state.fixtures))
+        .merge(faults::routes())
+        .layer(middleware::from_fn(util::delay))
+        .layer(middleware::from_fn_with_state(state.clone(), stats::track));
+
+    let uncounted = Router::new()
+        .merge(stats::routes())
+        .merge(faults::uncounted_routes())
+        .layer(middleware::from_fn(util::delay));
+
+    counted
+        .merge(uncounted)
+        .with_state(state)
+        .fallback_service(static_files::router(&config.root))
+        .layer(middleware::from_fn(cors::cors))
+}
