@@ -47,7 +47,8 @@ pub struct Outcome<T, E> {
 /// inputs never become 10,000 pending fetches.
 #[must_use = "a Gather does nothing until it is awaited"]
 pub struct Gather<'a, F> {
-    futures: Vec<F>,
+    futures: Box<dyn Iterator<Item = F> + 'a>,
+    total: usize,
     limit: Option<usize>,
     fail_fast: bool,
     on_progress: Option<Box<dyn FnMut(Progress) + 'a>>,
@@ -82,11 +83,25 @@ pub struct Gather<'a, F> {
 pub fn gather<'a, I, F, T, E>(futures: I) -> Gather<'a, F>
 where
     I: IntoIterator<Item = F>,
+    I::IntoIter: 'a,
     F: Future<Output = Result<T, E>> + 'a,
     E: From<Cancelled>,
 {
+    // Futures are made as they are started when the iterator knows its
+    // length (a range or a Vec mapped to futures): 10,000 inputs are not
+    // 10,000 futures in memory at once.
+    let iter = futures.into_iter();
+    let (futures, total): (Box<dyn Iterator<Item = F> + 'a>, usize) = match iter.size_hint() {
+        (lo, Some(hi)) if lo == hi => (Box::new(iter), lo),
+        _ => {
+            let all: Vec<F> = iter.collect();
+            let n = all.len();
+            (Box::new(all.into_iter()), n)
+        }
+    };
     Gather {
-        futures: futures.into_iter().collect(),
+        futures,
+        total,
         limit: None,
         fail_fast: false,
         on_progress: None,
@@ -134,13 +149,13 @@ where
     async fn run(self) -> Vec<Outcome<T, E>> {
         let Gather {
             futures,
+            total,
             limit,
             fail_fast,
             mut on_progress,
         } = self;
-        let total = futures.len();
         let limit = limit.unwrap_or(usize::MAX);
-        let mut waiting = futures.into_iter().enumerate();
+        let mut waiting = futures.enumerate();
         let mut running = FuturesUnordered::new();
         let mut started: Vec<Option<f64>> = vec![None; total];
         let mut slots: Vec<Option<Outcome<T, E>>> = (0..total).map(|_| None).collect();
@@ -226,7 +241,7 @@ where
 impl<F> fmt::Debug for Gather<'_, F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Gather")
-            .field("inputs", &self.futures.len())
+            .field("inputs", &self.total)
             .field("limit", &self.limit)
             .field("fail_fast", &self.fail_fast)
             .finish()

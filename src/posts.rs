@@ -53,10 +53,14 @@ pub async fn fetch_post(client: &Client, id: u64) -> Result<Post, Error> {
 /// assert_eq!(titles.len(), 100);
 /// # Ok(()) }
 /// ```
-pub fn fetch_titles<'a>(
+pub fn fetch_titles<'a, I>(
     client: &'a Client,
-    ids: impl IntoIterator<Item = u64>,
-) -> Gather<'a, impl Future<Output = Result<String, Error>> + 'a> {
+    ids: I,
+) -> Gather<'a, impl Future<Output = Result<String, Error>> + 'a>
+where
+    I: IntoIterator<Item = u64>,
+    I::IntoIter: 'a,
+{
     gather(
         ids.into_iter()
             .map(move |id| async move { fetch_post(client, id).await.map(|p| p.title) }),

@@ -19,6 +19,7 @@ use std::sync::Arc;
 
 use axum::middleware;
 use axum::Router;
+use tower_http::normalize_path::NormalizePath;
 
 mod api;
 pub mod cli;
@@ -93,9 +94,13 @@ pub fn app(config: Config) -> Router {
         .merge(faults::uncounted_routes())
         .layer(middleware::from_fn(util::delay));
 
-    counted
+    let routed = counted
         .merge(uncounted)
         .with_state(state)
-        .fallback_service(static_files::router(&config.root))
+        .fallback_service(static_files::router(&config.root));
+    // `/posts/` is `/posts`, as on JSONPlaceholder: trim the trailing slash
+    // before routing (a layer on the router itself would run after it).
+    Router::new()
+        .fallback_service(NormalizePath::trim_trailing_slash(routed))
         .layer(middleware::from_fn(cors::cors))
 }

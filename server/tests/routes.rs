@@ -146,6 +146,9 @@ async fn filtering() {
     let (app, _dir) = test_app();
     let posts = get(&app, "/posts?userId=1").await.json();
     assert_eq!(array_len(&posts), 10);
+    // A trailing slash is the same collection, as on JSONPlaceholder.
+    assert_eq!(array_len(&get(&app, "/posts/?userId=1").await.json()), 10);
+    assert_eq!(get(&app, "/posts/1/").await.json()["id"], 1);
     assert!(posts.as_array().unwrap().iter().all(|p| p["userId"] == 1));
 
     let comments = get(&app, "/comments?postId=3").await.json();
