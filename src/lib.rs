@@ -21,11 +21,13 @@
 //!
 //! ## Many at once
 //!
-//! The titles of posts 1 to 5, fetched concurrently; a failed post is
+//! The titles of posts 1 to 5, fetched concurrently (at most 3 in flight,
+//! each retried up to twice on a 5xx or a network error); a failed post is
 //! printed and kept as `None` in its place:
 //!
 //! ```no_run
-//! use fanout::{gather, Client, Error};
+//! use std::time::Duration;
+//! use fanout::{gather, Client, Error, Retry};
 //!
 //! #[derive(serde::Deserialize)]
 //! struct Post { title: String }
@@ -37,8 +39,14 @@
 //!
 //! # async fn run() -> Result<(), Error> {
 //! let start = js_sys::Date::now();
-//! let client = Client::builder().base_url("http://127.0.0.1:8080/").build()?;
-//! let results = gather((1..=5).map(|id| fetch_post_title(client.clone(), id))).await;
+//! let client = Client::builder()
+//!     .base_url("http://127.0.0.1:8080/")
+//!     .timeout(Duration::from_secs(10))
+//!     .retry(Retry::new().limit(2))
+//!     .build()?;
+//! let results = gather((1..=5).map(|id| fetch_post_title(client.clone(), id)))
+//!     .limit(3)
+//!     .await;
 //! let titles: Vec<Option<String>> = results
 //!     .into_iter()
 //!     .enumerate()
@@ -53,6 +61,12 @@
 //! }
 //! # Ok(()) }
 //! ```
+//!
+//! Concurrency comes from polling futures together on the one JS thread
+//! (no tasks are spawned): [`gather`] keeps at most `limit` of them in
+//! flight and never creates the fetch of an input before its turn.
+//! [`ClientBuilder::limit`] and [`ClientBuilder::limit_per_host`] cap a
+//! whole client like aiohttp's connector.
 //!
 //! ## Joining URLs
 //!
@@ -93,3 +107,8 @@ pub use response::{BodyStream, Response};
 pub use retry::Retry;
 
 pub use web_sys::{AbortController, AbortSignal, FormData};
+
+/// The README's Rust examples, compiled as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
