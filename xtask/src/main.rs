@@ -1,1 +1,76 @@
-fn main() {}
+//! `cargo xtask`: fanout's task runner (std only, so it compiles in seconds).
+//!
+//! ```text
+//! cargo xtask setup                      install what is missing
+//! cargo xtask build                      release wasm packages (www/pkg, pkg/*)
+//! cargo xtask serve [--port N]           demo page + dev server
+//! cargo xtask test [--skip-firefox] [STAGE...]
+//! ```
+
+mod build;
+mod serve;
+mod server;
+mod setup;
+mod test;
+mod util;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  setup                         install what is missing (rust target, wasm-pack,
+                                wasm-bindgen-cli, geckodriver, browsers, npm tools)
+  build                         release builds: the demo page (www/pkg) and the
+                                npm packages (pkg/web, pkg/bundler, pkg/nodejs)
+  serve [--port N]              build the demo page and run the dev server
+                                (default port: $FANOUT_PORT, else 8080)
+  test [--skip-firefox] [STAGE...]
+                                run the test stages (all by default):
+                                native build chrome firefox node js e2e types bundler";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((command, rest)) = args.split_first() else {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    let result = match command.as_str() {
+        "setup" => no_args("setup", rest).and_then(|()| setup::ensure(setup::ALL)),
+        "build" => no_args("build", rest).and_then(|()| {
+            setup::ensure(setup::BUILD)?;
+            build::build_page()?;
+            build::build_npm()
+        }),
+        "serve" => return report(serve::serve(rest)),
+        "test" => return report(test::test(rest)),
+        "help" | "-h" | "--help" => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        other => {
+            eprintln!("unknown command {other:?}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    report(result.map(|()| ExitCode::SUCCESS))
+}
+
+fn no_args(command: &str, rest: &[String]) -> util::Result {
+    match rest.first() {
+        None => Ok(()),
+        Some(arg) => Err(format!("{command} takes no arguments (got {arg:?})").into()),
+    }
+}
+
+fn report(result: util::Result<ExitCode>) -> ExitCode {
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            util::flush();
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
