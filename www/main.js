@@ -1,8 +1,80 @@
-// Loads the wasm module and hands control to Rust, which renders the page.
-import init, { renderTitles } from './pkg/fanout.js';
+// Loads the wasm module and wires the form to it. Rust renders everything
+// the page shows about a run (see src/demo.rs); this file only reads the
+// controls, calls `run` / `compare` / `stop`, and reports errors that Rust
+// hands back in the status line.
+import init, { run, compare, stop } from './pkg/fanout.js';
+
+const $ = (id) => document.getElementById(id);
+const form = $('controls');
+const status = $('status');
+const api = $('api');
+const buttons = { run: $('run'), compare: $('compare-button'), stop: $('stop') };
 
 const params = new URLSearchParams(location.search);
-const api = params.get('api') || location.origin;
+api.value = params.get('api') || location.origin;
 
-await init();
-await renderTitles(api, 100);
+function showError(prefix, err) {
+  const message = err && typeof err === 'object' && 'message' in err ? err.message : String(err);
+  status.textContent = `${prefix}: ${message}`;
+  status.className = 'status error';
+  $('progress').hidden = true;
+}
+
+/** The form's values as the options object `run` and `compare` take. */
+function options() {
+  const number = (id) => $(id).valueAsNumber;
+  return {
+    api: api.value.trim(),
+    count: number('count'),
+    limit: number('limit'),
+    delayMs: number('delay'),
+    failRate: number('fail-rate'),
+    retries: $('retries').checked,
+    failFast: $('fail-fast').checked,
+  };
+}
+
+/** Keeps `?api=` in the address in step with the field, for reloads and links. */
+function rememberApi() {
+  const url = new URL(location.href);
+  const value = api.value.trim();
+  if (value && value.replace(/\/$/, '') !== location.origin) url.searchParams.set('api', value);
+  else url.searchParams.delete('api');
+  if (url.href !== location.href) history.replaceState(null, '', url);
+}
+
+// A new run supersedes the one in flight (Rust aborts it); only the latest
+// run's end re-enables the controls.
+let latest = 0;
+async function start(entry) {
+  const token = ++latest;
+  buttons.stop.disabled = false;
+  try {
+    await entry(options());
+  } catch (err) {
+    if (token === latest) showError('Could not run', err);
+  } finally {
+    if (token === latest) buttons.stop.disabled = true;
+  }
+}
+
+form.addEventListener('submit', (event) => {
+  event.preventDefault();
+  rememberApi();
+  start(run);
+});
+buttons.compare.addEventListener('click', () => {
+  if (!form.reportValidity()) return;
+  rememberApi();
+  start(compare);
+});
+buttons.stop.addEventListener('click', () => stop());
+
+try {
+  await init();
+} catch (err) {
+  buttons.run.disabled = true;
+  buttons.compare.disabled = true;
+  showError('Could not load the WebAssembly module (build it with `cargo xtask build`)', err);
+}
+if (!buttons.run.disabled) start(run);

@@ -1,0 +1,329 @@
+// End-to-end tests of the demo page (index.html + www/ + src/demo.rs) in
+// headless Chromium, against the dev server in FANOUT_TEST_API.
+//
+//   FANOUT_TEST_API=http://127.0.0.1:PORT node --test tests/e2e/page.test.mjs
+//
+// Every wait polls the page's state with a generous timeout; no assertion
+// depends on how long anything took.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, screenshot, API } from './lib.mjs';
+
+const TIMEOUT = 30_000;
+const CSP =
+  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; connect-src 'self' http: https:";
+const XSS_TITLE = '<img src=x onerror="window.__xss=1">';
+
+let browser;
+/** The titles of posts 1..100, from the API itself. */
+let titles;
+
+before(async () => {
+  const res = await fetch(`${API}/posts`);
+  assert.equal(res.status, 200, `GET ${API}/posts`);
+  const posts = await res.json();
+  titles = posts.sort((a, b) => a.id - b.id).map((p) => p.title);
+  assert.equal(titles.length, 100);
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+/**
+ * Opens the page and collects console errors, uncaught exceptions and CSP
+ * violations. Resolves once the first run has rendered "Fetched 100 titles".
+ */
+async function openPage({ width = 1280, height = 900, query = '' } = {}) {
+  const page = await browser.context.newPage();
+  const problems = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' || /Content Security Policy/i.test(msg.text())) {
+      problems.push(`console.${msg.type()}: ${msg.text()}`);
+    }
+  });
+  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+  await page.addInitScript(() => {
+    window.__cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`);
+    });
+  });
+  await page.setViewportSize({ width, height });
+  await page.goto(`${API}/${query}`);
+  await waitForStatus(page, /^Fetched 100 titles in \d+\.\d\d s$/);
+  return { page, problems };
+}
+
+/** Waits until the status line matches `re`; returns its text. */
+async function waitForStatus(page, re) {
+  try {
+    await page.waitForFunction(
+      ([source, flags]) => new RegExp(source, flags).test(document.getElementById('status').textContent),
+      [re.source, re.flags],
+      { timeout: TIMEOUT, polling: 50 },
+    );
+  } catch (err) {
+    const now = await page.locator('#status').textContent();
+    throw new Error(`status line never matched ${re}; it says ${JSON.stringify(now)}`, { cause: err });
+  }
+  return page.locator('#status').textContent();
+}
+
+const listTexts = (page) => page.$$eval('#titles > li', (els) => els.map((el) => el.textContent));
+const listClasses = (page) => page.$$eval('#titles > li', (els) => els.map((el) => el.className));
+
+/** Fills the form; keys are element ids, booleans set checkboxes. */
+async function setControls(page, values) {
+  for (const [id, value] of Object.entries(values)) {
+    if (typeof value === 'boolean') await page.setChecked(`#${id}`, value);
+    else await page.fill(`#${id}`, String(value));
+  }
+}
+
+test('opens with the 100 titles in post order, on a desktop and a phone', async () => {
+  const { page, problems } = await openPage();
+  try {
+    assert.equal(await page.locator('#titles > li').count(), 100);
+    assert.deepEqual(await listTexts(page), titles);
+    assert.deepEqual(await listClasses(page), Array(100).fill('ok'));
+    assert.equal(await page.locator('#progress').isHidden(), true, 'the progress bar is hidden when done');
+    assert.equal(await page.locator('#status').getAttribute('aria-live'), 'polite');
+    await screenshot(page, 'page-desktop');
+
+    await page.setViewportSize({ width: 375, height: 812 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px at 375px`);
+    await screenshot(page, 'page-phone');
+    assert.deepEqual(problems, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('the XSS probe title (post 42) is shown as text and runs nothing', async () => {
+  const { page } = await openPage();
+  try {
+    assert.equal(titles[41], XSS_TITLE, 'the fixture still carries the probe');
+    const li = page.locator('#titles > li').nth(41);
+    assert.equal(await li.textContent(), XSS_TITLE);
+    assert.equal(await page.locator('#titles img').count(), 0);
+    assert.equal(await page.evaluate(() => typeof window.__xss), 'undefined');
+  } finally {
+    await page.close();
+  }
+});
+
+test('injected failures without retries stay in place with their reason', async () => {
+  const { page } = await openPage();
+  try {
+    await setControls(page, { 'fail-rate': 10, delay: 0, retries: false });
+    await page.click('#run');
+    const status = await waitForStatus(page, /^Fetched \d+ titles in \d+\.\d\d s \(\d+ failed\)$/);
+    const [, ok, failed] = status.match(/^Fetched (\d+) titles .*\((\d+) failed\)$/).map(Number);
+    assert.equal(failed, 10, '10% of 100 posts');
+    assert.equal(ok, 90);
+
+    const texts = await listTexts(page);
+    const classes = await listClasses(page);
+    assert.equal(texts.length, 100);
+    let seen = 0;
+    for (let i = 0; i < 100; i++) {
+      if (classes[i] === 'failed') {
+        seen++;
+        assert.equal(texts[i], `post ${i + 1}: HTTP 503 Service Unavailable`);
+      } else {
+        assert.equal(classes[i], 'ok');
+        assert.equal(texts[i], titles[i]);
+      }
+    }
+    assert.equal(seen, failed, 'the list shows as many failures as the status line counts');
+    assert.equal(await page.locator('#waterfall rect.bar.failed').count(), failed);
+  } finally {
+    await page.close();
+  }
+});
+
+test('with retries on, injected failures recover and the waterfall shows the attempts', async () => {
+  const { page } = await openPage();
+  try {
+    await setControls(page, { 'fail-rate': 10, delay: 0, retries: true });
+    await page.click('#run');
+    await waitForStatus(page, /^Fetched 100 titles in \d+\.\d\d s \(10 after a retry\)$/);
+    assert.deepEqual(await listTexts(page), titles);
+    assert.equal(await page.locator('#titles > li[data-attempts="2"]').count(), 10);
+    assert.equal(await page.locator('#waterfall rect.bar.ok').count(), 100);
+    assert.equal(await page.locator('#waterfall rect.retry').count(), 10);
+    const labels = await page.$$eval('#waterfall text.attempts', (els) => els.map((el) => el.textContent));
+    assert.deepEqual(labels, Array(10).fill('×2'));
+  } finally {
+    await page.close();
+  }
+});
+
+test('fail-fast, one at a time: the first failure cancels the rest', async () => {
+  const { page } = await openPage();
+  try {
+    await setControls(page, { 'fail-rate': 10, delay: 0, limit: 1, retries: false, 'fail-fast': true });
+    await page.click('#run');
+    const status = await waitForStatus(page, /^Fetched \d+ titles in \d+\.\d\d s \(1 failed, \d+ cancelled\)$/);
+    const classes = await listClasses(page);
+    const first = classes.indexOf('failed');
+    assert.ok(first >= 0);
+    assert.deepEqual(classes.slice(0, first), Array(first).fill('ok'));
+    assert.deepEqual(classes.slice(first + 1), Array(99 - first).fill('cancelled'));
+    assert.match(status, new RegExp(`^Fetched ${first} titles? in .*\\(1 failed, ${99 - first} cancelled\\)$`));
+    const texts = await listTexts(page);
+    assert.equal(texts[first + 1], `post ${first + 2}: never sent, another request failed`);
+    assert.equal(await page.locator('#waterfall rect.bar').count(), 100);
+    assert.equal(await page.locator('#waterfall rect.bar.unsent').count(), 99 - first);
+  } finally {
+    await page.close();
+  }
+});
+
+test('the CSP header is sent and the page runs without violations or errors', async () => {
+  const res = await fetch(`${API}/`);
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('content-security-policy'), CSP);
+
+  const { page, problems } = await openPage();
+  try {
+    // Exercise the controls too: a run with a limit and the comparison.
+    await setControls(page, { count: 12, limit: 3, delay: 0 });
+    await page.click('#run');
+    await waitForStatus(page, /^Fetched 12 titles in \d+\.\d\d s$/);
+    assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
+    assert.deepEqual(problems, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('the waterfall has one bar per request, with an axis and a text alternative', async () => {
+  const { page } = await openPage();
+  try {
+    const svg = page.locator('#waterfall svg');
+    assert.equal(await page.locator('#waterfall rect.bar').count(), 100);
+    assert.equal(await page.locator('#waterfall rect.bar.ok').count(), 100);
+    assert.equal(await svg.getAttribute('role'), 'img');
+    assert.equal(await svg.getAttribute('aria-labelledby'), 'waterfall-title waterfall-desc');
+    assert.equal(await page.locator('#waterfall-title').textContent(), 'Request waterfall');
+    assert.match(await page.locator('#waterfall-desc').textContent(), /^100 requests over .*: 100 succeeded, 0 failed\./);
+    const ticks = await page.$$eval('#waterfall .axis text', (els) => els.map((el) => el.textContent));
+    assert.ok(ticks.length >= 2, `ticks: ${ticks}`);
+    assert.equal(ticks[0], '0');
+    for (const t of ticks.slice(1)) assert.match(t, /^\d+(\.\d+)? (ms|s)$/);
+
+    await setControls(page, { count: 7 });
+    await page.click('#run');
+    await waitForStatus(page, /^Fetched 7 titles in \d+\.\d\d s$/);
+    assert.equal(await page.locator('#waterfall rect.bar').count(), 7);
+    assert.equal(await page.locator('#titles > li').count(), 7);
+    assert.deepEqual(await listTexts(page), titles.slice(0, 7));
+  } finally {
+    await page.close();
+  }
+});
+
+test('compare shows the sequential and the concurrent time side by side', async () => {
+  const { page } = await openPage();
+  try {
+    await setControls(page, { count: 20, delay: 20 });
+    await page.click('#compare-button');
+    const status = await waitForStatus(page, /^Sequential \d+\.\d\d s, concurrent \d+\.\d\d s: (\d+\.\d×|—) faster$/);
+    const seq = await page.locator('#compare-sequential').textContent();
+    const conc = await page.locator('#compare-concurrent').textContent();
+    assert.match(seq, /^\d+\.\d\d s$/);
+    assert.match(conc, /^\d+\.\d\d s$/);
+    assert.ok(status.includes(`Sequential ${seq}, concurrent ${conc}`), status);
+    assert.match(await page.locator('#compare-speedup').textContent(), /^(\d+\.\d×|—)$/);
+    assert.equal(await page.locator('#compare').isVisible(), true);
+    assert.deepEqual(await listTexts(page), titles.slice(0, 20));
+  } finally {
+    await page.close();
+  }
+});
+
+test('stop aborts the batch and says so', async () => {
+  const { page } = await openPage();
+  try {
+    await setControls(page, { count: 10, limit: 1, delay: 3000 });
+    await page.click('#run');
+    await waitForStatus(page, /^Fetching 10 posts/);
+    assert.equal(await page.locator('#stop').isEnabled(), true);
+    await page.click('#stop');
+    const status = await waitForStatus(page, /^Stopped after \d+\.\d\d s: fetched 0 titles, 10 stopped$/);
+    assert.ok(status);
+    const texts = await listTexts(page);
+    assert.equal(texts[0], 'post 1: stopped');
+    assert.deepEqual(await listClasses(page), Array(10).fill('cancelled'));
+    await page.waitForFunction(() => document.getElementById('stop').disabled, null, { timeout: TIMEOUT });
+  } finally {
+    await page.close();
+  }
+});
+
+test('a second Run supersedes the one in flight', async () => {
+  const { page, problems } = await openPage();
+  try {
+    await setControls(page, { count: 30, delay: 300 });
+    await page.click('#run');
+    await waitForStatus(page, /^Fetching 30 posts/);
+    await setControls(page, { count: 12, delay: 0 });
+    await page.click('#run');
+    await waitForStatus(page, /^Fetched 12 titles in \d+\.\d\d s$/);
+    // Give the first batch time to wind down; it must leave the page alone.
+    await page.waitForTimeout(1000);
+    assert.match(await page.locator('#status').textContent(), /^Fetched 12 titles in \d+\.\d\d s$/);
+    assert.deepEqual(await listTexts(page), titles.slice(0, 12));
+    assert.equal(await page.locator('#waterfall rect.bar').count(), 12);
+    assert.equal(await page.locator('#stop').isDisabled(), true);
+    assert.deepEqual(problems, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('?api= in the address points the page at another server', async () => {
+  // The same dev server under another origin (localhost vs 127.0.0.1): the
+  // requests are cross-origin, so this also exercises CORS.
+  const other = new URL(API);
+  other.hostname = other.hostname === 'localhost' ? '127.0.0.1' : 'localhost';
+  const api = other.origin;
+  const { page, problems } = await openPage({ query: `?api=${encodeURIComponent(api)}` });
+  try {
+    assert.equal(await page.inputValue('#api'), api);
+    assert.deepEqual(await listTexts(page), titles);
+    assert.deepEqual(problems, []);
+
+    // A second run: every post request goes to the other origin.
+    const urls = [];
+    page.on('request', (req) => {
+      if (new URL(req.url()).pathname.startsWith('/posts/')) urls.push(req.url());
+    });
+    await setControls(page, { count: 5, delay: 0 });
+    await page.click('#run');
+    await waitForStatus(page, /^Fetched 5 titles in \d+\.\d\d s$/);
+    assert.deepEqual(urls.sort(), [1, 2, 3, 4, 5].map((id) => `${api}/posts/${id}`));
+  } finally {
+    await page.close();
+  }
+});
+
+test('a bad API base URL is reported in the status line', async () => {
+  const { page, problems } = await openPage();
+  try {
+    await page.fill('#api', 'not a url');
+    // The field is type=url: skip the browser's own validation to reach Rust.
+    await page.evaluate(() => document.getElementById('controls').setAttribute('novalidate', ''));
+    await page.click('#run');
+    const status = await waitForStatus(page, /^Could not run: /);
+    assert.equal(status, 'Could not run: invalid base URL "not a url": expected an absolute http:// or https:// URL');
+    assert.equal(await page.locator('#stop').isDisabled(), true);
+    assert.deepEqual(problems, [], 'the rejection was caught');
+  } finally {
+    await page.close();
+  }
+});
