@@ -223,6 +223,9 @@ pub(crate) fn parse_base(s: &str) -> Result<Base, String> {
     if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(format!("invalid base URL {s:?}: contains whitespace"));
     }
+    if !valid_authority(p.authority.unwrap_or_default()) {
+        return Err(format!("invalid base URL {s:?}: bad host or port"));
+    }
     let mut path = p.path.to_owned();
     if !path.ends_with('/') {
         path.push('/');
@@ -236,6 +239,38 @@ pub(crate) fn parse_base(s: &str) -> Result<Base, String> {
         &path,
     );
     Ok(Base { url, origin })
+}
+
+/// Checks `[userinfo@]host[:port]`: a non-empty host (an IPv6 literal in
+/// brackets, or a name without brackets) and a numeric port.
+fn valid_authority(authority: &str) -> bool {
+    let host_port = authority.rsplit('@').next().unwrap_or(authority);
+    let (host, port) = match host_port.strip_prefix('[') {
+        Some(rest) => match rest.split_once(']') {
+            Some((v6, after))
+                if !v6.is_empty()
+                    && v6
+                        .bytes()
+                        .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.') =>
+            {
+                match after {
+                    "" => return true,
+                    _ => ("v6", after.strip_prefix(':')),
+                }
+            }
+            _ => return false,
+        },
+        None => match host_port.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (host_port, None),
+        },
+    };
+    let host_ok = !host.is_empty() && !host.contains(['[', ']', ':', '/', '\\', '#', '?']);
+    let port_ok = match port {
+        None => true,
+        Some(p) => p.is_empty() || (p.len() <= 5 && p.parse::<u16>().is_ok()),
+    };
+    host_ok && port_ok
 }
 
 /// Appends an encoded query string to `url`, before any fragment.
@@ -351,6 +386,12 @@ mod tests {
         assert!(parse_base("ftp://x.test/").is_err());
         assert!(parse_base("http://x.test/?q=1").is_err());
         assert!(parse_base("http:///nohost").is_err());
+        assert!(parse_base("http://[::1").is_err());
+        assert!(parse_base("http://h:99999/").is_err());
+        assert!(parse_base("http://h:port/").is_err());
+        assert!(parse_base("http://[::1]:8080/").is_ok());
+        assert!(parse_base("http://[::1]/").is_ok());
+        assert!(parse_base("http://u:p@h.test:81/").is_ok());
     }
 
     #[test]
