@@ -6,6 +6,7 @@ use fanout::{posts, CacheMode, Client, Credentials, Redirect};
 use serde_json::Value;
 use wasm_bindgen_test::wasm_bindgen_test;
 
+use super::support::FetchJson;
 use super::support::{client, API, API_ALT};
 
 #[wasm_bindgen_test]
@@ -22,7 +23,7 @@ async fn all_hundred_titles_in_order() {
     let c = client();
     let titles = posts::fetch_titles(&c, 1..=100).await;
     assert_eq!(titles.len(), 100);
-    let all: Vec<posts::Post> = c.get("posts").send().await.unwrap().json().await.unwrap();
+    let all: Vec<posts::Post> = c.get("posts").fetch_json().await;
     for (i, (t, p)) in titles.iter().zip(&all).enumerate() {
         assert_eq!(t.as_ref().unwrap(), &p.title, "title {}", i + 1);
     }
@@ -50,30 +51,16 @@ async fn base_url_joining_reaches_the_right_paths() {
         .build()
         .unwrap();
     assert_eq!(c.resolve("1").unwrap(), format!("{API}/posts/1"));
-    let p: posts::Post = c.get("1").send().await.unwrap().json().await.unwrap();
+    let p: posts::Post = c.get("1").fetch_json().await;
     assert_eq!(p.id, 1);
     // An absolute path starts from the origin's root.
-    let users: Vec<Value> = c.get("/users").send().await.unwrap().json().await.unwrap();
+    let users: Vec<Value> = c.get("/users").fetch_json().await;
     assert_eq!(users.len(), 10);
     // `..` climbs out of the base directory.
-    let todos: Vec<Value> = c
-        .get("../todos")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let todos: Vec<Value> = c.get("../todos").fetch_json().await;
     assert_eq!(todos.len(), 200);
     // A bare query keeps the base path.
-    let filtered: Vec<Value> = c
-        .get("?userId=2")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let filtered: Vec<Value> = c.get("?userId=2").fetch_json().await;
     assert_eq!(filtered.len(), 10);
     assert!(filtered.iter().all(|p| p["userId"] == 2));
 }
@@ -89,12 +76,8 @@ async fn default_headers_merge_and_request_header_wins() {
     let echo: Value = c
         .get("echo")
         .header("x-both", "from-request")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch_json()
+        .await;
     assert_eq!(echo["headers"]["x-default"], "d");
     assert_eq!(echo["headers"]["x-both"], "from-request");
 }
@@ -118,14 +101,7 @@ async fn default_headers_never_leave_the_base_origin() {
         .allow_cross_origin_default_headers(true)
         .build()
         .unwrap();
-    let echo: Value = c
-        .get(format!("{API_ALT}/echo"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let echo: Value = c.get(format!("{API_ALT}/echo")).fetch_json().await;
     assert_eq!(echo["headers"]["authorization"], "Bearer secret");
     // A client without default headers may go anywhere.
     let resp = client()

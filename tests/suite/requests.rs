@@ -5,9 +5,10 @@ use serde_json::{json, Value};
 use wasm_bindgen_test::wasm_bindgen_test;
 
 use super::support::client;
+use super::support::FetchJson;
 
 async fn echo(req: fanout::RequestBuilder) -> Value {
-    req.send().await.unwrap().json().await.unwrap()
+    req.fetch_json().await
 }
 
 #[wasm_bindgen_test]

@@ -4,6 +4,7 @@ use futures_util::StreamExt;
 use serde_json::Value;
 use wasm_bindgen_test::wasm_bindgen_test;
 
+use super::support::FetchJson;
 use super::support::{client, API};
 
 #[wasm_bindgen_test]
@@ -42,7 +43,7 @@ async fn text_bytes_and_json() {
         .unwrap();
     assert_eq!(bytes.len(), 1000);
     assert!(bytes.iter().enumerate().all(|(i, b)| *b == (i % 256) as u8));
-    let photos: Vec<Value> = c.get("photos").send().await.unwrap().json().await.unwrap();
+    let photos: Vec<Value> = c.get("photos").fetch_json().await;
     assert_eq!(photos.len(), 5000);
 }
 
@@ -54,14 +55,7 @@ async fn integers_beyond_2_pow_53_keep_their_precision() {
         big: u64,
         neg: i64,
     }
-    let b: Big = client()
-        .get("bigint")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let b: Big = client().get("bigint").fetch_json().await;
     assert_eq!(b.id, 9_007_199_254_740_993);
     assert_eq!(b.big, u64::MAX);
     assert_eq!(b.neg, -9_007_199_254_740_993);
@@ -144,13 +138,6 @@ async fn body_size_cap_from_client_and_request() {
         .unwrap_err();
     assert!(e.is_too_large(), "{e}");
     // Under the cap is fine.
-    let v: Value = capped
-        .get("posts/1")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v: Value = capped.get("posts/1").fetch_json().await;
     assert_eq!(v["id"], 1);
 }

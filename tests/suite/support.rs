@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use fanout::Client;
+use fanout::{Client, RequestBuilder};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
@@ -54,17 +55,26 @@ pub fn now() -> f64 {
     js_sys::Date::now()
 }
 
+/// Sends a request and decodes its JSON body, failing the test on any error.
+#[allow(async_fn_in_trait)]
+pub trait FetchJson {
+    /// `send().await.unwrap().json().await.unwrap()`.
+    async fn fetch_json<T: DeserializeOwned>(self) -> T;
+}
+
+impl FetchJson for RequestBuilder {
+    async fn fetch_json<T: DeserializeOwned>(self) -> T {
+        self.send().await.unwrap().json().await.unwrap()
+    }
+}
+
 /// The server's stats for one tag.
 pub async fn stats(tag: &str) -> Value {
     client()
         .get("stats")
         .query(&[("tag", tag)])
-        .send()
+        .fetch_json()
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
 }
 
 /// Waits (up to 3 s) until the server has nothing in flight for `tag`, and
@@ -84,11 +94,7 @@ pub async fn settled(tag: &str) -> Value {
 pub async fn flaky_hits(key: &str) -> u64 {
     let v: Value = client()
         .get(format!("flaky/{key}/count"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch_json()
+        .await;
     v["hits"].as_u64().unwrap()
 }
