@@ -97,6 +97,8 @@ mod url;
 
 #[cfg(feature = "demo")]
 mod demo;
+#[cfg(feature = "js")]
+mod js;
 
 pub use client::{CacheMode, Client, ClientBuilder, Credentials, Redirect};
 pub use error::{Cancelled, Error, Method};

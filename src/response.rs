@@ -230,6 +230,29 @@ impl Response {
         decode_json(&bytes).map_err(|e| e.with_request(method, &url).with_attempts(attempts))
     }
 
+    /// For the JS API: whether a body size cap applies, so the body must be
+    /// read through the capped readers above.
+    #[cfg(feature = "js")]
+    pub(crate) fn has_body_cap(&self) -> bool {
+        self.max_body_size.is_some()
+    }
+
+    /// For the JS API: reads the body with a method of the raw response
+    /// (`text()`, `arrayBuffer()`) and returns the JS value it resolves to,
+    /// never copied into wasm memory. The permits and the timeout stay alive
+    /// until it settles; a rejection is classified like the readers above.
+    #[cfg(feature = "js")]
+    pub(crate) async fn read_raw(
+        self,
+        read: impl FnOnce(&web_sys::Response) -> Result<js_sys::Promise, wasm_bindgen::JsValue>,
+    ) -> Result<wasm_bindgen::JsValue, Error> {
+        let promise =
+            read(&self.raw).map_err(|e| self.fail(Error::new(Kind::Body, sys::js_message(&e))))?;
+        JsFuture::from(promise)
+            .await
+            .map_err(|e| self.fail(classify(&self.guard, &e, Kind::Body)))
+    }
+
     /// The body as a stream of chunks, read from the `ReadableStream` as they
     /// arrive. The size cap applies as the chunks come in.
     ///

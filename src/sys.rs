@@ -34,8 +34,10 @@ extern "C" {
     #[wasm_bindgen(js_namespace = performance, js_name = now)]
     fn performance_now() -> f64;
 
+    /// `None` where the global is missing (Node.js): the `Option` makes the
+    /// binding test `typeof location` instead of throwing a ReferenceError.
     #[wasm_bindgen(thread_local_v2, js_name = location)]
-    static LOCATION: JsValue;
+    static LOCATION: Option<js_sys::Object>;
 }
 
 /// Starts a fetch with the global `fetch`.
@@ -86,9 +88,7 @@ pub(crate) fn location_href() -> Option<String> {
         return None;
     }
     LOCATION.with(|loc| {
-        if loc.is_undefined() || loc.is_null() {
-            return None;
-        }
+        let loc = loc.as_ref()?;
         js_sys::Reflect::get(loc, &JsValue::from_str("href"))
             .ok()
             .and_then(|v| v.as_string())

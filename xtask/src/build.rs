@@ -38,5 +38,18 @@ pub fn build_npm() -> Result {
             "js",
         ]))?;
     }
-    Ok(())
+    install_vite_example()
+}
+
+/// The Vite consumer in `examples/vite` depends on `file:../../pkg/bundler`,
+/// so its packages (vite-plugin-wasm, pinned in its lock file) are
+/// installed once that build exists.
+fn install_vite_example() -> Result {
+    let dir = crate::util::root().join("examples").join("vite");
+    if !dir.join("package.json").exists() {
+        return Ok(());
+    }
+    run(cmd("npm")
+        .current_dir(&dir)
+        .args(["ci", "--no-audit", "--no-fund", "--prefer-offline"]))
 }

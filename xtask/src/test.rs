@@ -46,9 +46,10 @@ impl Stage {
         Stage::Firefox,
         Stage::Node,
         Stage::Js,
-        Stage::E2e,
         Stage::Types,
         Stage::Bundler,
+        // Last: its JS API test loads the Vite build the bundler stage makes.
+        Stage::E2e,
     ];
 
     /// The name used on the command line and in the report.

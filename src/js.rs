@@ -1,0 +1,1549 @@
+//! The JavaScript API (cargo feature `js`): what the npm package exports.
+//!
+//! It is shaped for JS habits rather than mirroring the Rust builders:
+//! camelCase names, options objects, Promises, errors that are JS `Error`s
+//! with a `name`, and bodies handed over as plain JS values (`json()` parses
+//! with the platform's `JSON.parse`; `text()` and `bytes()` never copy the
+//! body into wasm memory). Every option is checked: a wrong type or an
+//! unknown name is a `TypeError` that names it, never a panic.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::str::FromStr;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use futures_util::future::{select, Either};
+use js_sys::{Array, ArrayBuffer, Function, JsString, Object, Promise, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::future_to_promise;
+use web_sys::{AbortSignal, FormData, UrlSearchParams};
+
+use crate::error::{Error, Kind};
+use crate::sys::js_message;
+use crate::{Client as Session, Credentials, Method, Outcome, Progress, RequestBuilder, Retry};
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
+    fn json_parse(text: &JsValue) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(js_namespace = JSON, js_name = stringify, catch)]
+    fn json_stringify(value: &JsValue) -> Result<JsValue, JsValue>;
+
+    /// Reports an exception to the host (`window.onerror`, the console)
+    /// without throwing it at the caller; missing in Node.js.
+    #[wasm_bindgen(js_name = reportError, catch)]
+    fn report_error(error: &JsValue) -> Result<(), JsValue>;
+
+    #[wasm_bindgen(js_namespace = console, js_name = error)]
+    fn console_error(error: &JsValue);
+}
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = r#"
+/** An HTTP method name, in upper or lower case. */
+export type HttpMethod =
+  | 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS' | 'TRACE'
+  | 'get' | 'post' | 'put' | 'patch' | 'delete' | 'head' | 'options' | 'trace';
+
+/** The `name` of every error fanout throws or rejects with. */
+export type FanoutErrorName =
+  | 'HTTPError' | 'TimeoutError' | 'NetworkError' | 'DecodeError' | 'AbortError' | 'TypeError';
+
+/**
+ * The errors fanout throws and rejects with: plain JS `Error`s whose `name`
+ * says what went wrong.
+ *
+ * - `HTTPError`: a 4xx or 5xx status while `throwHttpErrors` is on (the default).
+ * - `TimeoutError`: `timeoutMs` or `totalTimeoutMs` elapsed; the fetch was aborted.
+ * - `NetworkError`: no response (connection refused, DNS, CORS, a dropped connection).
+ * - `DecodeError`: `json()` met a body that is not JSON.
+ * - `AbortError`: your `AbortSignal` fired, or a `failFast` gather cancelled the request.
+ * - `TypeError`: a bad argument or option (nothing was sent), or an unreadable body.
+ */
+export interface FanoutError extends Error {
+  name: FanoutErrorName;
+  /** The response status, for an `HTTPError`. */
+  status: number | undefined;
+  /** The absolute URL of the request, where known. */
+  url: string | undefined;
+  /** The request method (`'GET'`, ...), where known. */
+  method: string | undefined;
+  /** How many attempts were made (0 when nothing was sent). */
+  attempts: number;
+}
+
+/**
+ * The retry policy: a number of retries, `false` for none, `true` for the
+ * default, or the details. Defaults (ky's): 2 retries, idempotent methods
+ * only (never POST or PATCH), on network errors and the statuses 408 413
+ * 429 500 502 503 504, waiting 300 ms × 2^(n-1) capped at 10 s, or the
+ * server's `Retry-After`.
+ */
+export type RetrySetting = number | boolean | RetryOptions;
+
+/** The details of a retry policy; every field is optional. */
+export interface RetryOptions {
+  /** Retries after the first attempt (default 2). */
+  limit?: number;
+  /** The first retry's wait in ms, doubled on each retry (default 300). */
+  backoffMs?: number;
+  /** The longest wait between attempts in ms (default 10000). */
+  maxBackoffMs?: number;
+  /** Wait a random time between 0 and the computed delay (default false). */
+  jitter?: boolean;
+  /** Also retry attempts that timed out (default false). */
+  retryOnTimeout?: boolean;
+  /** The statuses that are retried (default 408 413 429 500 502 503 504). */
+  statuses?: readonly number[];
+  /** The longest `Retry-After` honoured, in ms (default 60000). */
+  maxRetryAfterMs?: number;
+}
+
+/** Headers as an object, or pairs (a `Headers`, a `Map`, an array). */
+export type HeadersInput = Record<string, string | number | boolean> | Iterable<readonly [string, string]>;
+
+/** One query value; `undefined` entries are skipped. */
+export type QueryValue = string | number | boolean | bigint;
+
+/** Query parameters as an object (an array value repeats the key), or pairs (a `URLSearchParams`). */
+export type QueryInput =
+  | Record<string, QueryValue | readonly QueryValue[] | undefined>
+  | Iterable<readonly [string, QueryValue]>;
+
+/** A request body other than `json`. */
+export type BodyInput = string | Uint8Array | ArrayBuffer | FormData | URLSearchParams;
+
+/** The credentials mode of the Fetch API. */
+export type CredentialsMode = 'omit' | 'same-origin' | 'include';
+
+/** Options of `new Client(options)`. */
+export interface ClientOptions {
+  /** An absolute http(s) URL that relative paths are joined onto (its path is a directory). */
+  baseUrl?: string | URL;
+  /** Headers sent with every request (a request's own header of the same name wins). */
+  headers?: HeadersInput;
+  /** A timeout for each attempt, until the body is read, in ms. */
+  timeoutMs?: number;
+  /** A timeout across all attempts and retry waits, in ms. */
+  totalTimeoutMs?: number;
+  /** The retry policy (default: 2 retries of idempotent requests). */
+  retry?: RetrySetting;
+  /** At most this many requests of this client in flight at once. */
+  limit?: number;
+  /** At most this many requests in flight per origin. */
+  limitPerHost?: number;
+  /** Reject a 4xx or 5xx response with an `HTTPError` (default true, like ky). */
+  throwHttpErrors?: boolean;
+  /** The largest body in bytes a reader accepts; a larger one is a `TypeError`. */
+  maxBodySize?: number;
+  /** The Fetch API's credentials mode. */
+  credentials?: CredentialsMode;
+  /** Also send the default `headers` to other origins than `baseUrl`'s (default false). */
+  allowCrossOriginHeaders?: boolean;
+}
+
+/** Options of one request; each replaces the client's setting of the same name. */
+export interface RequestOptions {
+  /** Request headers. */
+  headers?: HeadersInput;
+  /** Query parameters appended to the URL. */
+  query?: QueryInput;
+  /** A value sent as JSON (`JSON.stringify`), with `content-type: application/json`. */
+  json?: unknown;
+  /** A body sent as is (not together with `json`). */
+  body?: BodyInput;
+  /** A timeout for each attempt, in ms. */
+  timeoutMs?: number;
+  /** A timeout across all attempts, in ms. */
+  totalTimeoutMs?: number;
+  /** Aborts the request: it rejects with an `AbortError`. */
+  signal?: AbortSignal;
+  /** The retry policy. */
+  retry?: RetrySetting;
+  /** Reject a 4xx or 5xx response with an `HTTPError`. */
+  throwHttpErrors?: boolean;
+  /** The largest body in bytes a reader accepts. */
+  maxBodySize?: number;
+  /** The Fetch API's credentials mode. */
+  credentials?: CredentialsMode;
+}
+
+/** One request of a `gather`, as an object. */
+export interface GatherRequest extends RequestOptions {
+  /** The method (default `'GET'`). */
+  method?: HttpMethod;
+  /** The URL, joined onto the client's `baseUrl`. */
+  path: string | URL;
+}
+
+/** One input of a `gather`: a path (a GET) or a request object. */
+export type GatherInput = string | URL | GatherRequest;
+
+/** What `onProgress` is told after each input completes. */
+export interface GatherProgress {
+  /** How many inputs have completed so far, this one included (1, 2, ... total). */
+  done: number;
+  /** How many inputs the batch has. */
+  total: number;
+  /** The position of the input that just completed. */
+  index: number;
+  /** Whether it succeeded. */
+  ok: boolean;
+}
+
+/** How `gather` reads each body: `'json'` (the default), `'text'`, `'bytes'` or `'response'` (unread). */
+export type GatherAs = 'json' | 'text' | 'bytes' | 'response';
+
+/** Options of `client.gather(inputs, options)`. */
+export interface GatherOptions<A extends GatherAs = GatherAs> {
+  /** At most this many requests of the batch in flight at once. */
+  limit?: number;
+  /** Stop at the first failure: the rest are aborted or never sent (`AbortError`). */
+  failFast?: boolean;
+  /** Called after each completion, in completion order. */
+  onProgress?: (progress: GatherProgress) => void;
+  /** Aborts the whole batch: every unfinished input fails with an `AbortError`. */
+  signal?: AbortSignal;
+  /** How each body is read (default `'json'`). */
+  as?: A;
+}
+
+/** An input that succeeded. Times are `performance.now()` milliseconds. */
+export interface GatherSuccess<T> {
+  ok: true;
+  /** The body, read as the `as` option says. */
+  value: T;
+  /** The input's position. */
+  index: number;
+  /** How many attempts it took (1 when not retried). */
+  attempts: number;
+  /** When it started. */
+  startMs: number;
+  /** When it completed. */
+  endMs: number;
+}
+
+/** An input that failed, or was cancelled. Times are `performance.now()` milliseconds. */
+export interface GatherFailure {
+  ok: false;
+  /** Why. */
+  error: FanoutError;
+  /** The input's position. */
+  index: number;
+  /** When it started, or `null` if it was never sent. */
+  startMs: number | null;
+  /** When it failed. */
+  endMs: number;
+}
+
+/** The settled result of one `gather` input. */
+export type GatherResult<T> = GatherSuccess<T> | GatherFailure;
+
+export interface Client {
+  /**
+   * Sends many requests at once and settles each in its place: the result
+   * array is in input order, and the promise never rejects for a request
+   * failure. Bodies are parsed as JSON unless `as` says otherwise.
+   *
+   * ```js
+   * const results = await client.gather(['posts/1', 'posts/2'], { limit: 4 });
+   * for (const r of results) console.log(r.ok ? r.value : r.error.name);
+   * ```
+   */
+  gather<T = unknown>(inputs: Iterable<GatherInput>, options?: GatherOptions<'json'>): Promise<GatherResult<T>[]>;
+  gather(inputs: Iterable<GatherInput>, options: GatherOptions<'text'>): Promise<GatherResult<string>[]>;
+  gather(inputs: Iterable<GatherInput>, options: GatherOptions<'bytes'>): Promise<GatherResult<Uint8Array>[]>;
+  gather(inputs: Iterable<GatherInput>, options: GatherOptions<'response'>): Promise<GatherResult<FanoutResponse>[]>;
+  gather(inputs: Iterable<GatherInput>, options?: GatherOptions): Promise<GatherResult<unknown>[]>;
+}
+
+export interface FanoutResponse {
+  /**
+   * Reads the body and parses it with `JSON.parse`. Rejects with a
+   * `DecodeError` (with `url` and `method`) if it is not JSON. `T` is not
+   * checked: it only types the result.
+   */
+  json<T = unknown>(): Promise<T>;
+}
+"#;
+
+// ---------------------------------------------------------------------------
+// Errors and option parsing
+// ---------------------------------------------------------------------------
+
+/// A bad argument: `name` `TypeError` on the JS side.
+fn type_error(message: impl Into<String>) -> Error {
+    Error::builder(message)
+}
+
+/// The JS `Error` for `err`, with `attempts` besides the fields
+/// `From<Error> for JsValue` sets.
+fn to_js(err: Error) -> JsValue {
+    let attempts = err.attempts();
+    let value = JsValue::from(err);
+    let _ = Reflect::set(&value, &JsValue::from_str("attempts"), &attempts.into());
+    value
+}
+
+/// A short description of a value for error messages.
+fn describe(value: &JsValue) -> String {
+    if value.is_null() {
+        "null".into()
+    } else if let Some(s) = value.as_string() {
+        let short: String = s.chars().take(40).collect();
+        format!("{short:?}")
+    } else if value.as_f64().is_some() {
+        number_string(value)
+    } else if let Some(b) = value.as_bool() {
+        format!("{b}")
+    } else if Array::is_array(value) {
+        "an array".into()
+    } else {
+        let kind = value.js_typeof().as_string().unwrap_or_default();
+        match kind.as_str() {
+            "object" => "an object".into(),
+            "function" | "undefined" => kind.clone(),
+            _ => format!("a {kind}"),
+        }
+    }
+}
+
+/// A JS number as JS writes it (`String(n)`), without Rust's float
+/// formatting code in the wasm.
+fn number_string(value: &JsValue) -> String {
+    value
+        .unchecked_ref::<js_sys::Number>()
+        .to_string_with_radix(10)
+        .map(String::from)
+        .unwrap_or_default()
+}
+
+/// The property names of a plain object (string keys only).
+fn own_keys(obj: &JsValue, what: &str) -> Result<Vec<String>, Error> {
+    let keys =
+        Reflect::own_keys(obj).map_err(|e| type_error(format!("{what}: {}", js_message(&e))))?;
+    Ok(keys.iter().filter_map(|k| k.as_string()).collect())
+}
+
+fn get(obj: &JsValue, key: &str, what: &str) -> Result<JsValue, Error> {
+    Reflect::get(obj, &JsValue::from_str(key))
+        .map_err(|e| type_error(format!("{what}.{key}: {}", js_message(&e))))
+}
+
+/// The fields of an options object. `undefined` and `null` mean "not set"
+/// (for the object itself and for each field); an unknown field name is a
+/// `TypeError`, so a typo such as `timeout` for `timeoutMs` is not ignored.
+struct Fields {
+    obj: Option<JsValue>,
+    what: &'static str,
+}
+
+impl Fields {
+    fn new(value: &JsValue, what: &'static str, allowed: &[&[&str]]) -> Result<Fields, Error> {
+        if value.is_undefined() || value.is_null() {
+            return Ok(Fields { obj: None, what });
+        }
+        if !value.is_object() || Array::is_array(value) {
+            return Err(type_error(format!(
+                "{what} must be an object, not {}",
+                describe(value)
+            )));
+        }
+        for key in own_keys(value, what)? {
+            if !allowed.iter().any(|names| names.contains(&key.as_str())) {
+                return Err(type_error(format!(
+                    "unknown option {key:?} in {what} (known: {})",
+                    allowed.concat().join(", ")
+                )));
+            }
+        }
+        Ok(Fields {
+            obj: Some(value.clone()),
+            what,
+        })
+    }
+
+    /// The raw value, `undefined` when absent (`null` is kept).
+    fn raw(&self, key: &str) -> Result<JsValue, Error> {
+        match &self.obj {
+            Some(obj) => get(obj, key, self.what),
+            None => Ok(JsValue::UNDEFINED),
+        }
+    }
+
+    fn get(&self, key: &str) -> Result<Option<JsValue>, Error> {
+        let v = self.raw(key)?;
+        Ok((!v.is_undefined() && !v.is_null()).then_some(v))
+    }
+
+    fn bad(&self, key: &str, expected: &str, got: &JsValue) -> Error {
+        type_error(format!(
+            "{}.{key} must be {expected}, not {}",
+            self.what,
+            describe(got)
+        ))
+    }
+
+    fn bool(&self, key: &str) -> Result<Option<bool>, Error> {
+        match self.get(key)? {
+            None => Ok(None),
+            Some(v) => v
+                .as_bool()
+                .map(Some)
+                .ok_or_else(|| self.bad(key, "a boolean", &v)),
+        }
+    }
+
+    fn number(
+        &self,
+        key: &str,
+        expected: &str,
+        ok: impl Fn(f64) -> bool,
+    ) -> Result<Option<f64>, Error> {
+        match self.get(key)? {
+            None => Ok(None),
+            Some(v) => match v.as_f64() {
+                Some(n) if n.is_finite() && ok(n) => Ok(Some(n)),
+                _ => Err(self.bad(key, expected, &v)),
+            },
+        }
+    }
+
+    /// Milliseconds as a `Duration`: positive (or zero if `zero_ok`), at
+    /// most 2^31 - 1 (the longest `setTimeout`).
+    fn ms(&self, key: &str, zero_ok: bool) -> Result<Option<Duration>, Error> {
+        let expected = if zero_ok {
+            "a number of milliseconds (0 to 2147483647)"
+        } else {
+            "a positive number of milliseconds (at most 2147483647)"
+        };
+        let n = self.number(key, expected, |n| {
+            (if zero_ok { n >= 0.0 } else { n > 0.0 }) && n <= 2_147_483_647.0
+        })?;
+        Ok(n.and_then(|ms| Duration::try_from_secs_f64(ms / 1000.0).ok()))
+    }
+
+    /// A whole number in `min..=max`.
+    fn int(&self, key: &str, min: f64, max: f64) -> Result<Option<f64>, Error> {
+        let expected = if min >= 1.0 {
+            "a positive integer"
+        } else {
+            "a non-negative integer"
+        };
+        self.number(key, expected, |n| n.fract() == 0.0 && n >= min && n <= max)
+    }
+
+    fn count(&self, key: &str) -> Result<Option<usize>, Error> {
+        Ok(self
+            .int(key, 1.0, u32::MAX as f64)?
+            .map(|n| usize::try_from(n as u32).unwrap_or(usize::MAX)))
+    }
+
+    fn bytes(&self, key: &str) -> Result<Option<u64>, Error> {
+        Ok(self
+            .int(key, 0.0, 9_007_199_254_740_991.0)?
+            .map(|n| n as u64))
+    }
+
+    fn credentials(&self, key: &str) -> Result<Option<Credentials>, Error> {
+        match self.get(key)? {
+            None => Ok(None),
+            Some(v) => match v.as_string().as_deref() {
+                Some("omit") => Ok(Some(Credentials::Omit)),
+                Some("same-origin") => Ok(Some(Credentials::SameOrigin)),
+                Some("include") => Ok(Some(Credentials::Include)),
+                _ => Err(self.bad(key, "'omit', 'same-origin' or 'include'", &v)),
+            },
+        }
+    }
+}
+
+/// A scalar as the string a header or query value gets.
+fn scalar(value: &JsValue, what: &str) -> Result<String, Error> {
+    if let Some(s) = value.as_string() {
+        return Ok(s);
+    }
+    if let Some(b) = value.as_bool() {
+        return Ok(b.to_string());
+    }
+    if let Some(n) = value.as_f64() {
+        if n.is_finite() {
+            return Ok(number_string(value));
+        }
+    } else if value.is_bigint() {
+        if let Ok(s) = value.unchecked_ref::<js_sys::BigInt>().to_string(10) {
+            return Ok(String::from(s));
+        }
+    }
+    Err(type_error(format!(
+        "{what} must be a string, number or boolean, not {}",
+        describe(value)
+    )))
+}
+
+/// Name/value pairs from an object, or from an iterable of pairs (a
+/// `Headers`, `Map`, `URLSearchParams` or array). With `arrays`, an object
+/// value that is an array repeats its key; `undefined` values are skipped.
+fn pairs(value: &JsValue, what: &str, arrays: bool) -> Result<Vec<(String, String)>, Error> {
+    let err = |e: JsValue| type_error(format!("{what}: {}", js_message(&e)));
+    if !value.is_object() {
+        return Err(type_error(format!(
+            "{what} must be an object or an iterable of [name, value] pairs, not {}",
+            describe(value)
+        )));
+    }
+    let mut out = Vec::new();
+    if let Some(iter) = js_sys::try_iter(value).map_err(err)? {
+        for entry in iter {
+            let entry = entry.map_err(err)?;
+            if !Array::is_array(&entry) {
+                return Err(type_error(format!(
+                    "{what} must hold [name, value] pairs, not {}",
+                    describe(&entry)
+                )));
+            }
+            let entry: Array = entry.unchecked_into();
+            if entry.length() != 2 {
+                return Err(type_error(format!(
+                    "{what} must hold [name, value] pairs, not an array of {}",
+                    entry.length()
+                )));
+            }
+            let name = scalar(&entry.get(0), what)?;
+            let value = scalar(&entry.get(1), &format!("{what}[{name:?}]"))?;
+            out.push((name, value));
+        }
+        return Ok(out);
+    }
+    for name in own_keys(value, what)? {
+        let v = get(value, &name, what)?;
+        let field = format!("{what}.{name}");
+        if v.is_undefined() {
+            continue;
+        }
+        if arrays && Array::is_array(&v) {
+            for item in v.unchecked_ref::<Array>().iter() {
+                out.push((name.clone(), scalar(&item, &field)?));
+            }
+        } else {
+            out.push((name.clone(), scalar(&v, &field)?));
+        }
+    }
+    Ok(out)
+}
+
+/// A URL argument: a string, or a `URL` (anything with a string `href`).
+fn url_arg(value: &JsValue, what: &str) -> Result<String, Error> {
+    if let Some(s) = value.as_string() {
+        return Ok(s);
+    }
+    if value.is_object() {
+        if let Some(href) = get(value, "href", what)?.as_string() {
+            return Ok(href);
+        }
+    }
+    Err(type_error(format!(
+        "{what} must be a string or a URL, not {}",
+        describe(value)
+    )))
+}
+
+const RETRY_KEYS: &[&str] = &[
+    "limit",
+    "backoffMs",
+    "maxBackoffMs",
+    "jitter",
+    "retryOnTimeout",
+    "statuses",
+    "maxRetryAfterMs",
+];
+
+/// `retry`: a number of retries, a boolean, or a `RetryOptions` object.
+fn retry(value: &JsValue, what: &'static str) -> Result<Retry, Error> {
+    if let Some(b) = value.as_bool() {
+        return Ok(if b { Retry::new() } else { Retry::none() });
+    }
+    if let Some(n) = value.as_f64() {
+        if n.fract() == 0.0 && (0.0..=1000.0).contains(&n) {
+            return Ok(Retry::new().limit(n as u32));
+        }
+        return Err(type_error(format!(
+            "{what} must be a number of retries (0 to 1000), a boolean or an object, not {}",
+            describe(value)
+        )));
+    }
+    let f = Fields::new(value, what, &[RETRY_KEYS])?;
+    let mut r = Retry::new();
+    if let Some(n) = f.int("limit", 0.0, 1000.0)? {
+        r = r.limit(n as u32);
+    }
+    let base = f.ms("backoffMs", true)?;
+    let cap = f.ms("maxBackoffMs", true)?;
+    if base.is_some() || cap.is_some() {
+        let base = base.unwrap_or(Duration::from_millis(300));
+        let cap = cap.unwrap_or_else(|| base.max(Duration::from_secs(10)));
+        r = r.backoff(base, cap);
+    }
+    if let Some(b) = f.bool("jitter")? {
+        r = r.jitter(b);
+    }
+    if let Some(b) = f.bool("retryOnTimeout")? {
+        r = r.retry_on_timeout(b);
+    }
+    if let Some(d) = f.ms("maxRetryAfterMs", true)? {
+        r = r.max_retry_after(d);
+    }
+    if let Some(v) = f.get("statuses")? {
+        if !Array::is_array(&v) {
+            return Err(f.bad("statuses", "an array of status codes", &v));
+        }
+        let mut statuses = Vec::new();
+        for s in v.unchecked_ref::<Array>().iter() {
+            match s.as_f64() {
+                Some(n) if n.fract() == 0.0 && (100.0..=599.0).contains(&n) => {
+                    statuses.push(n as u16)
+                }
+                _ => return Err(f.bad("statuses", "an array of status codes (100-599)", &s)),
+            }
+        }
+        r = r.statuses(statuses);
+    }
+    Ok(r)
+}
+
+// ---------------------------------------------------------------------------
+// Requests
+// ---------------------------------------------------------------------------
+
+const REQUEST_KEYS: &[&str] = &[
+    "headers",
+    "query",
+    "json",
+    "body",
+    "timeoutMs",
+    "totalTimeoutMs",
+    "signal",
+    "retry",
+    "throwHttpErrors",
+    "maxBodySize",
+    "credentials",
+];
+
+/// A request body, read from the options when the request is made.
+#[derive(Clone)]
+enum Payload {
+    Json(String),
+    Text(String),
+    Bytes(Vec<u8>),
+    Form(FormData),
+    Params(String),
+}
+
+/// One request, checked and copied out of its JS options.
+struct Spec {
+    method: Method,
+    path: String,
+    headers: Vec<(String, String)>,
+    query: Vec<(String, String)>,
+    body: Option<Payload>,
+    timeout: Option<Duration>,
+    total_timeout: Option<Duration>,
+    signal: Option<AbortSignal>,
+    retry: Option<Retry>,
+    throw_http_errors: Option<bool>,
+    max_body_size: Option<u64>,
+    credentials: Option<Credentials>,
+}
+
+impl Spec {
+    fn parse(
+        client: &Session,
+        method: Method,
+        path: String,
+        f: &Fields,
+        what: &'static str,
+    ) -> Result<Spec, Error> {
+        Spec::parse_fields(method, path.clone(), f, what).map_err(|e| {
+            let url = client.resolve(&path).unwrap_or(path);
+            e.with_request(method, &url)
+        })
+    }
+
+    fn parse_fields(
+        method: Method,
+        path: String,
+        f: &Fields,
+        what: &'static str,
+    ) -> Result<Spec, Error> {
+        let headers = match f.get("headers")? {
+            Some(v) => pairs(&v, &format!("{what}.headers"), false)?,
+            None => Vec::new(),
+        };
+        let query = match f.get("query")? {
+            Some(v) => pairs(&v, &format!("{what}.query"), true)?,
+            None => Vec::new(),
+        };
+        let json = f.raw("json")?;
+        let body = f.get("body")?;
+        let body = match (json.is_undefined(), body) {
+            (false, Some(_)) => {
+                return Err(type_error(format!(
+                    "{what} can have json or body, not both"
+                )))
+            }
+            (false, None) => {
+                let text = json_stringify(&json)
+                    .map_err(|e| type_error(format!("{what}.json: {}", js_message(&e))))?;
+                match text.as_string() {
+                    Some(s) => Some(Payload::Json(s)),
+                    None => return Err(f.bad("json", "a value JSON.stringify can encode", &json)),
+                }
+            }
+            (true, Some(b)) => Some(body_input(&b, f)?),
+            (true, None) => None,
+        };
+        let signal = match f.get("signal")? {
+            None => None,
+            Some(v) => Some(
+                v.dyn_into::<AbortSignal>()
+                    .map_err(|v| f.bad("signal", "an AbortSignal", &v))?,
+            ),
+        };
+        let retry = match f.get("retry")? {
+            Some(v) => Some(retry(&v, "retry")?),
+            None => None,
+        };
+        Ok(Spec {
+            headers,
+            query,
+            body,
+            timeout: f.ms("timeoutMs", false)?,
+            total_timeout: f.ms("totalTimeoutMs", false)?,
+            signal,
+            retry,
+            throw_http_errors: f.bool("throwHttpErrors")?,
+            max_body_size: f.bytes("maxBodySize")?,
+            credentials: f.credentials("credentials")?,
+            ..Spec::new(method, path)
+        })
+    }
+
+    /// A request with no options.
+    fn new(method: Method, path: String) -> Spec {
+        Spec {
+            method,
+            path,
+            headers: Vec::new(),
+            query: Vec::new(),
+            body: None,
+            timeout: None,
+            total_timeout: None,
+            signal: None,
+            retry: None,
+            throw_http_errors: None,
+            max_body_size: None,
+            credentials: None,
+        }
+    }
+
+    /// The absolute URL, for errors that happen outside the request.
+    fn url(&self, client: &Session) -> String {
+        client
+            .resolve(&self.path)
+            .unwrap_or_else(|_| self.path.clone())
+    }
+
+    fn has_header(&self, name: &str) -> bool {
+        self.headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case(name))
+    }
+
+    fn builder(&self, client: &Session) -> RequestBuilder {
+        let mut b = client
+            .request(self.method, &self.path)
+            .headers(self.headers.iter().cloned());
+        if !self.query.is_empty() {
+            b = b.query(&self.query);
+        }
+        let typed = |b: RequestBuilder, ct: &str| {
+            if self.has_header("content-type") {
+                b
+            } else {
+                b.header("content-type", ct)
+            }
+        };
+        b = match &self.body {
+            None => b,
+            Some(Payload::Json(s)) => typed(b, "application/json").text(s.as_str()),
+            Some(Payload::Text(s)) => b.text(s.as_str()),
+            Some(Payload::Bytes(v)) => b.bytes(v.clone()),
+            Some(Payload::Form(form)) => b.form_data(form),
+            Some(Payload::Params(s)) => {
+                typed(b, "application/x-www-form-urlencoded;charset=UTF-8").text(s.as_str())
+            }
+        };
+        if let Some(d) = self.timeout {
+            b = b.timeout(d);
+        }
+        if let Some(d) = self.total_timeout {
+            b = b.total_timeout(d);
+        }
+        if let Some(s) = &self.signal {
+            b = b.abort_signal(s);
+        }
+        if let Some(r) = &self.retry {
+            b = b.retry(r.clone());
+        }
+        if let Some(on) = self.throw_http_errors {
+            b = b.error_for_status(on);
+        }
+        if let Some(n) = self.max_body_size {
+            b = b.max_body_size(n);
+        }
+        if let Some(c) = self.credentials {
+            b = b.credentials(c);
+        }
+        b
+    }
+}
+
+fn body_input(value: &JsValue, f: &Fields) -> Result<Payload, Error> {
+    if let Some(s) = value.as_string() {
+        return Ok(Payload::Text(s));
+    }
+    if let Some(bytes) = value.dyn_ref::<Uint8Array>() {
+        return Ok(Payload::Bytes(bytes.to_vec()));
+    }
+    if let Some(buf) = value.dyn_ref::<ArrayBuffer>() {
+        return Ok(Payload::Bytes(Uint8Array::new(buf).to_vec()));
+    }
+    if let Some(form) = value.dyn_ref::<FormData>() {
+        return Ok(Payload::Form(form.clone()));
+    }
+    if let Some(params) = value.dyn_ref::<UrlSearchParams>() {
+        return Ok(Payload::Params(params.to_string().into()));
+    }
+    Err(f.bad(
+        "body",
+        "a string, Uint8Array, ArrayBuffer, FormData or URLSearchParams",
+        value,
+    ))
+}
+
+/// How a body is handed to JS.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum As {
+    Json,
+    Text,
+    Bytes,
+    Response,
+}
+
+async fn read_text(resp: crate::Response) -> Result<JsValue, Error> {
+    if resp.has_body_cap() {
+        return Ok(JsValue::from_str(&resp.text().await?));
+    }
+    resp.read_raw(|raw| raw.text()).await
+}
+
+async fn read_bytes(resp: crate::Response) -> Result<JsValue, Error> {
+    if resp.has_body_cap() {
+        return Ok(Uint8Array::from(&resp.bytes().await?[..]).into());
+    }
+    let buf = resp.read_raw(|raw| raw.array_buffer()).await?;
+    Ok(Uint8Array::new(&buf).into())
+}
+
+async fn read_json(resp: crate::Response) -> Result<JsValue, Error> {
+    let (method, url, attempts) = (resp.method(), resp.url(), resp.attempts());
+    let text = read_text(resp).await?;
+    json_parse(&text).map_err(|e| {
+        let body_start = text
+            .dyn_ref::<JsString>()
+            .map(|s| String::from(s.slice(0, 120)))
+            .unwrap_or_default();
+        decode_error(&js_message(&e), body_start)
+            .with_request(method, &url)
+            .with_attempts(attempts)
+    })
+}
+
+fn decode_error(message: &str, body_start: String) -> Error {
+    Error::new(
+        Kind::Decode {
+            path: None,
+            body_start,
+        },
+        format!("invalid JSON: {message}"),
+    )
+}
+
+async fn read_as(resp: crate::Response, how: As) -> Result<JsValue, Error> {
+    match how {
+        As::Json => read_json(resp).await,
+        As::Text => read_text(resp).await,
+        As::Bytes => read_bytes(resp).await,
+        As::Response => Ok(JsResponse::new(resp).into()),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Client
+// ---------------------------------------------------------------------------
+
+const CLIENT_KEYS: &[&str] = &[
+    "baseUrl",
+    "headers",
+    "timeoutMs",
+    "totalTimeoutMs",
+    "retry",
+    "limit",
+    "limitPerHost",
+    "throwHttpErrors",
+    "maxBodySize",
+    "credentials",
+    "allowCrossOriginHeaders",
+];
+
+fn build_client(options: &JsValue) -> Result<Session, Error> {
+    const WHAT: &str = "Client options";
+    let f = Fields::new(options, WHAT, &[CLIENT_KEYS])?;
+    let mut b = Session::builder().error_for_status(f.bool("throwHttpErrors")?.unwrap_or(true));
+    if let Some(v) = f.get("baseUrl")? {
+        b = b.base_url(url_arg(&v, "Client options.baseUrl")?);
+    }
+    if let Some(v) = f.get("headers")? {
+        b = b.default_headers(pairs(&v, "Client options.headers", false)?);
+    }
+    if let Some(d) = f.ms("timeoutMs", false)? {
+        b = b.timeout(d);
+    }
+    if let Some(d) = f.ms("totalTimeoutMs", false)? {
+        b = b.total_timeout(d);
+    }
+    if let Some(v) = f.get("retry")? {
+        b = b.retry(retry(&v, "Client options.retry")?);
+    }
+    if let Some(n) = f.count("limit")? {
+        b = b.limit(n);
+    }
+    if let Some(n) = f.count("limitPerHost")? {
+        b = b.limit_per_host(n);
+    }
+    if let Some(n) = f.bytes("maxBodySize")? {
+        b = b.max_body_size(n);
+    }
+    if let Some(c) = f.credentials("credentials")? {
+        b = b.credentials(c);
+    }
+    if let Some(on) = f.bool("allowCrossOriginHeaders")? {
+        b = b.allow_cross_origin_default_headers(on);
+    }
+    b.build()
+}
+
+/// A reusable HTTP session over `fetch`, like aiohttp's `ClientSession` or a
+/// ky instance: a base URL, default headers, timeouts, retries and
+/// concurrency limits shared by every request it sends. Make one and reuse
+/// it.
+///
+/// ```js
+/// const client = new Client({ baseUrl: 'http://127.0.0.1:8080/', timeoutMs: 10_000 });
+/// const post = await (await client.get('posts/1')).json();
+/// ```
+///
+/// Call `free()` (or `using`) to release it early; it is also released when
+/// garbage collected. Requests still running keep what they need alive.
+#[wasm_bindgen(js_name = Client)]
+pub struct JsClient {
+    inner: Session,
+}
+
+impl std::fmt::Debug for JsClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.inner.fmt(f)
+    }
+}
+
+#[wasm_bindgen(js_class = Client)]
+impl JsClient {
+    /// Makes a client. Throws a `TypeError`-named error for a bad option
+    /// (an invalid `baseUrl` or header, an unknown option name, a wrong
+    /// type).
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_optional_param_type = "ClientOptions")] options: JsValue,
+    ) -> Result<JsClient, JsValue> {
+        build_client(&options)
+            .map(|inner| JsClient { inner })
+            .map_err(to_js)
+    }
+
+    /// The base URL, its path ending in `/`, or `undefined`.
+    #[wasm_bindgen(getter, js_name = baseUrl)]
+    pub fn base_url(&self) -> Option<String> {
+        self.inner.base_url().map(str::to_owned)
+    }
+
+    fn send(&self, method: Method, path: &JsValue, options: &JsValue) -> Promise {
+        let client = self.inner.clone();
+        let spec = url_arg(path, "path")
+            .map_err(|e| e.with_request(method, &describe(path)))
+            .and_then(|path| {
+                let f = Fields::new(options, "request options", &[REQUEST_KEYS])
+                    .map_err(|e| e.with_request(method, &path))?;
+                Spec::parse(&client, method, path, &f, "request options")
+            });
+        future_to_promise(async move {
+            let spec = spec.map_err(to_js)?;
+            let resp = spec.builder(&client).send().await.map_err(to_js)?;
+            Ok(JsResponse::new(resp).into())
+        })
+    }
+
+    /// Sends a `GET` request. Resolves to the `FanoutResponse` once its headers
+    /// arrive; rejects with a `FanoutError` (`HTTPError` for a 4xx or 5xx
+    /// status unless `throwHttpErrors` is off).
+    #[wasm_bindgen(unchecked_return_type = "Promise<FanoutResponse>")]
+    pub fn get(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | URL")] path: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
+    ) -> Promise {
+        self.send(Method::Get, &path, &options)
+    }
+
+    /// Sends a `POST` request (never retried). Pass the body as `json` or
+    /// `body`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<FanoutResponse>")]
+    pub fn post(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | URL")] path: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
+    ) -> Promise {
+        self.send(Method::Post, &path, &options)
+    }
+
+    /// Sends a `PUT` request.
+    #[wasm_bindgen(unchecked_return_type = "Promise<FanoutResponse>")]
+    pub fn put(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | URL")] path: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
+    ) -> Promise {
+        self.send(Method::Put, &path, &options)
+    }
+
+    /// Sends a `PATCH` request (never retried).
+    #[wasm_bindgen(unchecked_return_type = "Promise<FanoutResponse>")]
+    pub fn patch(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | URL")] path: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
+    ) -> Promise {
+        self.send(Method::Patch, &path, &options)
+    }
+
+    /// Sends a `DELETE` request.
+    #[wasm_bindgen(unchecked_return_type = "Promise<FanoutResponse>")]
+    pub fn delete(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | URL")] path: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
+    ) -> Promise {
+        self.send(Method::Delete, &path, &options)
+    }
+
+    /// Sends a `HEAD` request.
+    #[wasm_bindgen(unchecked_return_type = "Promise<FanoutResponse>")]
+    pub fn head(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | URL")] path: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
+    ) -> Promise {
+        self.send(Method::Head, &path, &options)
+    }
+
+    /// Sends a request with any method (`'GET'`, `'options'`, ...).
+    #[wasm_bindgen(unchecked_return_type = "Promise<FanoutResponse>")]
+    pub fn request(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "HttpMethod")] method: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string | URL")] path: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
+    ) -> Promise {
+        let parsed = match method.as_string() {
+            Some(m) => Method::from_str(&m),
+            None => Err(type_error(format!(
+                "method must be a string such as 'GET', not {}",
+                describe(&method)
+            ))),
+        };
+        match parsed {
+            Ok(m) => self.send(m, &path, &options),
+            Err(e) => Promise::reject(&to_js(e)),
+        }
+    }
+
+    /// Sends many requests at once; see the `Client` interface for the
+    /// typed overloads.
+    #[wasm_bindgen(skip_typescript)]
+    pub fn gather(&self, inputs: JsValue, options: JsValue) -> Promise {
+        let client = self.inner.clone();
+        let setup = parse_gather(&client, &inputs, &options);
+        future_to_promise(async move {
+            let (specs, opts) = setup.map_err(to_js)?;
+            Ok(run_gather(client, specs, opts).await.into())
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------
+// gather
+// ---------------------------------------------------------------------------
+
+const GATHER_KEYS: &[&str] = &["limit", "failFast", "onProgress", "signal", "as"];
+
+struct GatherOpts {
+    limit: Option<usize>,
+    fail_fast: bool,
+    on_progress: Option<Function>,
+    signal: Option<AbortSignal>,
+    how: As,
+}
+
+type Input = Result<Spec, Error>;
+
+fn parse_gather(
+    client: &Session,
+    inputs: &JsValue,
+    options: &JsValue,
+) -> Result<(Vec<Input>, GatherOpts), Error> {
+    let f = Fields::new(options, "gather options", &[GATHER_KEYS])?;
+    let on_progress = match f.get("onProgress")? {
+        None => None,
+        Some(v) => Some(
+            v.dyn_into::<Function>()
+                .map_err(|v| f.bad("onProgress", "a function", &v))?,
+        ),
+    };
+    let signal = match f.get("signal")? {
+        None => None,
+        Some(v) => Some(
+            v.dyn_into::<AbortSignal>()
+                .map_err(|v| f.bad("signal", "an AbortSignal", &v))?,
+        ),
+    };
+    let how = match f.get("as")? {
+        None => As::Json,
+        Some(v) => match v.as_string().as_deref() {
+            Some("json") => As::Json,
+            Some("text") => As::Text,
+            Some("bytes") => As::Bytes,
+            Some("response") => As::Response,
+            _ => return Err(f.bad("as", "'json', 'text', 'bytes' or 'response'", &v)),
+        },
+    };
+    let opts = GatherOpts {
+        limit: f.count("limit")?,
+        fail_fast: f.bool("failFast")?.unwrap_or(false),
+        on_progress,
+        signal,
+        how,
+    };
+    let not_iterable = || {
+        type_error(format!(
+            "gather inputs must be an array of paths or request objects, not {}",
+            describe(inputs)
+        ))
+    };
+    if !inputs.is_object() {
+        return Err(not_iterable());
+    }
+    let iter = js_sys::try_iter(inputs)
+        .map_err(|e| type_error(format!("gather inputs: {}", js_message(&e))))?
+        .ok_or_else(not_iterable)?;
+    let mut specs = Vec::new();
+    for item in iter {
+        let item = item.map_err(|e| type_error(format!("gather inputs: {}", js_message(&e))))?;
+        specs.push(parse_input(client, &item));
+    }
+    Ok((specs, opts))
+}
+
+/// One input: a path string or URL (a GET), or a `GatherRequest`.
+fn parse_input(client: &Session, item: &JsValue) -> Input {
+    const WHAT: &str = "gather input";
+    if let Some(path) = item.as_string() {
+        return Ok(Spec::new(Method::Get, path));
+    }
+    if item.is_object() && get(item, "path", WHAT)?.is_undefined() {
+        if let Some(href) = get(item, "href", WHAT)?.as_string() {
+            return parse_input(client, &JsValue::from_str(&href));
+        }
+    }
+    let f = Fields::new(item, WHAT, &[&["method", "path"], REQUEST_KEYS])?;
+    let method = match f.get("method")? {
+        None => Method::Get,
+        Some(v) => match v.as_string() {
+            Some(m) => Method::from_str(&m)?,
+            None => return Err(f.bad("method", "a method name such as 'GET'", &v)),
+        },
+    };
+    let path = match f.get("path")? {
+        Some(v) => url_arg(&v, "gather input.path")?,
+        None => {
+            return Err(type_error(
+                "a gather input must be a path, a URL or an object with a path",
+            ))
+        }
+    };
+    Spec::parse(client, method, path, &f, WHAT)
+}
+
+async fn run_gather(client: Session, specs: Vec<Input>, opts: GatherOpts) -> Array {
+    // For cancelled inputs, which fail outside their request.
+    let targets: Vec<Option<(Method, String)>> = specs
+        .iter()
+        .map(|s| s.as_ref().ok().map(|s| (s.method, s.url(&client))))
+        .collect();
+    let GatherOpts {
+        limit,
+        fail_fast,
+        on_progress,
+        signal,
+        how,
+    } = opts;
+    let futures = specs.into_iter().map(move |spec| {
+        let client = client.clone();
+        let signal = signal.clone();
+        async move { run_one(client, spec?, signal, how).await }
+    });
+    let mut batch = crate::gather(futures).limit_opt(limit).fail_fast(fail_fast);
+    if let Some(f) = on_progress {
+        batch = batch.on_progress(move |p| progress(&f, p));
+    }
+    let outcomes = batch.detailed().await;
+    let out = Array::new();
+    for o in outcomes {
+        let target = targets.get(o.index).cloned().flatten();
+        out.push(&outcome(o, target));
+    }
+    out
+}
+
+/// One gather input: send, read the body, unless the batch's signal fires.
+async fn run_one(
+    client: Session,
+    spec: Spec,
+    batch: Option<AbortSignal>,
+    how: As,
+) -> Result<(JsValue, u32), Error> {
+    let (method, url) = (spec.method, spec.url(&client));
+    let work = async move {
+        let resp = spec.builder(&client).send().await?;
+        let attempts = resp.attempts();
+        Ok((read_as(resp, how).await?, attempts))
+    };
+    let aborted = || {
+        Error::new(Kind::Aborted, "aborted by the gather's AbortSignal").with_request(method, &url)
+    };
+    let Some(signal) = batch else {
+        return work.await;
+    };
+    if signal.aborted() {
+        return Err(aborted());
+    }
+    let Some(fired) = SignalFired::new(&signal) else {
+        return work.await;
+    };
+    let work = std::pin::pin!(work);
+    match select(work, fired).await {
+        Either::Left((result, _)) => result,
+        // Dropping `work` aborts its fetch.
+        Either::Right(_) => Err(aborted()),
+    }
+}
+
+fn set(obj: &Object, key: &str, value: &JsValue) {
+    let _ = Reflect::set(obj, &JsValue::from_str(key), value);
+}
+
+fn progress(f: &Function, p: Progress) {
+    let obj = Object::new();
+    set(&obj, "done", &(p.done as f64).into());
+    set(&obj, "total", &(p.total as f64).into());
+    set(&obj, "index", &(p.index as f64).into());
+    set(&obj, "ok", &p.ok.into());
+    if let Err(e) = f.call1(&JsValue::UNDEFINED, &obj) {
+        // Like an event listener's exception: reported, and the batch goes on.
+        if report_error(&e).is_err() {
+            console_error(&e);
+        }
+    }
+}
+
+fn outcome(o: Outcome<(JsValue, u32), Error>, target: Option<(Method, String)>) -> JsValue {
+    let obj = Object::new();
+    match o.result {
+        Ok((value, attempts)) => {
+            set(&obj, "ok", &JsValue::TRUE);
+            set(&obj, "value", &value);
+            set(&obj, "index", &(o.index as f64).into());
+            set(&obj, "attempts", &attempts.into());
+            set(&obj, "startMs", &o.started_ms.unwrap_or(o.ended_ms).into());
+        }
+        Err(mut e) => {
+            if e.url().is_none() {
+                if let Some((method, url)) = target {
+                    e = e.with_request(method, &url);
+                }
+            }
+            set(&obj, "ok", &JsValue::FALSE);
+            set(&obj, "error", &to_js(e));
+            set(&obj, "index", &(o.index as f64).into());
+            set(
+                &obj,
+                "startMs",
+                &o.started_ms.map_or(JsValue::NULL, JsValue::from),
+            );
+        }
+    }
+    set(&obj, "endMs", &o.ended_ms.into());
+    obj.into()
+}
+
+/// Completes when an `AbortSignal` fires; dropping it removes the listener.
+struct SignalFired {
+    signal: AbortSignal,
+    state: Rc<RefCell<(bool, Option<Waker>)>>,
+    listener: Closure<dyn FnMut()>,
+}
+
+impl SignalFired {
+    fn new(signal: &AbortSignal) -> Option<SignalFired> {
+        let state = Rc::new(RefCell::new((false, None::<Waker>)));
+        let shared = state.clone();
+        let listener = Closure::<dyn FnMut()>::new(move || {
+            let waker = {
+                let mut s = shared.borrow_mut();
+                s.0 = true;
+                s.1.take()
+            };
+            if let Some(w) = waker {
+                w.wake();
+            }
+        });
+        signal
+            .add_event_listener_with_callback("abort", listener.as_ref().unchecked_ref())
+            .ok()?;
+        Some(SignalFired {
+            signal: signal.clone(),
+            state,
+            listener,
+        })
+    }
+}
+
+impl Future for SignalFired {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut s = self.state.borrow_mut();
+        if s.0 || self.signal.aborted() {
+            Poll::Ready(())
+        } else {
+            s.1 = Some(cx.waker().clone());
+            Poll::Pending
+        }
+    }
+}
+
+impl Drop for SignalFired {
+    fn drop(&mut self) {
+        let _ = self
+            .signal
+            .remove_event_listener_with_callback("abort", self.listener.as_ref().unchecked_ref());
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Response
+// ---------------------------------------------------------------------------
+
+/// A response whose headers have arrived (named `FanoutResponse` so that it
+/// does not shadow the Fetch API's global `Response`). Read the body once
+/// with `json()`, `text()` or `bytes()`.
+///
+/// An unread response holds its place under the client's `limit` (and its
+/// connection) until its body is read, or it is freed: call `free()` (or
+/// `using`) on a response whose body you will not read, rather than waiting
+/// for the garbage collector. A response without a body (HEAD, 204, 304)
+/// holds nothing.
+#[wasm_bindgen(js_name = FanoutResponse)]
+pub struct JsResponse {
+    body: RefCell<BodyState>,
+    status: u16,
+    ok: bool,
+    status_text: String,
+    url: String,
+    method: Method,
+    attempts: u32,
+    headers: Object,
+}
+
+impl std::fmt::Debug for JsResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Response")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("status", &self.status)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where a `FanoutResponse`'s body stands.
+enum BodyState {
+    Unread(crate::Response),
+    /// A null body (HEAD, 204, 304): nothing to read, so the response was
+    /// dropped at once and holds no place under the client's limits.
+    Empty,
+    Used,
+}
+
+impl JsResponse {
+    fn new(resp: crate::Response) -> JsResponse {
+        let headers = Object::new();
+        for (name, value) in resp.headers().iter() {
+            set(&headers, &name, &JsValue::from_str(&value));
+        }
+        JsResponse {
+            status: resp.status(),
+            ok: resp.ok(),
+            status_text: resp.status_text(),
+            url: resp.url(),
+            method: resp.method(),
+            attempts: resp.attempts(),
+            headers: Object::freeze(&headers),
+            body: RefCell::new(if resp.as_raw().body().is_some() {
+                BodyState::Unread(resp)
+            } else {
+                BodyState::Empty
+            }),
+        }
+    }
+
+    /// Takes the body out to read it; a second read is a `TypeError`.
+    fn read(&self, how: As) -> Promise {
+        let state = std::mem::replace(&mut *self.body.borrow_mut(), BodyState::Used);
+        let empty = match state {
+            BodyState::Unread(resp) => {
+                return future_to_promise(async move { read_as(resp, how).await.map_err(to_js) })
+            }
+            BodyState::Empty => {
+                *self.body.borrow_mut() = BodyState::Empty;
+                match how {
+                    As::Json => Err(decode_error("the body is empty", String::new())),
+                    As::Bytes => Ok(Uint8Array::new_with_length(0).into()),
+                    As::Text | As::Response => Ok(JsValue::from_str("")),
+                }
+            }
+            BodyState::Used => Err(type_error("the body was already read")),
+        };
+        match empty {
+            Ok(value) => Promise::resolve(&value),
+            Err(e) => Promise::reject(&to_js(
+                e.with_request(self.method, &self.url)
+                    .with_attempts(self.attempts),
+            )),
+        }
+    }
+}
+
+#[wasm_bindgen(js_class = FanoutResponse)]
+impl JsResponse {
+    /// The status code, such as `200`.
+    #[wasm_bindgen(getter)]
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// Whether the status is 2xx.
+    #[wasm_bindgen(getter)]
+    pub fn ok(&self) -> bool {
+        self.ok
+    }
+
+    /// The reason phrase the server sent (often empty over HTTP/2).
+    #[wasm_bindgen(getter, js_name = statusText)]
+    pub fn status_text(&self) -> String {
+        self.status_text.clone()
+    }
+
+    /// The final URL, after redirects.
+    #[wasm_bindgen(getter)]
+    pub fn url(&self) -> String {
+        self.url.clone()
+    }
+
+    /// The request method, such as `'GET'`.
+    #[wasm_bindgen(getter)]
+    pub fn method(&self) -> String {
+        self.method.as_str().to_owned()
+    }
+
+    /// How many attempts it took (1 when not retried).
+    #[wasm_bindgen(getter)]
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// The response headers as a frozen plain object with lowercase names
+    /// (`response.headers['content-type']`). A cross-origin response shows
+    /// only the CORS-safelisted headers and those the server exposes.
+    #[wasm_bindgen(getter, unchecked_return_type = "Readonly<Record<string, string>>")]
+    pub fn headers(&self) -> Object {
+        self.headers.clone()
+    }
+
+    /// One header's value by case-insensitive name, or `undefined`.
+    pub fn header(&self, name: &str) -> Option<String> {
+        Reflect::get(
+            &self.headers,
+            &JsValue::from_str(&name.to_ascii_lowercase()),
+        )
+        .ok()
+        .and_then(|v| v.as_string())
+    }
+
+    /// Whether the body has been read (or is being read). Always `false`
+    /// for a response without a body (HEAD, 204, 304), which reads as empty.
+    #[wasm_bindgen(getter, js_name = bodyUsed)]
+    pub fn body_used(&self) -> bool {
+        matches!(*self.body.borrow(), BodyState::Used)
+    }
+
+    /// Parses the body as JSON; see the `FanoutResponse` interface for the
+    /// typed signature.
+    #[wasm_bindgen(skip_typescript)]
+    pub fn json(&self) -> Promise {
+        self.read(As::Json)
+    }
+
+    /// Reads the body as text (UTF-8; invalid bytes are replaced).
+    #[wasm_bindgen(unchecked_return_type = "Promise<string>")]
+    pub fn text(&self) -> Promise {
+        self.read(As::Text)
+    }
+
+    /// Reads the body as bytes.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Uint8Array>")]
+    pub fn bytes(&self) -> Promise {
+        self.read(As::Bytes)
+    }
+}

@@ -1,0 +1,314 @@
+// The npm package's JS API in headless Chromium: the `web` build imported as
+// an ES module by a page (and by a module worker) served from a tiny static
+// server started here on 127.0.0.1:0, calling the dev server (FANOUT_TEST_API)
+// cross-origin. Also runs the docs' browser and worker snippets, and the
+// Vite example's production build.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize } from 'node:path';
+import { promisify } from 'node:util';
+
+import { API, launch } from './lib.mjs';
+import { ROOT, snippet, withApi } from '../js/snippets.mjs';
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+  '.css': 'text/css',
+};
+
+/** A page that loads the web build and exposes it as `window.fanout`. */
+const HARNESS = `<!doctype html>
+<meta charset="utf-8">
+<title>fanout JS API</title>
+<script type="module">
+  import init, * as fanout from '/fanout/fanout.js';
+  await init();
+  window.fanout = fanout;
+  window.ready = true;
+</script>`;
+
+/** A module worker that runs a few API calls and posts the results back. */
+const WORKER_HARNESS = `
+import init, { Client } from '/fanout/fanout.js';
+
+const ready = init();
+self.onmessage = async ({ data: { api, tag } }) => {
+  await ready;
+  const client = new Client({ baseUrl: api, retry: false });
+  const out = { scope: self.constructor.name };
+  const res = await client.get('posts/1');
+  out.status = res.status;
+  out.id = (await res.json()).id;
+  try {
+    await client.get('status/503');
+  } catch (e) {
+    out.error = { name: e.name, status: e.status, method: e.method };
+  }
+  const results = await client.gather(
+    Array.from({ length: 6 }, (_, i) => \`posts/\${i + 1}?tag=\${tag}&delay=40&u=\${i}\`),
+    { limit: 2, onProgress: (p) => (out.done = p.done) },
+  );
+  out.ids = results.map((r) => (r.ok ? r.value.id : r.error.name));
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), 50);
+  try {
+    await client.get('hang', { signal: controller.signal });
+  } catch (e) {
+    out.aborted = e.name;
+  }
+  self.postMessage(out);
+};
+`;
+
+let server;
+let origin;
+let browser;
+let page;
+let viteDir;
+const pageErrors = [];
+
+/** Serves the harness pages, the docs snippets, pkg/web and the Vite build. */
+function handle(req, res) {
+  const url = new URL(req.url, 'http://localhost');
+  const send = (status, type, body) => {
+    res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+    res.end(body);
+  };
+  const html = (body) => send(200, TYPES['.html'], body);
+  const js = (body) => send(200, TYPES['.js'], body);
+  const path = url.pathname;
+  if (path === '/harness.html') return html(HARNESS);
+  if (path === '/worker-harness.js') return js(WORKER_HARNESS);
+  if (path === '/index.html') {
+    return html(`<!doctype html>\n<meta charset="utf-8">\n<title>docs</title>\n${withApi(snippet('browser').code, API)}`);
+  }
+  if (path === '/worker.js') return js(withApi(snippet('worker-script').code, API));
+  if (path === '/worker.html') {
+    return html(`<!doctype html>\n<meta charset="utf-8">\n<script type="module">\n${snippet('worker-page').code}</script>`);
+  }
+  const mounts = [
+    ['/fanout/', join(ROOT, 'pkg/web')],
+    ['/vite/', viteDir],
+  ];
+  for (const [prefix, dir] of mounts) {
+    if (!dir || !path.startsWith(prefix)) continue;
+    const rel = normalize(decodeURIComponent(path.slice(prefix.length)) || 'index.html');
+    if (rel.startsWith('..')) break;
+    try {
+      return send(200, TYPES[extname(rel)] ?? 'application/octet-stream', readFileSync(join(dir, rel)));
+    } catch {
+      break;
+    }
+  }
+  send(404, 'text/plain', 'not found');
+}
+
+async function stats(tag) {
+  return (await fetch(`${API}/stats?tag=${encodeURIComponent(tag)}`)).json();
+}
+
+function uniqueTag(name) {
+  return `e2e-js-${name}-${process.pid}-${Date.now()}`;
+}
+
+/** A fresh page, failing the test on any uncaught page error. */
+async function open(path) {
+  const p = await browser.context.newPage();
+  p.on('pageerror', (e) => pageErrors.push(`${path}: ${e.message}`));
+  await p.goto(`${origin}${path}`);
+  return p;
+}
+
+before(async () => {
+  server = createServer(handle);
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${server.address().port}`;
+  browser = await launch();
+  page = await open('/harness.html');
+  await page.waitForFunction(() => window.ready === true, null, { timeout: 15_000 });
+});
+
+after(async () => {
+  await browser?.close();
+  await new Promise((resolve) => server?.close(resolve) ?? resolve());
+  if (viteDir) rmSync(viteDir, { recursive: true, force: true });
+  assert.deepEqual(pageErrors, [], 'no uncaught errors in the pages');
+});
+
+test('web build in a page: get, status, json, headers', async () => {
+  const out = await page.evaluate(async (api) => {
+    const client = new window.fanout.Client({ baseUrl: api });
+    const res = await client.get('posts/1');
+    const post = await res.json();
+    return {
+      status: res.status,
+      ok: res.ok,
+      url: res.url,
+      type: res.headers['content-type'],
+      id: post.id,
+      proto: Object.getPrototypeOf(post) === Object.prototype,
+    };
+  }, `${API}/`);
+  assert.deepEqual(out, {
+    status: 200,
+    ok: true,
+    url: `${API}/posts/1`,
+    type: 'application/json; charset=utf-8',
+    id: 1,
+    proto: true,
+  });
+});
+
+test('web build in a page: an HTTPError has its name, status, url and method', async () => {
+  const e = await page.evaluate(async (api) => {
+    const client = new window.fanout.Client({ baseUrl: api });
+    try {
+      await client.get('status/404');
+      return null;
+    } catch (e) {
+      return { name: e.name, status: e.status, url: e.url, method: e.method, isError: e instanceof Error };
+    }
+  }, `${API}/`);
+  assert.deepEqual(e, { name: 'HTTPError', status: 404, url: `${API}/status/404`, method: 'GET', isError: true });
+});
+
+test('web build in a page: gather with a limit, results in order', async () => {
+  const tag = uniqueTag('gather');
+  const out = await page.evaluate(
+    async ({ api, tag }) => {
+      const client = new window.fanout.Client({ baseUrl: api, retry: false });
+      const progress = [];
+      const inputs = Array.from({ length: 9 }, (_, i) =>
+        i === 4 ? `status/500?tag=${tag}&u=${i}` : `posts/${i + 1}?tag=${tag}&delay=50&u=${i}`,
+      );
+      const results = await client.gather(inputs, { limit: 3, onProgress: (p) => progress.push(p.done) });
+      return {
+        results: results.map((r) => (r.ok ? r.value.id : `${r.error.name} ${r.error.status}`)),
+        progress,
+      };
+    },
+    { api: `${API}/`, tag },
+  );
+  assert.deepEqual(out.results, [1, 2, 3, 4, 'HTTPError 500', 6, 7, 8, 9]);
+  assert.deepEqual(out.progress, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  const s = await stats(tag);
+  assert.equal(s.requests, 9);
+  assert.ok(s.peak_in_flight <= 3, `peak ${s.peak_in_flight}`);
+  assert.equal(s.peak_in_flight, 3);
+});
+
+test('web build in a page: an AbortSignal aborts a request and a gather', async () => {
+  const out = await page.evaluate(async (api) => {
+    const client = new window.fanout.Client({ baseUrl: api });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    let single;
+    try {
+      await client.get('hang', { signal: controller.signal });
+    } catch (e) {
+      single = e.name;
+    }
+    const batch = new AbortController();
+    const results = await client.gather(['posts/1?u=abort', 'hang?u=1', 'hang?u=2'], {
+      signal: batch.signal,
+      onProgress: ({ index }) => index === 0 && batch.abort(),
+    });
+    return { single, batch: results.map((r) => (r.ok ? 'ok' : r.error.name)) };
+  }, `${API}/`);
+  assert.deepEqual(out, { single: 'AbortError', batch: ['ok', 'AbortError', 'AbortError'] });
+});
+
+test('web build in a module Web Worker: get, errors, gather with a limit, abort', async () => {
+  const tag = uniqueTag('worker');
+  const out = await page.evaluate(
+    ({ api, tag }) =>
+      new Promise((resolve, reject) => {
+        const worker = new Worker('/worker-harness.js', { type: 'module' });
+        worker.onmessage = (e) => {
+          worker.terminate();
+          resolve(e.data);
+        };
+        worker.onerror = (e) => reject(new Error(e.message));
+        worker.postMessage({ api, tag });
+      }),
+    { api: `${API}/`, tag },
+  );
+  assert.deepEqual(out, {
+    scope: 'DedicatedWorkerGlobalScope',
+    status: 200,
+    id: 1,
+    error: { name: 'HTTPError', status: 503, method: 'GET' },
+    done: 6,
+    ids: [1, 2, 3, 4, 5, 6],
+    aborted: 'AbortError',
+  });
+  const s = await stats(tag);
+  assert.equal(s.requests, 6);
+  assert.equal(s.peak_in_flight, 2);
+});
+
+test('docs: the browser snippet', async () => {
+  const p = await browser.context.newPage();
+  p.on('pageerror', (e) => pageErrors.push(`docs: ${e.message}`));
+  const logged = [];
+  const done = new Promise((resolve) => {
+    p.on('console', async (msg) => {
+      const args = await Promise.all(msg.args().map((a) => a.jsonValue()));
+      logged.push(args);
+      if (args[0] === 'Response JSON:') resolve();
+    });
+  });
+  await p.goto(`${origin}/index.html`);
+  await done;
+  await p.close();
+  assert.deepEqual(logged[0], ['Status Code:', 200]);
+  assert.equal(logged[1][1].id, 1);
+  assert.equal(typeof logged[1][1].title, 'string');
+});
+
+test('docs: the worker snippets', async () => {
+  const p = await browser.context.newPage();
+  p.on('pageerror', (e) => pageErrors.push(`docs worker: ${e.message}`));
+  const titles = new Promise((resolve) => {
+    p.on('console', async (msg) => {
+      const args = await Promise.all(msg.args().map((a) => a.jsonValue()));
+      if (args[0] === 'titles:') resolve(args[1]);
+    });
+  });
+  await p.goto(`${origin}/worker.html`);
+  const got = await titles;
+  await p.close();
+  assert.equal(got.length, 3);
+  assert.ok(got.every((t) => typeof t === 'string' && t.length > 0 && !t.includes('Error')));
+});
+
+test('the Vite example, built for production, runs', async (t) => {
+  const vite = join(ROOT, 'tools/node_modules/.bin/vite');
+  if (!existsSync(join(ROOT, 'examples/vite/node_modules/vite-plugin-wasm'))) {
+    t.skip('examples/vite has no node_modules: run `npm ci` in examples/vite');
+    return;
+  }
+  viteDir = mkdtempSync(join(tmpdir(), 'fanout-vite-'));
+  await promisify(execFile)(vite, ['build', 'examples/vite', '--outDir', viteDir, '--emptyOutDir', '--base', '/vite/', '--logLevel', 'warn'], {
+    cwd: ROOT,
+    timeout: 120_000,
+  });
+  const p = await open(`/vite/index.html?api=${encodeURIComponent(`${API}/`)}`);
+  await p.waitForFunction(() => document.querySelector('#status')?.textContent.startsWith('Fetched'), null, {
+    timeout: 15_000,
+  });
+  const status = await p.textContent('#status');
+  const items = await p.$$eval('#titles li', (lis) => lis.map((li) => li.textContent));
+  await p.close();
+  assert.equal(status, 'Fetched 10 of 10 posts');
+  assert.equal(items.length, 10);
+  assert.ok(items.every((t) => !t.startsWith('failed')));
+});

@@ -1,0 +1,110 @@
+// The "From JavaScript" docs (in README.md) are exercised: the Node.js
+// snippets run against the dev server, the file snippets match the files
+// the other suites build or check (examples/vite, tests/types), and every
+// block is marked with a kind some test runs. The browser and worker
+// snippets run in tests/e2e/js-api.test.mjs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+import { API } from './support.mjs';
+import { ROOT, blocks, snippet, withApi } from './snippets.mjs';
+
+const run = promisify(execFile);
+const NODE_PKG = `${ROOT}pkg/nodejs/fanout.js`;
+const KINDS = ['sh', 'html', 'node-esm', 'node-cjs', 'node-snippet', 'worker', 'worker-page', 'file'];
+
+/** Runs a snippet as a Node.js program; resolves to its stdout lines. */
+async function runNode(code, ext) {
+  const dir = mkdtempSync(join(tmpdir(), 'fanout-docs-'));
+  try {
+    const file = join(dir, `snippet.${ext}`);
+    writeFileSync(file, code);
+    const { stdout } = await run(process.execPath, [file], { timeout: 20_000 });
+    return stdout.trimEnd().split('\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A `node-snippet`: the block with `Client` imported, as an ES module. */
+function asModule(name) {
+  const { code } = snippet(name);
+  return `import { Client } from ${JSON.stringify(NODE_PKG)};\n${withApi(code, API)}`;
+}
+
+test('every code block is marked with a kind that a test runs', () => {
+  const all = blocks();
+  assert.ok(all.length >= 10);
+  for (const b of all) {
+    assert.ok(b.name, `an unmarked block:\n${b.code}`);
+    assert.ok(KINDS.includes(b.kind), `${b.name}: unknown kind ${b.kind}`);
+  }
+  const names = all.map((b) => b.name);
+  assert.equal(new Set(names).size, names.length, 'snippet names are unique');
+});
+
+test('docs: the build snippet names the packages this suite uses', () => {
+  const { code } = snippet('build');
+  assert.match(code, /^cargo xtask build/m);
+  for (const m of code.matchAll(/--target (\w+) --out-dir (pkg\/\w+) -- --features js/g)) {
+    assert.equal(m[2], `pkg/${m[1]}`);
+    const meta = JSON.parse(readFileSync(`${ROOT}${m[2]}/package.json`, 'utf8'));
+    assert.equal(meta.name, 'fanout');
+  }
+  for (const target of ['web', 'bundler', 'nodejs']) {
+    const meta = JSON.parse(readFileSync(`${ROOT}pkg/${target}/package.json`, 'utf8'));
+    assert.equal(meta.name, 'fanout');
+    for (const field of ['description', 'license', 'repository', 'keywords', 'types']) {
+      assert.ok(meta[field], `pkg/${target}/package.json has ${field}`);
+    }
+  }
+});
+
+test('docs: file snippets are the files (examples/vite, tests/types)', () => {
+  const files = blocks().filter((b) => b.kind === 'file');
+  assert.ok(files.length >= 3);
+  for (const b of files) {
+    const text = readFileSync(`${ROOT}${b.file}`, 'utf8');
+    assert.ok(text.includes(b.code), `${b.file} does not contain the ${b.name} snippet`);
+  }
+});
+
+test('docs: Node.js as an ES module', async () => {
+  const code = withApi(snippet('node-esm').code, API).replace("from 'fanout'", `from ${JSON.stringify(NODE_PKG)}`);
+  const lines = await runNode(code, 'mjs');
+  assert.equal(lines[0], 'Status Code: 200');
+  assert.match(lines[1], /^Response JSON: \{/);
+  assert.ok(lines.some((l) => /id: 1,/.test(l)));
+});
+
+test('docs: Node.js with require', async () => {
+  const code = withApi(snippet('node-cjs').code, API).replace("require('fanout')", `require(${JSON.stringify(NODE_PKG)})`);
+  const lines = await runNode(code, 'cjs');
+  assert.deepEqual(lines, ['user 1 has 10 posts']);
+});
+
+test('docs: gather with a limit and progress', async () => {
+  const lines = await runNode(asModule('gather'), 'mjs');
+  const progress = lines.filter((l) => /^\d+\/20$/.test(l));
+  assert.deepEqual(progress, Array.from({ length: 20 }, (_, i) => `${i + 1}/20`));
+  assert.match(lines[20], /^Fetched 20 posts in \d+\.\d\d s$/);
+  assert.equal(lines.length, 41);
+  assert.match(lines[21], /^1\. .+\.\.\.$/);
+  assert.match(lines[40], /^20\. .+\.\.\.$/);
+});
+
+test('docs: aborting a gather', async () => {
+  assert.deepEqual(await runNode(asModule('gather-abort'), 'mjs'), ['ok AbortError AbortError']);
+});
+
+test('docs: errors', async () => {
+  const lines = await runNode(asModule('errors'), 'mjs');
+  assert.match(lines[0], /^HTTPError: HTTP 404 from GET http:\/\/127\.0\.0\.1:\d+\/status\/404$/);
+  assert.equal(lines[1], 'TimeoutError');
+  assert.equal(lines[2], 'false 404 { status: 404 }');
+});

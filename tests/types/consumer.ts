@@ -1,0 +1,222 @@
+// A TypeScript consumer of the npm package: every API with its types, and
+// wrong usages that must not compile (`// @ts-expect-error`). Checked with
+// `tsc -p tests/types`; never run. The first block is the TypeScript
+// example of README.md, verbatim.
+import { Client, type FanoutError, type GatherResult } from 'fanout';
+
+interface Post {
+  userId: number;
+  id: number;
+  title: string;
+  body: string;
+}
+
+const client = new Client({ baseUrl: 'http://127.0.0.1:8080/', retry: { limit: 3, jitter: true } });
+
+export async function firstTitle(): Promise<string> {
+  const post = await (await client.get('posts/1')).json<Post>();
+  return post.title;
+}
+
+export async function titles(ids: number[]): Promise<(string | null)[]> {
+  const results: GatherResult<Post>[] = await client.gather<Post>(
+    ids.map((id) => `posts/${id}`),
+    { limit: 6, onProgress: ({ done, total }) => console.log(`${done}/${total}`) },
+  );
+  return results.map((r) => (r.ok ? r.value.title : null));
+}
+
+export function explain(e: unknown): string {
+  const err = e as FanoutError;
+  return err.name === 'HTTPError' ? `HTTP ${err.status} from ${err.url}` : `${err.name}: ${err.message}`;
+}
+// End of the README.md example.
+
+import {
+  FanoutResponse,
+  type ClientOptions,
+  type FanoutErrorName,
+  type GatherFailure,
+  type GatherInput,
+  type GatherOptions,
+  type GatherProgress,
+  type GatherSuccess,
+  type HttpMethod,
+  type RequestOptions,
+  type RetrySetting,
+} from 'fanout';
+import init, { Client as WebClient, type InitOutput } from 'fanout-web';
+
+/** `true` when `A` and `B` are the same type. */
+type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+function assertType<T extends true>(): T | void {}
+
+export function constructors(): Client[] {
+  const everything: ClientOptions = {
+    baseUrl: new URL('http://127.0.0.1:8080/api/'),
+    headers: { accept: 'application/json', 'x-count': 3 },
+    timeoutMs: 10_000,
+    totalTimeoutMs: 30_000,
+    retry: { limit: 2, backoffMs: 100, maxBackoffMs: 2000, jitter: true, retryOnTimeout: true, statuses: [503], maxRetryAfterMs: 5000 },
+    limit: 6,
+    limitPerHost: 2,
+    throwHttpErrors: false,
+    maxBodySize: 1 << 20,
+    credentials: 'include',
+    allowCrossOriginHeaders: true,
+  };
+  const retries: RetrySetting[] = [0, 3, false, true, {}];
+  const a = new Client(everything);
+  const b = new Client();
+  const c = new Client({ retry: retries[1]!, headers: new Headers({ a: 'b' }) });
+  const d = new Client({ headers: [['x-a', '1']] });
+  assertType<Equals<typeof a.baseUrl, string | undefined>>();
+  // @ts-expect-error: an unknown option (it is `timeoutMs`)
+  new Client({ timeout: 5 });
+  // @ts-expect-error: not a credentials mode
+  new Client({ credentials: 'always' });
+  // @ts-expect-error: retry is a number, a boolean or an object
+  new Client({ retry: 'yes' });
+  // @ts-expect-error: baseUrl is read-only
+  a.baseUrl = 'http://x.test/';
+  return [a, b, c, d];
+}
+
+export async function requests(signal: AbortSignal, form: FormData): Promise<void> {
+  const options: RequestOptions = {
+    headers: { 'x-trace': 'abc' },
+    query: { userId: 1, draft: false, tags: ['a', 'b'], page: undefined, big: 10n },
+    timeoutMs: 5000,
+    totalTimeoutMs: 20_000,
+    signal,
+    retry: false,
+    throwHttpErrors: true,
+    maxBodySize: 1000,
+    credentials: 'omit',
+  };
+  const res: FanoutResponse = await client.get('posts', options);
+  await client.get(new URL('http://127.0.0.1:8080/posts/1'));
+  await client.get('posts', { query: new URLSearchParams({ userId: '1' }) });
+  await client.post('posts', { json: { title: 'hi', userId: 1 } });
+  await client.put('posts/1', { body: 'text' });
+  await client.patch('posts/1', { body: new Uint8Array([1, 2]) });
+  await client.post('upload', { body: form });
+  await client.post('form', { body: new URLSearchParams({ a: '1' }) });
+  await client.post('raw', { body: new ArrayBuffer(8) });
+  await client.delete('posts/1');
+  await client.head('posts/1');
+  const methods: HttpMethod[] = ['GET', 'options', 'TRACE'];
+  await client.request(methods[1]!, 'posts');
+
+  const status: number = res.status;
+  const ok: boolean = res.ok;
+  const texts: string[] = [res.statusText, res.url, res.method];
+  const attempts: number = res.attempts;
+  const used: boolean = res.bodyUsed;
+  const type: string | undefined = res.headers['content-type'];
+  const header: string | undefined = res.header('Content-Type');
+  console.log(status, ok, texts, attempts, used, type, header);
+
+  assertType<Equals<Awaited<ReturnType<FanoutResponse['json']>>, unknown>>();
+  const post = await res.json<Post>();
+  assertType<Equals<typeof post, Post>>();
+  const anything = await res.json();
+  assertType<Equals<typeof anything, unknown>>();
+  const text: string = await res.text();
+  const bytes: Uint8Array = await res.bytes();
+  console.log(text, bytes);
+  res.free();
+  {
+    using disposable = await client.get('posts/2');
+    console.log(disposable.status);
+  }
+
+  // @ts-expect-error: a path is a string or URL
+  client.get(42);
+  // @ts-expect-error: not an HTTP method
+  client.request('BREW', 'posts');
+  // @ts-expect-error: an unknown request option
+  client.get('posts', { timeout: 5 });
+  // @ts-expect-error: a body is not a number
+  client.post('posts', { body: 42 });
+  // @ts-expect-error: the response is read-only
+  res.status = 500;
+  // @ts-expect-error: the headers record is read-only
+  res.headers['x-a'] = 'b';
+  // @ts-expect-error: responses come from requests, not a constructor
+  new FanoutResponse();
+}
+
+export async function gathers(signal: AbortSignal): Promise<void> {
+  const inputs: GatherInput[] = [
+    'posts/1',
+    new URL('http://127.0.0.1:8080/posts/2'),
+    { path: 'posts', method: 'POST', json: { title: 'x' }, timeoutMs: 1000 },
+    { path: 'posts/3', query: { full: true }, retry: 1 },
+  ];
+  const progress: GatherProgress[] = [];
+  const options: GatherOptions<'json'> = {
+    limit: 4,
+    failFast: true,
+    signal,
+    onProgress: (p) => progress.push(p),
+    as: 'json',
+  };
+
+  const json = await client.gather(inputs, options);
+  assertType<Equals<typeof json, GatherResult<unknown>[]>>();
+  const posts = await client.gather<Post>(['posts/1'], { limit: 2 });
+  const texts = await client.gather(['posts/1'], { as: 'text' });
+  assertType<Equals<typeof texts, GatherResult<string>[]>>();
+  const bytes = await client.gather(['photos'], { as: 'bytes' });
+  assertType<Equals<typeof bytes, GatherResult<Uint8Array>[]>>();
+  const responses = await client.gather(new Set(['posts/1']), { as: 'response' });
+  assertType<Equals<typeof responses, GatherResult<FanoutResponse>[]>>();
+  const loose: GatherOptions = { as: Math.random() > 0.5 ? 'text' : 'json' };
+  const unknowns = await client.gather(['posts/1'], loose);
+  assertType<Equals<typeof unknowns, GatherResult<unknown>[]>>();
+
+  for (const r of posts) {
+    const index: number = r.index;
+    const end: number = r.endMs;
+    if (r.ok) {
+      const success: GatherSuccess<Post> = r;
+      const title: string = r.value.title;
+      const start: number = r.startMs;
+      console.log(success, title, start, r.attempts, index, end);
+    } else {
+      const failure: GatherFailure = r;
+      const start: number | null = r.startMs;
+      const name: FanoutErrorName = r.error.name;
+      const status: number | undefined = r.error.status;
+      const url: string | undefined = r.error.url;
+      const method: string | undefined = r.error.method;
+      const attempts: number = r.error.attempts;
+      const base: Error = r.error;
+      console.log(failure, start, name, status, url, method, attempts, base);
+      // @ts-expect-error: status may be undefined
+      r.error.status.toFixed();
+    }
+    // @ts-expect-error: value exists only once `ok` says so
+    console.log(r.value);
+  }
+  for (const r of responses) {
+    if (r.ok) await r.value.text();
+  }
+
+  // @ts-expect-error: not a way to read bodies
+  client.gather(['posts/1'], { as: 'xml' });
+  // @ts-expect-error: an unknown gather option
+  client.gather(['posts/1'], { concurrency: 2 });
+  // @ts-expect-error: progress has no percent
+  client.gather(['posts/1'], { onProgress: (p) => p.percent });
+  // @ts-expect-error: inputs need a path
+  client.gather([{ method: 'GET' }]);
+}
+
+export async function web(): Promise<string> {
+  const out: InitOutput = await init();
+  console.log(out.memory);
+  const c = new WebClient({ baseUrl: 'http://127.0.0.1:8080/' });
+  return (await c.get('posts/1')).text();
+}
