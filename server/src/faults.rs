@@ -222,8 +222,14 @@ async fn drop_connection(uri: Uri) -> Response {
 
 /// `/flaky/{key}?fail=N&status=S&retry_after=R`: the first N hits on `key`
 /// (default 1) answer S (default 503) with `{"attempt": k}` and, if given,
-/// `Retry-After: R` verbatim; later hits answer 200 `{"ok": true, "attempts": k}`.
-async fn flaky(State(state): State<AppState>, Path(key): Path<String>, uri: Uri) -> Response {
+/// `Retry-After: R` verbatim; later hits answer 200
+/// `{"ok": true, "attempts": k, "body": "<the request body>"}`.
+async fn flaky(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    uri: Uri,
+    body: axum::body::Bytes,
+) -> Response {
     let pairs = query_pairs(&uri);
     let fail = pair_u64(&pairs, "fail").unwrap_or(1);
     let status = match pair_value(&pairs, "status") {
@@ -250,7 +256,13 @@ async fn flaky(State(state): State<AppState>, Path(key): Path<String>, uri: Uri)
     } else {
         json(
             StatusCode::OK,
-            &serde_json::json!({ "ok": true, "attempts": attempt }),
+            // The body this attempt carried, so a client can show that a
+            // retry re-sent it.
+            &serde_json::json!({
+                "ok": true,
+                "attempts": attempt,
+                "body": String::from_utf8_lossy(&body),
+            }),
         )
     }
 }

@@ -137,7 +137,7 @@ test('retries inside a gather count attempts', async () => {
   const [r] = await client.gather([{ path: `flaky/${key}`, query: { fail: 1 }, retry: { backoffMs: 10 } }]);
   assert.equal(r.ok, true);
   assert.equal(r.attempts, 2);
-  assert.deepEqual(r.value, { ok: true, attempts: 2 });
+  assert.deepEqual(r.value, { ok: true, attempts: 2, body: '' });
 });
 
 test('failFast: the first failure cancels the rest (AbortError in place)', async () => {

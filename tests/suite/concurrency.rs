@@ -146,6 +146,30 @@ async fn retry_counts_are_exact() {
 }
 
 #[wasm_bindgen_test]
+async fn a_retried_request_carries_its_body_every_time() {
+    let c = Client::builder()
+        .base_url(API)
+        .retry(Retry::new().backoff(Duration::from_millis(5), Duration::from_millis(5)))
+        .build()
+        .unwrap();
+    for (i, want) in [r#"{"title":"again"}"#, "plain", "raw"]
+        .into_iter()
+        .enumerate()
+    {
+        let url = format!("flaky/{}?fail=2", tag(&format!("flaky-body{i}")));
+        let req = match i {
+            0 => c.put(&url).json(&serde_json::json!({"title": "again"})),
+            1 => c.put(&url).text("plain"),
+            _ => c.put(&url).bytes(b"raw".to_vec()),
+        };
+        let resp = req.send().await.unwrap();
+        assert_eq!((resp.status(), resp.attempts()), (200, 3));
+        let v: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(v["body"], want, "the body the third attempt carried");
+    }
+}
+
+#[wasm_bindgen_test]
 async fn retry_after_is_honoured() {
     let c = client();
     let key = tag("retry-after");
