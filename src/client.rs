@@ -1,7 +1,6 @@
 //! The [`Client`] session and its [`ClientBuilder`].
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::fmt;
 use std::rc::Rc;
 use std::time::Duration;
@@ -89,6 +88,9 @@ impl Redirect {
     }
 }
 
+/// One semaphore per origin, for `limit_per_host`.
+type HostLimits = Vec<(String, Semaphore)>;
+
 /// The settings every request of a client shares.
 pub(crate) struct Config {
     pub(crate) base: Option<Base>,
@@ -103,7 +105,9 @@ pub(crate) struct Config {
     pub(crate) retry: Retry,
     pub(crate) cross_origin_headers: bool,
     limit: Option<Semaphore>,
-    per_host: Option<(usize, RefCell<HashMap<String, Semaphore>>)>,
+    /// The per-origin limit and one semaphore per origin seen (a few: a
+    /// linear scan beats a hash map here, in time and in wasm size).
+    per_host: Option<(usize, RefCell<HostLimits>)>,
 }
 
 /// A reusable HTTP session, like aiohttp's `ClientSession`: make one, share
@@ -203,7 +207,7 @@ impl Client {
         match crate::sys::location_href() {
             Some(href) => Ok(url::resolve(&href, input)),
             None => Err(Error::builder(format!(
-                "relative URL {input:?} needs a base URL: set ClientBuilder::base_url \
+                "relative URL \"{input}\" needs a base URL: set ClientBuilder::base_url \
                  (there is no page location to resolve it against here)"
             ))),
         }
@@ -306,11 +310,7 @@ impl Client {
         let mut permits = Vec::new();
         if let Some((n, hosts)) = &self.cfg.per_host {
             let key = url::origin(url).unwrap_or_default();
-            let sem = hosts
-                .borrow_mut()
-                .entry(key)
-                .or_insert_with(|| Semaphore::new(*n))
-                .clone();
+            let sem = host_semaphore(&mut hosts.borrow_mut(), key, *n);
             permits.push(sem.acquire().await);
         }
         if let Some(sem) = &self.cfg.limit {
@@ -318,6 +318,16 @@ impl Client {
         }
         permits
     }
+}
+
+/// The semaphore of `origin`, made on first use.
+fn host_semaphore(hosts: &mut HostLimits, origin: String, permits: usize) -> Semaphore {
+    if let Some((_, sem)) = hosts.iter().find(|(k, _)| *k == origin) {
+        return sem.clone();
+    }
+    let sem = Semaphore::new(permits);
+    hosts.push((origin, sem.clone()));
+    sem
 }
 
 /// Builds a [`Client`]. Setters never fail; [`build`](ClientBuilder::build)
@@ -498,9 +508,7 @@ impl ClientBuilder {
                 retry,
                 cross_origin_headers: self.cross_origin_headers,
                 limit: self.limit.map(Semaphore::new),
-                per_host: self
-                    .limit_per_host
-                    .map(|n| (n, RefCell::new(HashMap::new()))),
+                per_host: self.limit_per_host.map(|n| (n, RefCell::new(Vec::new()))),
             }),
         })
     }

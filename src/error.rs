@@ -87,7 +87,7 @@ impl std::str::FromStr for Method {
             "HEAD" => Method::Head,
             "OPTIONS" => Method::Options,
             "TRACE" => Method::Trace,
-            _ => return Err(Error::builder(format!("unsupported HTTP method {s:?}"))),
+            _ => return Err(Error::builder(format!("unsupported HTTP method \"{s}\""))),
         })
     }
 }
@@ -156,7 +156,7 @@ impl Error {
     pub(crate) fn timeout(after: Duration) -> Error {
         Error::new(
             Kind::Timeout,
-            format!("timed out after {} ms", after.as_millis()),
+            format!("timed out after {} ms", after.as_millis() as u64),
         )
     }
 

@@ -18,11 +18,11 @@ pub(crate) fn valid_value(value: &str) -> bool {
 /// Checks a header pair, with an error message naming the problem.
 pub(crate) fn check(name: &str, value: &str) -> Result<(), String> {
     if !valid_name(name) {
-        return Err(format!("invalid header name {name:?}"));
+        return Err(format!("invalid header name \"{name}\""));
     }
     if !valid_value(value) {
         return Err(format!(
-            "invalid value for header {name:?}: contains CR, LF or NUL"
+            "invalid value for header \"{name}\": contains CR, LF or NUL"
         ));
     }
     Ok(())

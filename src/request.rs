@@ -342,7 +342,7 @@ impl RequestBuilder {
                     Either::Left((r, _)) => r,
                     Either::Right(_) => Err(Error::new(
                         Kind::Timeout,
-                        format!("total timeout of {} ms elapsed", limit.as_millis()),
+                        format!("total timeout of {} ms elapsed", limit.as_millis() as u64),
                     )),
                 }
             }
@@ -361,6 +361,15 @@ async fn attempt_loop(client: &Client, req: &Request) -> Result<Response, Error>
     let mut attempt = 1;
     loop {
         let result = attempt_once(client, req, attempt).await;
+        // The common case (a final answer) costs no further calls into JS:
+        // headers, the clock and the random source are read only when a
+        // retry is possible.
+        let settled = attempt > retry.max_retries()
+            || !req.method.is_idempotent()
+            || matches!(&result, Ok(resp) if !retry.retries_status(resp.status()));
+        if settled {
+            return result.map_err(|e| e.with_attempts(attempt));
+        }
         let retry_after = match &result {
             Ok(resp) => resp.headers().get("retry-after"),
             Err(_) => None,
@@ -403,14 +412,21 @@ async fn attempt_once(client: &Client, req: &Request, attempt: u32) -> Result<Re
     let guard = AbortGuard::new(req.timeout.or(cfg.timeout), req.signal.as_ref())
         .map_err(|e| js_err("AbortController", e))?;
 
+    // Each setter is a call into JS: set only what differs from fetch's
+    // defaults.
     let init = RequestInit::new();
-    init.set_method(req.method.as_str());
-    let h = web_sys::Headers::new().map_err(|e| js_err("Headers", e))?;
-    for (name, value) in headers::merge(&cfg.headers, &req.headers) {
-        h.append(&name, &value)
-            .map_err(|e| js_err(&format!("header {name:?}"), e))?;
+    if req.method != Method::Get {
+        init.set_method(req.method.as_str());
     }
-    init.set_headers(&h);
+    let merged = headers::merge(&cfg.headers, &req.headers);
+    if !merged.is_empty() {
+        let h = web_sys::Headers::new().map_err(|e| js_err("Headers", e))?;
+        for (name, value) in merged {
+            h.append(&name, &value)
+                .map_err(|e| js_err(&format!("header \"{name}\""), e))?;
+        }
+        init.set_headers(&h);
+    }
     if let Some(body) = &req.body {
         init.set_body(&body.to_js());
     }

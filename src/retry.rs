@@ -124,11 +124,17 @@ impl Retry {
         Duration::from_secs_f64(d.min(self.cap.as_secs_f64()))
     }
 
+    /// Whether responses with `status` are retried.
+    pub(crate) fn retries_status(&self, status: u16) -> bool {
+        self.statuses.contains(&status)
+    }
+
     pub(crate) fn validate(&self) -> Result<(), String> {
         if self.cap < self.base {
             return Err(format!(
-                "retry backoff cap {:?} is below its base {:?}",
-                self.cap, self.base
+                "retry backoff cap of {} ms is below its base of {} ms",
+                self.cap.as_millis() as u64,
+                self.base.as_millis() as u64
             ));
         }
         Ok(())

@@ -213,18 +213,18 @@ pub(crate) struct Base {
 pub(crate) fn parse_base(s: &str) -> Result<Base, String> {
     let p = split(s.trim());
     let origin = origin(s.trim()).ok_or_else(|| {
-        format!("invalid base URL {s:?}: expected an absolute http:// or https:// URL")
+        format!("invalid base URL \"{s}\": expected an absolute http:// or https:// URL")
     })?;
     if p.query.is_some() || p.fragment.is_some() {
         return Err(format!(
-            "invalid base URL {s:?}: a base URL cannot have a query or fragment"
+            "invalid base URL \"{s}\": a base URL cannot have a query or fragment"
         ));
     }
     if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!("invalid base URL {s:?}: contains whitespace"));
+        return Err(format!("invalid base URL \"{s}\": contains whitespace"));
     }
     if !valid_authority(p.authority.unwrap_or_default()) {
-        return Err(format!("invalid base URL {s:?}: bad host or port"));
+        return Err(format!("invalid base URL \"{s}\": bad host or port"));
     }
     let mut path = p.path.to_owned();
     if !path.ends_with('/') {
