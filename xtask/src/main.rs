@@ -7,6 +7,7 @@
 //! cargo xtask test [--skip-firefox] [STAGE...]
 //! ```
 
+mod bench;
 mod build;
 mod serve;
 mod server;
@@ -43,6 +44,7 @@ fn main() -> ExitCode {
             build::build_page()?;
             build::build_npm()
         }),
+        "bench" => bench::bench(rest),
         "serve" => return report(serve::serve(rest)),
         "test" => return report(test::test(rest)),
         "help" | "-h" | "--help" => {

@@ -1,0 +1,745 @@
+// The benchmark driver: headless Chromium (playwright-core from tools/) on
+// the bench page that `cargo xtask bench` serves, then a Markdown report.
+//
+//   node bench/run.mjs --url http://127.0.0.1:PORT/ --out target/bench \
+//        [--sizes target/bench/sizes.tsv] [--rounds N] [--warmup N] [--profile]
+//
+// Every speed figure is the median of `rounds` measurements taken after
+// `warmup` unrecorded ones, the implementations interleaved round by round
+// (A B C D, A B C D, ...), each preceded by a forced GC (CDP
+// HeapProfiler.collectGarbage) so one implementation's garbage is not
+// collected on another's clock. Ratios are to plain JS in the same run.
+import { createRequire } from 'node:module';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import zlib from 'node:zlib';
+
+const require = createRequire(new URL('../tools/package.json', import.meta.url));
+const { chromium } = require('playwright-core');
+
+// ---- options ------------------------------------------------------------------
+
+function parseArgs(argv) {
+  const o = { url: null, out: 'target/bench', sizes: null, rounds: 7, warmup: 2, profile: false, only: null };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = () => {
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      return argv[++i];
+    };
+    if (a === '--url') o.url = val();
+    else if (a === '--out') o.out = val();
+    else if (a === '--sizes') o.sizes = val();
+    else if (a === '--rounds') o.rounds = Number(val());
+    else if (a === '--warmup') o.warmup = Number(val());
+    else if (a === '--profile') o.profile = true;
+    else if (a === '--only') o.only = new Set(val().split(','));
+    else throw new Error(`unknown argument ${a}`);
+  }
+  if (!o.url) throw new Error('--url is required');
+  if (!(o.rounds >= 1) || !(o.warmup >= 0)) throw new Error('bad --rounds/--warmup');
+  return o;
+}
+
+const opts = parseArgs(process.argv.slice(2));
+const URL_ = opts.url.endsWith('/') ? opts.url : `${opts.url}/`;
+const ROUNDS = opts.rounds;
+const WARMUP = opts.warmup;
+// Workloads of seconds a measurement (1,000 posts; 100 posts with 100 ms
+// latency): one warm-up round.
+const SLOW = { rounds: ROUNDS, warmup: Math.min(WARMUP, 1) };
+// Workloads of milliseconds a measurement: twice the rounds, for less noise
+// at little cost.
+const FAST = { rounds: 2 * ROUNDS, warmup: WARMUP };
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const BOUND_MS = Math.ceil(100 / 6) * 100; // 6 connections per host, 100 ms each
+
+const started = new Date();
+/** Whether the part `key` runs (`--only key,...`, for working on one part). */
+const wanted = (key) => !opts.only || opts.only.has(key);
+const log = (...a) => console.log(...a);
+
+// ---- statistics ---------------------------------------------------------------
+
+function quantile(xs, q) {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const pos = (s.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
+}
+const median = (xs) => quantile(xs, 0.5);
+/** The median over rounds of a's time / b's time in the same round. */
+function pairedRatio(a, b) {
+  if (!a || !b || !a.byRound || !b.byRound) return NaN;
+  const r = a.byRound.map((ms, i) => ms / b.byRound[i]).filter(Number.isFinite);
+  return r.length ? median(r) : NaN;
+}
+const fmtMs = (ms) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
+const fmtX = (x) => (Number.isFinite(x) ? `${x.toFixed(2)}×` : '–');
+const fmtKiB = (b) => (b / 1024).toFixed(1);
+
+// ---- browser ------------------------------------------------------------------
+
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+async function openPage(browser, query = '') {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  await page.goto(URL_ + query);
+  await page.waitForFunction(() => document.documentElement.dataset.ready, null, { timeout: 60_000 });
+  const state = await page.evaluate(() => document.documentElement.dataset.ready);
+  if (state !== '1') {
+    const why = await page.evaluate(() => window.benchError);
+    throw new Error(`bench page failed to start: ${why}\n${errors.join('\n')}`);
+  }
+  const cdp = await page.context().newCDPSession(page);
+  return { page, cdp, errors };
+}
+
+async function gc(cdp) {
+  await cdp.send('HeapProfiler.collectGarbage');
+}
+
+/** One `bench.run(spec)` on the page; an error after MEASURE_TIMEOUT_MS. */
+const MEASURE_TIMEOUT_MS = 120_000;
+async function measure(ctx, spec) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no result within ${MEASURE_TIMEOUT_MS / 1000} s`)), MEASURE_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([ctx.page.evaluate((s) => window.bench.run(s), spec), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// ---- speed series ---------------------------------------------------------------
+
+/**
+ * Runs `impls` interleaved for `warmup + rounds` rounds. `spec(impl, tag)`
+ * gives the page's run spec. Returns { impl: { samples, median, p25, p75,
+ * error } } plus the weight every implementation must agree on.
+ */
+async function series(ctx, name, impls, spec, { warmup = WARMUP, rounds = ROUNDS } = {}) {
+  const out = {};
+  for (const impl of impls) out[impl] = { samples: [], error: null, weight: null };
+  let expected = null;
+  for (let r = 0; r < warmup + rounds; r++) {
+    for (const impl of impls) {
+      const res = out[impl];
+      if (res.error) continue;
+      const tag = `${name}-${impl}-${r}`.replace(/[^A-Za-z0-9-]/g, '_');
+      await gc(ctx.cdp);
+      try {
+        const { ms, weight } = await measure(ctx, spec(impl, tag));
+        res.weight = weight;
+        if (expected === null) expected = weight;
+        if (weight !== expected) {
+          res.error = `decoded weight ${weight} differs from ${expected} (${impls[0]})`;
+          continue;
+        }
+        if (r >= warmup) {
+          res.samples.push(ms);
+          res.byRound = res.byRound || [];
+          res.byRound[r - warmup] = ms;
+        }
+      } catch (e) {
+        res.error = String(e.message || e).split('\n')[0];
+      }
+    }
+  }
+  for (const impl of impls) {
+    const res = out[impl];
+    res.median = median(res.samples);
+    res.p25 = quantile(res.samples, 0.25);
+    res.p75 = quantile(res.samples, 0.75);
+    if (res.error) log(`  ${name}: ${impl} failed: ${res.error}`);
+  }
+  // The ratio to plain JS: the median of the per-round ratios (each pairs
+  // two measurements taken seconds apart, so load that drifts during the
+  // run cancels out); the ratio of the medians is kept too.
+  const ref = out.js && !out.js.error ? out.js : null;
+  for (const impl of impls) {
+    const res = out[impl];
+    res.ratioOfMedians = ref ? res.median / ref.median : NaN;
+    res.ratio = pairedRatio(res, ref);
+  }
+  const line = impls
+    .map((i) => `${i} ${out[i].error ? 'failed' : `${fmtMs(out[i].median)} ms`}`)
+    .join(', ');
+  log(`  ${name}: ${line}`);
+  return { name, impls, results: out, rounds, warmup, weight: expected };
+}
+
+// ---- memory (workload 5) ----------------------------------------------------------
+
+async function heap(ctx) {
+  await gc(ctx.cdp);
+  await gc(ctx.cdp);
+  const usage = await ctx.cdp.send('Runtime.getHeapUsage');
+  const mem = await ctx.page.evaluate(() => window.bench.memory());
+  return { jsHeapUsed: usage.usedSize, jsHeapTotal: usage.totalSize, ...mem };
+}
+
+/** 10,000 requests in batches of 100 on a fresh page, memory before and after. */
+async function memoryRun(browser, impl, { batches = 100, perBatch = 100 } = {}) {
+  const ctx = await openPage(browser);
+  try {
+    const moduleKey = impl.startsWith('fanout-js') ? 'fanoutJs' : 'page';
+    const initial = await heap(ctx);
+    // Warm-up: one batch, so lazily made things (the client's JS classes,
+    // the allocator's first chunks, V8's compiled code) are in "before".
+    await ctx.page.evaluate((s) => window.bench.run(s), {
+      kind: 'memory', impl, tag: `mem-${impl}-warm`, batches: 1, perBatch,
+    });
+    const before = await heap(ctx);
+    const { ms, weight } = await ctx.page.evaluate((s) => window.bench.run(s), {
+      kind: 'memory', impl, tag: `mem-${impl}`, batches, perBatch,
+    });
+    const after = await heap(ctx);
+    const res = {
+      impl,
+      requests: batches * perBatch,
+      ms,
+      weight,
+      initial,
+      before,
+      after,
+      wasmGrowth: after[moduleKey] - before[moduleKey],
+      jsHeapGrowth: after.jsHeapUsed - before.jsHeapUsed,
+    };
+    log(
+      `  memory ${impl}: wasm ${fmtKiB(before[moduleKey])} → ${fmtKiB(after[moduleKey])} KiB, ` +
+        `JS heap ${fmtKiB(before.jsHeapUsed)} → ${fmtKiB(after.jsHeapUsed)} KiB (${fmtMs(ms)} ms)`,
+    );
+    return res;
+  } catch (e) {
+    log(`  memory ${impl} failed: ${e.message}`);
+    return { impl, error: String(e.message || e).split('\n')[0] };
+  } finally {
+    await ctx.page.close();
+  }
+}
+
+// ---- CPU profiles ----------------------------------------------------------------
+
+/** Self time per function of a CDP profile, the top `n`. */
+function topSelf(profile, n = 12) {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const self = new Map();
+  const dt = profile.timeDeltas || [];
+  (profile.samples || []).forEach((id, i) => {
+    const node = byId.get(id);
+    const f = node.callFrame;
+    const file = (f.url || '').split('/').pop();
+    const key = `${f.functionName || '(anonymous)'} ${file ? `(${file})` : ''}`.trim();
+    self.set(key, (self.get(key) || 0) + (dt[i] || 0) / 1000);
+  });
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  return [...self.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([fn, ms]) => ({ fn, ms: +ms.toFixed(2), pct: +((100 * ms) / total).toFixed(1) }));
+}
+
+async function profileRun(ctx, label, spec, reps) {
+  await ctx.cdp.send('Profiler.enable');
+  await ctx.cdp.send('Profiler.setSamplingInterval', { interval: 50 });
+  await gc(ctx.cdp);
+  await ctx.cdp.send('Profiler.start');
+  for (let i = 0; i < reps; i++) {
+    await ctx.page.evaluate((s) => window.bench.run(s), { ...spec, tag: `prof-${label}-${i}` });
+  }
+  const { profile } = await ctx.cdp.send('Profiler.stop');
+  const file = join(opts.out, `profile-${label}.cpuprofile`);
+  writeFileSync(file, JSON.stringify(profile));
+  const top = topSelf(profile);
+  log(`  profile ${label} (${reps} runs) → ${file}`);
+  for (const t of top.slice(0, 8)) log(`    ${String(t.pct).padStart(5)}%  ${t.ms} ms  ${t.fn}`);
+  return { label, file, reps, top };
+}
+
+// ---- sizes (workload 4) ----------------------------------------------------------
+
+function gzipSize(buf) {
+  const r = spawnSync('gzip', ['-9', '-n', '-c'], { input: buf, maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`gzip failed: ${r.stderr}`);
+  return r.stdout.length;
+}
+
+function brotliSize(buf) {
+  // What `brotli -q 11` (the CLI's default, window 2^24) gives.
+  return zlib.brotliCompressSync(buf, {
+    params: {
+      [zlib.constants.BROTLI_PARAM_QUALITY]: 11,
+      [zlib.constants.BROTLI_PARAM_LGWIN]: 24,
+      [zlib.constants.BROTLI_PARAM_SIZE_HINT]: buf.length,
+    },
+  }).length;
+}
+
+/** sizes.tsv: `key<TAB>label<TAB>wasm path<TAB>js path`, or `key<TAB>label<TAB>-<TAB>error`. */
+function sizes(file) {
+  if (!file || !existsSync(file)) return [];
+  const rows = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    const [key, label, wasmPath, jsPath] = line.split('\t');
+    if (wasmPath === '-') {
+      rows.push({ key, label, error: jsPath });
+      continue;
+    }
+    const wasmBuf = readFileSync(wasmPath);
+    const jsBuf = readFileSync(jsPath);
+    const both = Buffer.concat([wasmBuf, jsBuf]);
+    rows.push({
+      key,
+      label,
+      wasm: wasmBuf.length,
+      js: jsBuf.length,
+      // Compressed separately, as a server sends them.
+      gzip: gzipSize(wasmBuf) + gzipSize(jsBuf),
+      brotli: brotliSize(wasmBuf) + brotliSize(jsBuf),
+      wasmGzip: gzipSize(wasmBuf),
+      jsGzip: gzipSize(jsBuf),
+      raw: both.length,
+    });
+  }
+  return rows;
+}
+
+// ---- report ------------------------------------------------------------------------
+
+const LABELS = {
+  js: 'plain JS',
+  'js-signal': 'plain JS, `{signal}`',
+  'js-method-headers': 'plain JS, `{method, headers}`',
+  'js-fanout-init': "plain JS with fanout's fetch options",
+  fanout: 'fanout (Rust, gather)',
+  'fanout-join': 'fanout (Rust, join_all)',
+  'fanout-proposed': 'fanout + proposed `json()`',
+  'fanout-js': 'fanout JS API',
+  'fanout-js-gather': 'fanout JS API (gather)',
+  gloo: 'gloo-net 0.7',
+  reqwest: 'reqwest 0.13',
+};
+
+const PATH_LABELS = {
+  js: 'plain JS `r.json()` (reference)',
+  text: '(a) `text()` + `serde_json::from_str`',
+  swb: '(b) `json()` + serde-wasm-bindgen `from_value`',
+  slice: '(c) `arrayBuffer()` → `to_vec` + `from_slice`',
+  'slice-path': "(c') same through serde_path_to_error (= fanout's `json()` today)",
+  stream: '(d) body stream, chunk `to_vec` + extend, `from_slice`',
+  'stream-presized': "(d') body stream copied into a `Content-Length`-sized Vec, `from_slice`",
+  borrow: '(e) `arrayBuffer()` → `to_vec`, `from_slice` into `Cow<str>` (`#[serde(borrow)]`)',
+  fanout: "fanout `Response::json` (the whole request path)",
+};
+
+function cell(res, withRatio = true) {
+  if (!res) return '';
+  if (res.error) return `failed: ${res.error.slice(0, 60)}`;
+  const iqr = `${fmtMs(res.p25)}–${fmtMs(res.p75)}`;
+  return withRatio ? `${fmtMs(res.median)} ms (${fmtX(res.ratio)}) <sub>${iqr}</sub>` : `${fmtMs(res.median)} ms`;
+}
+
+function report(data) {
+  const L = [];
+  const env = data.env;
+  L.push('# fanout benchmarks');
+  L.push('');
+  L.push(`- Date: ${env.date}`);
+  L.push(`- Browser: Chromium ${env.chromium} (headless, playwright-core ${env.playwright})`);
+  L.push(
+    `- Machine: ${env.cpus} × ${env.cpuModel}, ${env.os}; Node ${env.node}; ` +
+      `load average (1/5/15 min) ${env.loadBefore} before, ${env.loadAfter} after`,
+  );
+  L.push(`- Server: fanout-devserver (release) at ${env.url}, HTTP/1.1, same origin as the page`);
+  L.push(
+    `- Method: median of ${ROUNDS} rounds after ${WARMUP} warm-up rounds (1,000 posts: after ${SLOW.warmup}; workload 3: none, its connections are warm from the workloads before it; ` +
+      `${FAST.rounds} rounds for 100 posts, the stubbed run, /photos and the decoding study except "100 posts, network"), ` +
+      'implementations interleaved round by round (A B C …, A B C …), a forced GC before each measurement; ' +
+      '× = median over the rounds of the ratio to plain JS in the same round; small print: interquartile range of the times.',
+  );
+  L.push(`- fanout JS API: ${env.fanoutJs}`);
+  L.push('');
+
+  L.push('## Speed');
+  L.push('');
+  const speed = data.speed;
+  const impls = [...new Set(speed.flatMap((s) => s.impls))];
+  L.push(`| workload | ${impls.map((i) => LABELS[i] || i).join(' | ')} |`);
+  L.push(`|---|${impls.map(() => '---:').join('|')}|`);
+  for (const s of speed) {
+    L.push(`| ${s.title} | ${impls.map((i) => cell(s.results[i])).join(' | ')} |`);
+  }
+  const delayed = speed.find((s) => s.key === 'delay');
+  if (delayed) {
+    L.push(
+      `| ↳ workload 3 against the ${BOUND_MS} ms bound | ${impls
+        .map((i) => {
+          const r = delayed.results[i];
+          return r && !r.error ? fmtX(r.median / BOUND_MS) : '';
+        })
+        .join(' | ')} |`,
+    );
+  }
+  L.push('');
+  if (delayed) {
+    const waves = Math.ceil(100 / 6);
+    const practical = waves * (100 + delayed.rttMs);
+    L.push(
+      `Workload 3's bound: Chromium opens at most 6 HTTP/1.1 connections per host, so 100 requests of 100 ms each need at least ⌈100/6⌉ × 100 ms = ${BOUND_MS} ms. ` +
+        `Each connection runs ${waves} requests one after another, and each also pays one round trip: measured in this run with nothing else in flight, ` +
+        `${fmtMs(delayed.rttMs)} ms, so ${waves} × (100 + ${fmtMs(delayed.rttMs)}) = ${fmtMs(practical)} ms is what this machine allows ` +
+        `(fanout: ${fmtX(delayed.results.fanout && delayed.results.fanout.median / practical)} of that).`,
+    );
+    L.push('');
+  }
+
+  if (data.sizes.length) {
+    L.push('## Size (workload 4): `.wasm` + JS glue, release profile and wasm-opt flags of the root Cargo.toml');
+    L.push('');
+    L.push('| build | .wasm | JS glue | gzip -9 | brotli -q 11 | gzip vs min fanout |');
+    L.push('|---|---:|---:|---:|---:|---:|');
+    const minFanout = data.sizes.find((r) => r.key === 'min-fanout');
+    for (const r of data.sizes) {
+      if (r.error) {
+        L.push(`| ${r.label} | ${r.error} | | | | |`);
+        continue;
+      }
+      const vs = minFanout && !minFanout.error ? fmtX(r.gzip / minFanout.gzip) : '';
+      L.push(
+        `| ${r.label} | ${fmtKiB(r.wasm)} KiB | ${fmtKiB(r.js)} KiB | ${fmtKiB(r.gzip)} KiB | ${fmtKiB(r.brotli)} KiB | ${vs} |`,
+      );
+    }
+    L.push('');
+  }
+
+  if (data.memory.length) {
+    L.push('## Memory (workload 5): 10,000 requests in batches of 100, fresh page, after one warm-up batch');
+    L.push('');
+    L.push('| run | wasm memory before → after | growth | JS heap (after GC) before → after | growth | time |');
+    L.push('|---|---:|---:|---:|---:|---:|');
+    for (const m of data.memory) {
+      if (m.error) {
+        L.push(`| ${m.label} | failed: ${m.error} | | | | |`);
+        continue;
+      }
+      const key = m.impl.startsWith('fanout-js') ? 'fanoutJs' : 'page';
+      L.push(
+        `| ${m.label} | ${fmtKiB(m.before[key])} → ${fmtKiB(m.after[key])} KiB | ${fmtKiB(m.wasmGrowth)} KiB | ` +
+          `${fmtKiB(m.before.jsHeapUsed)} → ${fmtKiB(m.after.jsHeapUsed)} KiB | ${fmtKiB(m.jsHeapGrowth)} KiB | ${(m.ms / 1000).toFixed(1)} s |`,
+      );
+    }
+    L.push('');
+  }
+
+  if (data.decode.length) {
+    L.push('## JSON decoding study (issue 3, item 7): body → typed structs');
+    L.push('');
+    L.push(
+      'In memory: `new Response(bytes)` objects made outside the timing, read and decoded one after another ' +
+        '(so no network). Network: the same paths on real fetches (one `/photos`; 100 posts at once only with `--profile`, ' +
+        'where the network\'s noise drowns the paths). ' +
+        'Size: gzip -9 of a minimal app (fetch one post, decode with that path) minus the same app without any decoding.',
+    );
+    L.push('');
+    const cols = data.decode;
+    const paths = [...new Set(cols.flatMap((c) => c.impls))];
+    L.push(`| path | ${cols.map((c) => c.title).join(' | ')} | size added (gzip) |`);
+    L.push(`|---|${cols.map(() => '---:').join('|')}|---:|`);
+    const base = data.sizes.find((r) => r.key === 'decode-base');
+    for (const p of paths) {
+      const sz = data.sizes.find((r) => r.key === `decode-${p}`);
+      const added = sz && base && !sz.error && !base.error ? `${fmtKiB(sz.gzip - base.gzip)} KiB` : '';
+      L.push(`| ${PATH_LABELS[p] || p} | ${cols.map((c) => cell(c.results[p])).join(' | ')} | ${added} |`);
+    }
+    L.push('');
+  }
+
+  if (data.issue) {
+    const is = data.issue;
+    L.push('## Diagnostic: the issue phase of 1,000 posts (main-thread time per request until the last fetch() starts)');
+    L.push('');
+    L.push(
+      "From the call until the last request's Resource Timing `startTime`: the main thread's cost of setting up and " +
+        'issuing each request (the 6-connection network pace left out). Plain JS variants pass the fetch() options fanout passes.',
+    );
+    L.push('');
+    L.push('| implementation | µs per request | × plain JS |');
+    L.push('|---|---:|---:|');
+    const IS = {
+      js: '`fetch(url)` (plain JS)',
+      'js-signal': '`fetch(url, {signal})` (new AbortController each)',
+      'js-method-headers': "`fetch(url, {method: 'GET', headers: new Headers()})`",
+      'js-fanout-init': "`fetch(url, {method: 'GET', headers: new Headers(), signal})`: fanout's options",
+    };
+    for (const v of is.impls) {
+      const r = is.results[v];
+      L.push(`| ${IS[v] || LABELS[v] || v} | ${r.error ? `failed: ${r.error}` : (r.median).toFixed(0)} | ${r.error ? '' : fmtX(r.ratio)} |`);
+    }
+    L.push('');
+  }
+
+  if (data.fetchCost) {
+    const fc = data.fetchCost;
+    const per = (v) => (fc.results[v] && !fc.results[v].error ? ((fc.results[v].median / 200) * 1000).toFixed(1) : '–');
+    L.push(
+      `Diagnostic: \`controller.abort()\` on a request whose body was already read (what dropping fanout's AbortGuard does ` +
+        `for every response) costs ${per('abort-after-read')} µs per call; issuing \`fetch(url)\` costs ${per('url')} µs (synchronous part).`,
+    );
+    L.push('');
+  }
+
+  if (data.targets.length) {
+    L.push('## Targets');
+    L.push('');
+    for (const t of data.targets) L.push(`- ${t.met === null ? '?' : t.met ? 'MET' : 'MISSED'}: ${t.text}`);
+    L.push('');
+  }
+
+  if (data.profiles.length) {
+    L.push('## CPU profiles (self time, top functions)');
+    L.push('');
+    for (const p of data.profiles) {
+      L.push(`**${p.label}** (${p.reps} runs, ${p.file})`);
+      L.push('');
+      L.push('| self % | self ms | function |');
+      L.push('|---:|---:|---|');
+      for (const t of p.top) L.push(`| ${t.pct} | ${t.ms} | ${t.fn.replace(/\|/g, '\\|')} |`);
+      L.push('');
+    }
+  }
+  return L.join('\n');
+}
+
+function targets(data) {
+  const T = [];
+  const get = (key, impl) => {
+    const s = data.speed.find((x) => x.key === key);
+    const r = s && s.results[impl];
+    return r && !r.error ? r : null;
+  };
+  for (const key of ['posts100', 'posts1000']) {
+    const f = get(key, 'fanout');
+    const g = get(key, 'gloo');
+    if (f) {
+      T.push({
+        met: f.ratio <= 1.05,
+        text: `workload 1 (${key === 'posts100' ? '100' : '1,000'} posts): fanout ≤ 1.05× plain JS — ${fmtX(f.ratio)}`,
+      });
+    }
+    if (f && g) {
+      const x = pairedRatio(f, g);
+      T.push({
+        met: x <= 1.0,
+        text: `workload 1 (${key === 'posts100' ? '100' : '1,000'} posts): fanout never behind gloo-net — ${fmtMs(f.median)} vs ${fmtMs(g.median)} ms, ${fmtX(x)} of gloo-net's time (median of per-round ratios)`,
+      });
+    }
+  }
+  const p = get('photos', 'fanout');
+  if (p) T.push({ met: p.ratio <= 1.0, text: `workload 2 (/photos): fanout ≤ 1.00× plain JS — ${fmtX(p.ratio)}` });
+  const d = get('delay', 'fanout');
+  if (d) {
+    const x = d.median / BOUND_MS;
+    T.push({ met: x <= 1.05, text: `workload 3 (100 × 100 ms): fanout within 5 % of the ${BOUND_MS} ms bound — ${fmtX(x)}` });
+  }
+  const sz = (k) => data.sizes.find((r) => r.key === k && !r.error);
+  const mf = sz('min-fanout');
+  for (const [k, name] of [
+    ['min-gloo', 'gloo-net'],
+    ['min-reqwest', 'reqwest'],
+  ]) {
+    const o = sz(k);
+    if (mf && o) {
+      T.push({
+        met: mf.gzip <= o.gzip / 2,
+        text: `workload 4: minimal fanout app ≤ half the gzip size of ${name}'s — ${fmtKiB(mf.gzip)} vs ${fmtKiB(o.gzip)} KiB (${fmtX(mf.gzip / o.gzip)})`,
+      });
+    }
+  }
+  for (const m of data.memory) {
+    if (m.error) continue;
+    const limit = 1024 * 1024;
+    T.push({
+      met: m.wasmGrowth <= limit && m.jsHeapGrowth <= limit,
+      text: `workload 5 (${m.label}): no growth beyond 1 MiB — wasm ${fmtKiB(m.wasmGrowth)} KiB, JS heap ${fmtKiB(m.jsHeapGrowth)} KiB`,
+    });
+  }
+  return T;
+}
+
+// ---- main -----------------------------------------------------------------------------
+
+async function main() {
+  mkdirSync(opts.out, { recursive: true });
+  const os = await import('node:os');
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+  const pw = JSON.parse(readFileSync(require.resolve('playwright-core/package.json'), 'utf8')).version;
+  const data = {
+    env: {
+      date: started.toISOString(),
+      chromium: browser.version(),
+      playwright: pw,
+      node: process.version,
+      os: `${os.type()} ${os.release()} ${os.arch()}`,
+      cpus: os.cpus().length,
+      cpuModel: (os.cpus()[0] || {}).model || '?',
+      url: URL_,
+      loadBefore: os.loadavg().map((x) => x.toFixed(2)).join(' '),
+      rounds: ROUNDS,
+      warmup: WARMUP,
+    },
+    speed: [],
+    decode: [],
+    memory: [],
+    sizes: [],
+    profiles: [],
+    targets: [],
+  };
+  try {
+    log(`Chromium ${data.env.chromium}; ${URL_}`);
+
+    // Workload 5 first, each run on a fresh page.
+    const probe = await openPage(browser);
+    const info = await probe.page.evaluate(() => window.bench.info());
+    await probe.page.close();
+    const hasJs = !!info.fanoutJs;
+    data.env.fanoutJs = hasJs
+      ? `included (exports: ${info.fanoutJs.exports.join(', ')})`
+      : `not included: ${info.fanoutJsError}`;
+    log(`fanout JS API: ${data.env.fanoutJs}`);
+
+    if (wanted('memory')) {
+      log('workload 5: memory');
+      const memRuns = [['fanout-batches', 'fanout (Rust): 100 × gather of 100']];
+      if (hasJs) memRuns.push(['fanout-js-batches', 'fanout JS API: 100 × Promise.all of 100']);
+      // Diagnostic (another 10,000 requests): the lazy gather over all of them.
+      if (opts.profile) memRuns.push(['fanout-limit', 'fanout (Rust): one gather of 10,000 with .limit(100)']);
+      for (const [impl, label] of memRuns) {
+        data.memory.push({ label, ...(await memoryRun(browser, impl)) });
+      }
+    }
+
+    const ctx = await openPage(browser);
+    const jsApi = hasJs ? ['fanout-js'] : [];
+    const others = ['gloo', 'reqwest'];
+    const postImpls = ['js', 'fanout', 'fanout-join', 'fanout-proposed', ...jsApi, ...(hasJs ? ['fanout-js-gather'] : []), ...others];
+    const workloads = [
+      ['posts100', '1. 100 posts at once', postImpls, (impl, tag) => ({ kind: 'posts', impl, tag, n: 100 }), FAST],
+      ['posts1000', '1. 1,000 posts at once', ['js', 'fanout', ...jsApi, ...others], (impl, tag) => ({ kind: 'posts', impl, tag, n: 1000 }), SLOW],
+      ['stub', '1. 1,000 posts, `fetch` stubbed (the client\'s own cost)', postImpls, (impl, tag) => ({ kind: 'posts-stub', impl, tag, n: 1000 }), FAST],
+      ['photos', '2. /photos (1 MB, 5000 items) → typed', ['js', 'fanout', 'fanout-proposed', ...jsApi, ...others], (impl, tag) => ({ kind: 'photos', impl, tag }), FAST],
+      ['delay', '3. 100 posts, `?delay=100`', ['js', 'fanout', ...jsApi, ...others], (impl, tag) => ({ kind: 'posts', impl, tag, n: 100, delay: 100 }), { rounds: ROUNDS, warmup: 0 }],
+    ];
+    for (const [key, title, impls, spec, rounds] of workloads) {
+      if (!wanted(key)) continue;
+      log(`${title}`);
+      const extra = {};
+      if (key === 'delay') {
+        // One request's round trip with nothing else in flight, to tell
+        // the cost of the 6-connection cap from the per-request latency
+        // every implementation pays.
+        const rtts = [];
+        for (let i = 0; i < 5; i++) rtts.push(await ctx.page.evaluate((t) => window.bench.rtt(t, 20), `rtt-${i}`));
+        extra.rttMs = median(rtts);
+        log(`  sequential round trip (no delay): ${fmtMs(extra.rttMs)} ms`);
+      }
+      data.speed.push({ key, title, ...extra, ...(await series(ctx, key, impls, spec, rounds)) });
+    }
+
+    const paths = ['js', ...info.decodePaths];
+    const studies = [
+      ['mem-post', 'one post, in memory (×200)', paths, (p, tag) => ({ kind: 'decode-mem', impl: p, path: p, which: 'post', k: 200, tag }), FAST],
+      ['mem-photos', '/photos, in memory (×3)', paths, (p, tag) => ({ kind: 'decode-mem', impl: p, path: p, which: 'photos', k: 3, tag }), FAST],
+      ['net-post', '100 posts, network', [...paths, 'fanout'], (p, tag) => ({ kind: 'decode-net', impl: p, path: p, which: 'post', n: 100, tag })],
+      ['net-photos', '/photos, network', [...paths, 'fanout'], (p, tag) => ({ kind: 'decode-net', impl: p, path: p, which: 'photos', n: 1, tag }), FAST],
+    ];
+    for (const [key, title, impls, spec, rounds] of studies) {
+      // 100 small posts over the network: the decode paths drown in the
+      // network's noise there (the in-memory run measures them); a
+      // diagnostic, for time's sake.
+      const diagnostic = key === 'net-post' && !opts.profile && !(opts.only && opts.only.has(key));
+      if ((!wanted(key) && !wanted('decode')) || diagnostic) continue;
+      log(`decoding study: ${title}`);
+      data.decode.push({ key, title, ...(await series(ctx, key, impls, spec, rounds)) });
+    }
+
+    if (opts.profile || (opts.only && opts.only.has('issue'))) {
+      log('diagnostic: the issue phase of 1,000 posts');
+      data.issue = await series(
+        ctx,
+        'issue',
+        ['js', 'js-signal', 'js-method-headers', 'js-fanout-init', 'fanout', 'fanout-proposed', ...jsApi, ...others],
+        (impl, tag) => ({ kind: 'issue', impl, tag, n: 1000 }),
+        SLOW,
+      );
+    }
+
+    if (opts.profile || (opts.only && opts.only.has('fetch-cost'))) {
+      log('diagnostic: abort() after the body');
+      data.fetchCost = await series(ctx, 'fetch-cost', ['url', 'abort-after-read'], (impl, tag) => ({ kind: 'fetch-cost', impl, tag, n: 200 }));
+    }
+
+    if (opts.profile) {
+      // On a page with the names-kept build of the same code (`?profiling`).
+      log('CPU profiles');
+      const pctx = await openPage(browser, '?profiling');
+      const runs = [
+        ['posts1000-js', { kind: 'posts', impl: 'js', n: 1000 }, 3],
+        ['posts1000-fanout', { kind: 'posts', impl: 'fanout', n: 1000 }, 3],
+        ['stub-js', { kind: 'posts-stub', impl: 'js', n: 1000 }, 20],
+        ['stub-fanout', { kind: 'posts-stub', impl: 'fanout', n: 1000 }, 20],
+        ['stub-gloo', { kind: 'posts-stub', impl: 'gloo', n: 1000 }, 20],
+        ['photos-js', { kind: 'photos', impl: 'js' }, 20],
+        ['photos-fanout', { kind: 'photos', impl: 'fanout' }, 20],
+      ];
+      for (const [label, spec, reps] of runs) {
+        // Warm up, then profile.
+        await pctx.page.evaluate((s) => window.bench.run(s), { ...spec, tag: `prof-warm-${label}` });
+        data.profiles.push(await profileRun(pctx, label, spec, reps));
+      }
+      await pctx.page.close();
+    }
+    if (ctx.errors.length) log(`page errors:\n  ${ctx.errors.join('\n  ')}`);
+    await ctx.page.close();
+  } finally {
+    await browser.close();
+  }
+
+  data.env.loadAfter = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+  log('sizes');
+  data.sizes = sizes(opts.sizes);
+  data.targets = targets(data);
+
+  const md = report(data);
+  writeFileSync(join(opts.out, 'results.json'), JSON.stringify(data, null, 2));
+  writeFileSync(join(opts.out, 'results.md'), md + '\n');
+  log('');
+  log(md);
+  log('');
+  log(`wrote ${join(opts.out, 'results.md')} and results.json`);
+}
+
+main().catch((e) => {
+  console.error(e && e.stack ? e.stack : e);
+  process.exit(1);
+});

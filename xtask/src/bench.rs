@@ -1,0 +1,481 @@
+//! `cargo xtask bench [--profile] [--rounds N] [--warmup N] [--only PART,...]`:
+//! fanout against plain JS, gloo-net and reqwest in headless Chromium, plus
+//! sizes, memory and the JSON-decoding study (issues 3 and 6).
+//!
+//! 1. Builds, all in release mode with the root's profile and wasm-opt flags
+//!    (binaryen's wasm-opt from `tools/` first on `PATH`), into `bench/target`:
+//!    the bench page (`bench/page` → `bench/www/pkg`), fanout's JS API when
+//!    `src/js.rs` exists (`--features js` → `bench/www/pkg-js`), and for the
+//!    size table the demo page (`--features demo`, as `cargo xtask build`
+//!    makes it), the minimal apps `bench/min-{fanout,gloo,reqwest}` and one
+//!    minimal app per decode path (`bench/min-decode`, `app-*` features).
+//!    A package newer than all its inputs is not rebuilt.
+//! 2. Starts the release dev server on a free port with `--root bench`, so
+//!    `/` is `bench/index.html`, `/www/...` is `bench/www/...`, and the API
+//!    is on the same origin.
+//! 3. Runs `node bench/run.mjs` (playwright-core driving `/usr/bin/chromium`),
+//!    which prints the Markdown report and writes `target/bench/results.md`
+//!    and `target/bench/results.json`. The arguments of `bench` are passed
+//!    on to it.
+//!
+//! The bench crates are their own workspace (the root one excludes
+//! `bench/`), so `cargo test --workspace` never compiles reqwest natively.
+
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, SystemTime};
+
+use crate::server;
+use crate::setup;
+use crate::util::{self, cmd, run, Result};
+
+/// Chromium the driver launches (the `CHROMIUM` env var overrides it).
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// The decode paths of the study that get a minimal app (`app-<path>`);
+/// `base` fetches without decoding, for the "size added" column.
+const DECODE_APPS: &[&str] = &[
+    "base",
+    "text",
+    "swb",
+    "slice",
+    "slice-path",
+    "stream",
+    "stream-presized",
+    "borrow",
+];
+
+fn bench_dir() -> PathBuf {
+    util::root().join("bench")
+}
+
+/// Where the bench crates build: their own target dir.
+fn bench_target() -> PathBuf {
+    bench_dir().join("target")
+}
+
+/// Where the results go: `target/bench`.
+fn out_dir() -> PathBuf {
+    util::target_dir().join("bench")
+}
+
+pub fn bench(args: &[String]) -> Result {
+    setup::ensure(setup::BUILD)?;
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| CHROMIUM.into());
+    if !Path::new(&chromium).exists() {
+        return Err(format!("{chromium} not found; run `cargo xtask setup`").into());
+    }
+    check_profiles()?;
+    fs::create_dir_all(out_dir())?;
+
+    println!("== building (release) into {}", bench_target().display());
+    build_page()?;
+    if args.iter().any(|a| a == "--profile") {
+        build_page_profiling()?;
+    }
+    let fanout_js = build_fanout_js();
+    let sizes = build_sizes()?;
+    let sizes_file = out_dir().join("sizes.tsv");
+    fs::write(&sizes_file, sizes)?;
+    if let Err(e) = &fanout_js {
+        println!("warning: fanout's JS API is left out: {e}");
+    }
+    server::build()?;
+
+    println!("== running");
+    let server = BenchServer::spawn()?;
+    println!("{}", server.line);
+    let mut driver = cmd("node");
+    driver
+        .arg(bench_dir().join("run.mjs"))
+        .arg("--url")
+        .arg(format!("{}/", server.url))
+        .arg("--out")
+        .arg(out_dir())
+        .arg("--sizes")
+        .arg(&sizes_file)
+        .args(args)
+        .env("CHROMIUM", &chromium);
+    let result = run(&mut driver);
+    drop(server);
+    result
+}
+
+/// The bench crates must build with the root's release profile and
+/// wasm-opt flags, or the sizes would not be what a fanout user ships.
+fn check_profiles() -> Result {
+    let root = fs::read_to_string(util::root().join("Cargo.toml"))?;
+    let bench = fs::read_to_string(bench_dir().join("Cargo.toml"))?;
+    let (want, got) = (profile_section(&root), profile_section(&bench));
+    if want.is_empty() || want != got {
+        return Err(format!(
+            "bench/Cargo.toml's [profile.release] ({got:?}) differs from the root's ({want:?})"
+        )
+        .into());
+    }
+    let flags = wasm_opt_line(&root).ok_or("no wasm-opt flags in the root Cargo.toml")?;
+    for krate in [
+        "page",
+        "min-fanout",
+        "min-gloo",
+        "min-reqwest",
+        "min-decode",
+    ] {
+        let manifest = fs::read_to_string(bench_dir().join(krate).join("Cargo.toml"))?;
+        if wasm_opt_line(&manifest).as_deref() != Some(flags.as_str()) {
+            return Err(format!(
+                "bench/{krate}/Cargo.toml's wasm-opt flags differ from the root's: {flags}"
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// The `key = value` lines of a manifest's `[profile.release]`, trimmed.
+pub fn profile_section(manifest: &str) -> Vec<String> {
+    manifest
+        .lines()
+        .map(str::trim)
+        .skip_while(|l| *l != "[profile.release]")
+        .skip(1)
+        .take_while(|l| !l.starts_with('['))
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The `wasm-opt = [...]` line of `[package.metadata.wasm-pack.profile.release]`.
+pub fn wasm_opt_line(manifest: &str) -> Option<String> {
+    manifest
+        .lines()
+        .map(str::trim)
+        .skip_while(|l| *l != "[package.metadata.wasm-pack.profile.release]")
+        .skip(1)
+        .take_while(|l| !l.starts_with('['))
+        .find(|l| l.starts_with("wasm-opt"))
+        .map(str::to_owned)
+}
+
+/// A release `wasm-pack build --target web` of the crate in `dir` into
+/// `out` (absolute), with `cargo_args` after `--`; skipped when `out`
+/// already holds a package newer than every file of `inputs`.
+fn wasm_pack(dir: &Path, out: &Path, cargo_args: &[&str], inputs: &[PathBuf]) -> Result {
+    wasm_pack_as("--release", dir, out, cargo_args, inputs)
+}
+
+/// [`wasm_pack`] with another wasm-pack profile flag (`--profiling`).
+fn wasm_pack_as(
+    profile: &str,
+    dir: &Path,
+    out: &Path,
+    cargo_args: &[&str],
+    inputs: &[PathBuf],
+) -> Result {
+    let built = fs::read_dir(out)
+        .ok()
+        .and_then(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .filter(|e| e.path().extension().is_some_and(|x| x == "wasm"))
+                .filter_map(|e| e.metadata().and_then(|m| m.modified()).ok())
+                .min()
+        })
+        .filter(|_| glue(out).is_some());
+    if let Some(built) = built {
+        if inputs.iter().all(|i| newest(i).is_none_or(|t| t <= built)) {
+            println!("up to date: {}", out.display());
+            return Ok(());
+        }
+    }
+    let mut command = cmd("wasm-pack");
+    command
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", bench_target())
+        .args([
+            "build",
+            profile,
+            "--target",
+            "web",
+            "--no-typescript",
+            "--no-pack",
+            "--out-dir",
+        ])
+        .arg(out);
+    if !cargo_args.is_empty() {
+        command.arg("--").args(cargo_args);
+    }
+    run(&mut command)
+}
+
+/// The newest modification time of `path` or anything under it, skipping
+/// `target` directories and build output.
+fn newest(path: &Path) -> Option<SystemTime> {
+    let meta = fs::metadata(path).ok()?;
+    if !meta.is_dir() {
+        return meta.modified().ok();
+    }
+    let mut best = None;
+    for entry in fs::read_dir(path).ok()?.filter_map(|e| e.ok()) {
+        let name = entry.file_name();
+        if matches!(
+            name.to_str(),
+            Some("target" | "pkg" | "pkg-js" | "pkg-prof" | "node_modules")
+        ) {
+            continue;
+        }
+        best = best.max(newest(&entry.path()));
+    }
+    best
+}
+
+/// The inputs of a build of the root crate.
+fn fanout_inputs() -> Vec<PathBuf> {
+    let root = util::root();
+    vec![
+        root.join("src"),
+        root.join("Cargo.toml"),
+        root.join("Cargo.lock"),
+    ]
+}
+
+/// The inputs of a build of `bench/<krate>`.
+fn bench_inputs(krates: &[&str]) -> Vec<PathBuf> {
+    let mut inputs = fanout_inputs();
+    inputs.push(bench_dir().join("Cargo.toml"));
+    inputs.push(bench_dir().join("Cargo.lock"));
+    inputs.extend(krates.iter().map(|k| bench_dir().join(k)));
+    inputs
+}
+
+fn build_page() -> Result {
+    wasm_pack(
+        &bench_dir().join("page"),
+        &bench_dir().join("www").join("pkg"),
+        &[],
+        &bench_inputs(&["page", "min-decode"]),
+    )
+}
+
+/// The same page with function names kept (the `profiling` wasm-opt flags
+/// of bench/page/Cargo.toml add `-g`), for `--profile`: `bench/www/pkg-prof`.
+fn build_page_profiling() -> Result {
+    wasm_pack_as(
+        "--profiling",
+        &bench_dir().join("page"),
+        &bench_dir().join("www").join("pkg-prof"),
+        &[],
+        &bench_inputs(&["page", "min-decode"]),
+    )
+}
+
+/// fanout's JS API (`src/js.rs`, feature `js`) into `bench/www/pkg-js`, when
+/// it exists; otherwise any stale package there is removed.
+fn build_fanout_js() -> Result {
+    let out = bench_dir().join("www").join("pkg-js");
+    if !util::root().join("src").join("js.rs").exists() {
+        let _ = fs::remove_dir_all(&out);
+        return Err("src/js.rs does not exist (yet)".into());
+    }
+    let built = wasm_pack(&util::root(), &out, &["--features", "js"], &fanout_inputs());
+    if built.is_err() {
+        let _ = fs::remove_dir_all(&out);
+    }
+    built
+}
+
+/// Builds everything the size table compares and returns `sizes.tsv`:
+/// `key<TAB>label<TAB>wasm<TAB>glue`, or `key<TAB>label<TAB>-<TAB>error`.
+fn build_sizes() -> Result<String> {
+    let pkg = bench_target().join("pkg");
+    let mut rows: Vec<(String, String, Result<PathBuf>)> = Vec::new();
+
+    let demo = pkg.join("demo");
+    rows.push((
+        "demo".into(),
+        "demo page (www/pkg: `--features demo`)".into(),
+        wasm_pack(
+            &util::root(),
+            &demo,
+            &["--features", "demo"],
+            &fanout_inputs(),
+        )
+        .map(|()| demo),
+    ));
+    for (krate, label) in [
+        ("min-fanout", "minimal app: fanout"),
+        ("min-gloo", "minimal app: gloo-net 0.7 (http, json)"),
+        ("min-reqwest", "minimal app: reqwest 0.13 (json)"),
+    ] {
+        let out = pkg.join(krate);
+        let built = wasm_pack(&bench_dir().join(krate), &out, &[], &bench_inputs(&[krate]));
+        rows.push((krate.into(), label.into(), built.map(|()| out)));
+    }
+    for app in DECODE_APPS {
+        let out = pkg.join(format!("decode-{app}"));
+        let feature = format!("app-{app}");
+        let built = wasm_pack(
+            &bench_dir().join("min-decode"),
+            &out,
+            &["--features", &feature],
+            &bench_inputs(&["min-decode"]),
+        );
+        rows.push((
+            format!("decode-{app}"),
+            format!("decode study, minimal app: {app}"),
+            built.map(|()| out),
+        ));
+    }
+
+    let mut tsv = String::new();
+    for (key, label, built) in rows {
+        let line = match built.and_then(|dir| {
+            let wasm = find(&dir, "_bg.wasm").ok_or("no .wasm in the package")?;
+            let js = glue(&dir).ok_or("no JS glue in the package")?;
+            Ok::<_, Box<dyn std::error::Error>>((wasm, js))
+        }) {
+            Ok((wasm, js)) => format!("{key}\t{label}\t{}\t{}", wasm.display(), js.display()),
+            Err(e) => {
+                println!("warning: {label}: {e}");
+                let e = e.to_string().replace(['\t', '\n'], " ");
+                format!("{key}\t{label}\t-\tbuild failed: {e}")
+            }
+        };
+        tsv.push_str(&line);
+        tsv.push('\n');
+    }
+    Ok(tsv)
+}
+
+/// The first file in `dir` whose name ends with `suffix`.
+fn find(dir: &Path, suffix: &str) -> Option<PathBuf> {
+    let mut files: Vec<PathBuf> = fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.ends_with(suffix))
+        })
+        .collect();
+    files.sort();
+    files.into_iter().next()
+}
+
+/// wasm-pack's JS glue in `dir`: the `.js` file next to `<name>_bg.wasm`.
+fn glue(dir: &Path) -> Option<PathBuf> {
+    let wasm = find(dir, "_bg.wasm")?;
+    let name = wasm.file_name()?.to_str()?.strip_suffix("_bg.wasm")?;
+    let js = dir.join(format!("{name}.js"));
+    js.exists().then_some(js)
+}
+
+/// The release dev server serving `bench/` (not the repository root, which
+/// is what [`server::DevServer`] serves); stopped when dropped.
+struct BenchServer {
+    child: Child,
+    url: String,
+    line: String,
+}
+
+impl BenchServer {
+    fn spawn() -> Result<BenchServer> {
+        let bin = server::binary();
+        let mut command: Command = cmd(&bin);
+        command
+            .args(["--port", "0", "--root"])
+            .arg(bench_dir())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        println!("$ {}", util::describe(&command));
+        util::flush();
+        let mut child = command
+            .spawn()
+            .map_err(|e| format!("could not start {}: {e}", bin.display()))?;
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (tx, rx) = mpsc::channel();
+        thread::spawn(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            if let Some(Ok(first)) = lines.next() {
+                let _ = tx.send(first);
+            }
+            // Keep draining so the server never blocks on a full pipe.
+            for _ in lines.map_while(|l| l.ok()) {}
+        });
+        let mut server = BenchServer {
+            child,
+            url: String::new(),
+            line: String::new(),
+        };
+        let line = rx
+            .recv_timeout(server::STARTUP_TIMEOUT)
+            .map_err(|_| "the dev server printed no address")?;
+        let (url, _port) = server::parse_listening_line(&line)
+            .ok_or_else(|| format!("unexpected first line from the dev server: {line:?}"))?;
+        server.url = url;
+        server.line = line;
+        Ok(server)
+    }
+}
+
+impl Drop for BenchServer {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .stderr(Stdio::null())
+            .status();
+        if !matches!(
+            util::wait_timeout(&mut self.child, Duration::from_secs(10)),
+            Ok(Some(_))
+        ) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MANIFEST: &str = r#"
+[package]
+name = "x"
+
+[profile.release]
+# small and fast
+opt-level = "s"
+lto = true
+
+[package.metadata.wasm-pack.profile.release]
+wasm-opt = ["-Os", "--enable-bulk-memory"]
+"#;
+
+    #[test]
+    fn reads_the_release_profile() {
+        assert_eq!(
+            profile_section(MANIFEST),
+            vec!["opt-level = \"s\"".to_owned(), "lto = true".to_owned()]
+        );
+        assert!(profile_section("[package]\nname = \"x\"\n").is_empty());
+    }
+
+    #[test]
+    fn reads_the_wasm_opt_flags() {
+        assert_eq!(
+            wasm_opt_line(MANIFEST).as_deref(),
+            Some(r#"wasm-opt = ["-Os", "--enable-bulk-memory"]"#)
+        );
+        assert_eq!(wasm_opt_line("[profile.release]\nlto = true\n"), None);
+    }
+
+    #[test]
+    fn bench_builds_like_the_root() {
+        check_profiles().unwrap();
+    }
+}
