@@ -340,16 +340,7 @@ pub fn test(args: &[String]) -> Result<ExitCode> {
             errors.push(e.to_string());
         }
     }
-    rows.push(Row {
-        name: "setup",
-        outcome: if errors.is_empty() {
-            Outcome::Ok
-        } else {
-            Outcome::Failed(errors.join("; "))
-        },
-        counts: None,
-        secs: started.elapsed().as_secs_f64(),
-    });
+    rows.push(Row::from_errors("setup", &errors, started));
 
     if selected(Stage::Native) {
         banner("native");
@@ -384,16 +375,7 @@ pub fn test(args: &[String]) -> Result<ExitCode> {
         for e in &errors {
             println!("{e}");
         }
-        rows.push(Row {
-            name: "build",
-            outcome: if errors.is_empty() {
-                Outcome::Ok
-            } else {
-                Outcome::Failed(errors.join("; "))
-            },
-            counts: None,
-            secs: started.elapsed().as_secs_f64(),
-        });
+        rows.push(Row::from_errors("build", &errors, started));
     }
 
     // The dev server, stopped by the guard's Drop however this function
@@ -537,6 +519,22 @@ pub fn test(args: &[String]) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+impl Row {
+    /// A row for a step without test counts: ok, or failed with `errors`.
+    fn from_errors(name: &'static str, errors: &[String], started: Instant) -> Row {
+        Row {
+            name,
+            outcome: if errors.is_empty() {
+                Outcome::Ok
+            } else {
+                Outcome::Failed(errors.join("; "))
+            },
+            counts: None,
+            secs: started.elapsed().as_secs_f64(),
+        }
+    }
 }
 
 fn totals(rows: &[Row]) -> Counts {
