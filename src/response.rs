@@ -180,7 +180,10 @@ impl Response {
             .text()
             .map_err(|e| self.fail(Error::new(Kind::Body, sys::js_message(&e))))?;
         match JsFuture::from(promise).await {
-            Ok(v) => Ok(v.as_string().unwrap_or_default()),
+            Ok(v) => {
+                self.guard.finished();
+                Ok(v.as_string().unwrap_or_default())
+            }
             Err(e) => Err(self.fail(classify(&self.guard, &e, Kind::Body))),
         }
     }
@@ -209,7 +212,10 @@ impl Response {
             .array_buffer()
             .map_err(|e| self.fail(Error::new(Kind::Body, sys::js_message(&e))))?;
         match JsFuture::from(promise).await {
-            Ok(buf) => Ok(js_sys::Uint8Array::new(&buf).to_vec()),
+            Ok(buf) => {
+                self.guard.finished();
+                Ok(js_sys::Uint8Array::new(&buf).to_vec())
+            }
             Err(e) => Err(self.fail(classify(&self.guard, &e, Kind::Body))),
         }
     }
@@ -270,9 +276,11 @@ impl Response {
     ) -> Result<wasm_bindgen::JsValue, Error> {
         let promise =
             read(&self.raw).map_err(|e| self.fail(Error::new(Kind::Body, sys::js_message(&e))))?;
-        JsFuture::from(promise)
+        let value = JsFuture::from(promise)
             .await
-            .map_err(|e| self.fail(classify(&self.guard, &e, Kind::Body)))
+            .map_err(|e| self.fail(classify(&self.guard, &e, Kind::Body)))?;
+        self.guard.finished();
+        Ok(value)
     }
 
     /// The body as a stream of chunks, read from the `ReadableStream` as they
@@ -486,6 +494,7 @@ impl Stream for BodyStream {
             }
             Ok(None) => {
                 this.done = true;
+                this.resp.guard.finished();
                 Poll::Ready(None)
             }
             Err(e) => {

@@ -188,6 +188,8 @@ pub(crate) enum AbortReason {
 pub(crate) struct AbortGuard {
     controller: AbortController,
     reason: Rc<Cell<Option<AbortReason>>>,
+    /// Set once the body has been read to the end: nothing is left to abort.
+    done: Cell<bool>,
     _timer: Option<Timer>,
     link: Option<(AbortSignal, Closure<dyn FnMut()>)>,
 }
@@ -231,6 +233,7 @@ impl AbortGuard {
         Ok(AbortGuard {
             controller,
             reason,
+            done: Cell::new(false),
             _timer: timer,
             link,
         })
@@ -238,6 +241,13 @@ impl AbortGuard {
 
     pub(crate) fn signal(&self) -> AbortSignal {
         self.controller.signal()
+    }
+
+    /// Marks the exchange finished (the body was read to its end), so that
+    /// dropping the guard skips the `abort()` call: a call into JS per
+    /// request that would do nothing.
+    pub(crate) fn finished(&self) {
+        self.done.set(true);
     }
 
     /// Why the controller fired, if it did.
@@ -248,7 +258,9 @@ impl AbortGuard {
 
 impl Drop for AbortGuard {
     fn drop(&mut self) {
-        self.controller.abort();
+        if !self.done.get() {
+            self.controller.abort();
+        }
         if let Some((signal, closure)) = self.link.take() {
             let _ = signal
                 .remove_event_listener_with_callback("abort", closure.as_ref().unchecked_ref());
