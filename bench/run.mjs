@@ -49,8 +49,8 @@ const WARMUP = opts.warmup;
 // Workloads of seconds a measurement (1,000 posts; 100 posts with 100 ms
 // latency): one warm-up round.
 const SLOW = { rounds: ROUNDS, warmup: Math.min(WARMUP, 1) };
-// Workloads of milliseconds a measurement: twice the rounds, for less noise
-// at little cost.
+// Noisy workloads of milliseconds a measurement: twice the rounds, for less
+// noise at little cost.
 const FAST = { rounds: 2 * ROUNDS, warmup: WARMUP };
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const BOUND_MS = Math.ceil(100 / 6) * 100; // 6 connections per host, 100 ms each
@@ -138,6 +138,7 @@ async function measure(ctx, spec) {
  * error } } plus the weight every implementation must agree on.
  */
 async function series(ctx, name, impls, spec, { warmup = WARMUP, rounds = ROUNDS } = {}) {
+  const t0 = Date.now();
   const out = {};
   for (const impl of impls) out[impl] = { samples: [], error: null, weight: null };
   let expected = null;
@@ -184,8 +185,9 @@ async function series(ctx, name, impls, spec, { warmup = WARMUP, rounds = ROUNDS
   const line = impls
     .map((i) => `${i} ${out[i].error ? 'failed' : `${fmtMs(out[i].median)} ms`}`)
     .join(', ');
-  log(`  ${name}: ${line}`);
-  return { name, impls, results: out, rounds, warmup, weight: expected };
+  const secs = Math.round((Date.now() - t0) / 1000);
+  log(`  ${name}: ${line} [${secs} s]`);
+  return { name, impls, results: out, rounds, warmup, weight: expected, secs };
 }
 
 // ---- memory (workload 5) ----------------------------------------------------------
@@ -200,6 +202,7 @@ async function heap(ctx) {
 
 /** 10,000 requests in batches of 100 on a fresh page, memory before and after. */
 async function memoryRun(browser, impl, { batches = 100, perBatch = 100 } = {}) {
+  const t0 = Date.now();
   const ctx = await openPage(browser);
   try {
     const moduleKey = impl.startsWith('fanout-js') ? 'fanoutJs' : 'page';
@@ -216,6 +219,7 @@ async function memoryRun(browser, impl, { batches = 100, perBatch = 100 } = {}) 
     const after = await heap(ctx);
     const res = {
       impl,
+      secs: Math.round((Date.now() - t0) / 1000),
       requests: batches * perBatch,
       ms,
       weight,
@@ -334,7 +338,7 @@ const LABELS = {
   'js-fanout-init': "plain JS with fanout's fetch options",
   fanout: 'fanout (Rust, gather)',
   'fanout-join': 'fanout (Rust, join_all)',
-  'fanout-proposed': 'fanout + proposed `json()`',
+  'fanout-proposed': 'fanout, body streamed if > 64 KiB',
   'fanout-js': 'fanout JS API',
   'fanout-js-gather': 'fanout JS API (gather)',
   gloo: 'gloo-net 0.7',
@@ -345,8 +349,8 @@ const PATH_LABELS = {
   js: 'plain JS `r.json()` (reference)',
   text: '(a) `text()` + `serde_json::from_str`',
   swb: '(b) `json()` + serde-wasm-bindgen `from_value`',
-  slice: '(c) `arrayBuffer()` → `to_vec` + `from_slice`',
-  'slice-path': "(c') same through serde_path_to_error (= fanout's `json()` today)",
+  slice: "(c) `arrayBuffer()` → `to_vec` + `from_slice` (= fanout's `json()` since 1a76734)",
+  'slice-path': "(c') same through serde_path_to_error (fanout's `json()` before 1a76734)",
   stream: '(d) body stream, chunk `to_vec` + extend, `from_slice`',
   'stream-presized': "(d') body stream copied into a `Content-Length`-sized Vec, `from_slice`",
   borrow: '(e) `arrayBuffer()` → `to_vec`, `from_slice` into `Cow<str>` (`#[serde(borrow)]`)',
@@ -374,7 +378,7 @@ function report(data) {
   L.push(`- Server: fanout-devserver (release) at ${env.url}, HTTP/1.1, same origin as the page`);
   L.push(
     `- Method: median of ${ROUNDS} rounds after ${WARMUP} warm-up rounds (1,000 posts: after ${SLOW.warmup}; workload 3: none, its connections are warm from the workloads before it; ` +
-      `${FAST.rounds} rounds for 100 posts, the stubbed run, /photos and the decoding study except "100 posts, network"), ` +
+      `${FAST.rounds} rounds for 100 posts and /photos), ` +
       'implementations interleaved round by round (A B C …, A B C …), a forced GC before each measurement; ' +
       '× = median over the rounds of the ratio to plain JS in the same round; small print: interquartile range of the times.',
   );
@@ -642,11 +646,13 @@ async function main() {
     const ctx = await openPage(browser);
     const jsApi = hasJs ? ['fanout-js'] : [];
     const others = ['gloo', 'reqwest'];
-    const postImpls = ['js', 'fanout', 'fanout-join', 'fanout-proposed', ...jsApi, ...(hasJs ? ['fanout-js-gather'] : []), ...others];
+    // fanout with join_all and the JS API's gather: diagnostics (`--profile`).
+    const extraImpls = opts.profile ? ['fanout-join', ...(hasJs ? ['fanout-js-gather'] : [])] : [];
+    const postImpls = ['js', 'fanout', ...extraImpls, ...jsApi, ...others];
     const workloads = [
       ['posts100', '1. 100 posts at once', postImpls, (impl, tag) => ({ kind: 'posts', impl, tag, n: 100 }), FAST],
       ['posts1000', '1. 1,000 posts at once', ['js', 'fanout', ...jsApi, ...others], (impl, tag) => ({ kind: 'posts', impl, tag, n: 1000 }), SLOW],
-      ['stub', '1. 1,000 posts, `fetch` stubbed (the client\'s own cost)', postImpls, (impl, tag) => ({ kind: 'posts-stub', impl, tag, n: 1000 }), FAST],
+      ['stub', '1. 1,000 posts, `fetch` stubbed (the client\'s own cost)', postImpls, (impl, tag) => ({ kind: 'posts-stub', impl, tag, n: 1000 })],
       ['photos', '2. /photos (1 MB, 5000 items) → typed', ['js', 'fanout', 'fanout-proposed', ...jsApi, ...others], (impl, tag) => ({ kind: 'photos', impl, tag }), FAST],
       ['delay', '3. 100 posts, `?delay=100`', ['js', 'fanout', ...jsApi, ...others], (impl, tag) => ({ kind: 'posts', impl, tag, n: 100, delay: 100 }), { rounds: ROUNDS, warmup: 0 }],
     ];
@@ -668,10 +674,10 @@ async function main() {
 
     const paths = ['js', ...info.decodePaths];
     const studies = [
-      ['mem-post', 'one post, in memory (×200)', paths, (p, tag) => ({ kind: 'decode-mem', impl: p, path: p, which: 'post', k: 200, tag }), FAST],
-      ['mem-photos', '/photos, in memory (×3)', paths, (p, tag) => ({ kind: 'decode-mem', impl: p, path: p, which: 'photos', k: 3, tag }), FAST],
+      ['mem-post', 'one post, in memory (×200)', paths, (p, tag) => ({ kind: 'decode-mem', impl: p, path: p, which: 'post', k: 200, tag })],
+      ['mem-photos', '/photos, in memory (×3)', paths, (p, tag) => ({ kind: 'decode-mem', impl: p, path: p, which: 'photos', k: 3, tag })],
       ['net-post', '100 posts, network', [...paths, 'fanout'], (p, tag) => ({ kind: 'decode-net', impl: p, path: p, which: 'post', n: 100, tag })],
-      ['net-photos', '/photos, network', [...paths, 'fanout'], (p, tag) => ({ kind: 'decode-net', impl: p, path: p, which: 'photos', n: 1, tag }), FAST],
+      ['net-photos', '/photos, network', [...paths, 'fanout'], (p, tag) => ({ kind: 'decode-net', impl: p, path: p, which: 'photos', n: 1, tag })],
     ];
     for (const [key, title, impls, spec, rounds] of studies) {
       // 100 small posts over the network: the decode paths drown in the
@@ -688,7 +694,7 @@ async function main() {
       data.issue = await series(
         ctx,
         'issue',
-        ['js', 'js-signal', 'js-method-headers', 'js-fanout-init', 'fanout', 'fanout-proposed', ...jsApi, ...others],
+        ['js', 'js-signal', 'js-method-headers', 'js-fanout-init', 'fanout', ...jsApi, ...others],
         (impl, tag) => ({ kind: 'issue', impl, tag, n: 1000 }),
         SLOW,
       );
@@ -735,6 +741,7 @@ async function main() {
   writeFileSync(join(opts.out, 'results.md'), md + '\n');
   log('');
   log(md);
+  log(`(${Math.round((Date.now() - started.getTime()) / 1000)} s in the browser and the report)`);
   log('');
   log(`wrote ${join(opts.out, 'results.md')} and results.json`);
 }

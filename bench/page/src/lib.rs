@@ -115,8 +115,7 @@ pub async fn posts_reqwest(base: String, tag: String, n: u32, delay: u32) -> Res
     total(results)
 }
 
-/// fanout's request path with the `json()` this study proposes (see
-/// [`proposed_json`]).
+/// fanout's request path with the body read of [`proposed_json`].
 #[wasm_bindgen]
 pub async fn posts_fanout_proposed(
     base: String,
@@ -165,19 +164,13 @@ impl From<fanout::Cancelled> for BenchError {
     }
 }
 
-/// What this study proposes for fanout's `Response::json`, measured from
-/// outside through `Response::as_raw` (the response, so its permits and
-/// abort guard, stays alive until the body is read):
-///
-/// * bodies over 64 KiB (or of unknown length) are read from the body stream
-///   straight into one `Vec` sized by `Content-Length` (no second 1 MB copy
-///   held at once), smaller ones with `arrayBuffer()`;
-/// * plain `serde_json::from_slice`; only if that fails, a second parse
-///   through serde_path_to_error for the error's path;
-/// * no `AbortController.abort()` once the body has been read: here the
-///   response is forgotten instead of dropped (which would abort), standing
-///   in for an `AbortGuard` that skips `abort()` when the body is done. This
-///   leaks the response's few handles; the bench page lives for one run.
+/// A variant of fanout's `Response::json` (which reads `arrayBuffer()`,
+/// copies it into wasm memory and parses with plain `from_slice`), measured
+/// from outside through `Response::as_raw` (the response, so its permits and
+/// abort guard, stays alive until the body is read): bodies over 64 KiB, or
+/// of unknown length, are read from the body stream straight into one `Vec`
+/// sized by `Content-Length` (no whole-body `ArrayBuffer` next to the `Vec`,
+/// and the copying overlaps the download); smaller ones as fanout does.
 async fn proposed_json<T: serde::de::DeserializeOwned>(
     resp: fanout::Response,
 ) -> Result<T, JsValue> {
@@ -186,7 +179,7 @@ async fn proposed_json<T: serde::de::DeserializeOwned>(
         Some(n) if n <= 64 * 1024 => min_decode::read_array_buffer(raw).await?,
         _ => min_decode::read_stream_presized(raw).await?,
     };
-    std::mem::forget(resp);
+    drop(resp);
     match serde_json::from_slice(&bytes) {
         Ok(v) => Ok(v),
         Err(_) => min_decode::from_slice_with_path(&bytes),
