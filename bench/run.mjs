@@ -14,6 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import zlib from 'node:zlib';
+import { CHROMIUM_ARGS } from '../tests/e2e/lib.mjs';
 
 const require = createRequire(new URL('../tools/package.json', import.meta.url));
 const { chromium } = require('playwright-core');
@@ -83,16 +84,7 @@ const fmtKiB = (b) => (b / 1024).toFixed(1);
 
 // ---- browser ------------------------------------------------------------------
 
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+const ARGS = CHROMIUM_ARGS;
 
 async function openPage(browser, query = '') {
   const page = await browser.newPage();

@@ -19,6 +19,21 @@ export const ARTIFACTS = process.env.FANOUT_E2E_ARTIFACTS || 'target/e2e';
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
 /**
+ * Chromium's flags: as root it needs --no-sandbox; the networking flags stop
+ * it from calling out on a machine with no internet. Shared with the bench.
+ */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/**
  * Launches headless Chromium with a fresh profile. As root Chromium needs
  * --no-sandbox; the networking flags stop it from calling out on a machine
  * with no internet. Returns { browser, close }.
@@ -28,16 +43,7 @@ export async function launch() {
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-dev-shm-usage',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: CHROMIUM_ARGS,
   });
   return {
     context,
