@@ -3,112 +3,17 @@
 use std::cell::RefCell;
 use std::fmt;
 use std::rc::Rc;
-use std::time::Duration;
 
 use crate::error::Error;
 use crate::headers;
-use crate::limit::{Permit, Semaphore};
-use crate::request::RequestBuilder;
-use crate::retry::Retry;
-use crate::url::{self, Base};
-use crate::Method;
-
-/// Whether the browser sends cookies and HTTP auth with a request (the Fetch
-/// API's `credentials`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Credentials {
-    /// Never send them.
-    Omit,
-    /// Only to the page's own origin (the browser's default).
-    SameOrigin,
-    /// Always, also cross-origin (the server must allow it with CORS).
-    Include,
-}
-
-/// How the request interacts with the browser's HTTP cache (the Fetch API's
-/// `cache`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CacheMode {
-    /// The browser's normal caching.
-    Default,
-    /// Bypass the cache entirely.
-    NoStore,
-    /// Fetch from the network and update the cache.
-    Reload,
-    /// Revalidate with the server even when fresh.
-    NoCache,
-    /// Use any cached response, even stale.
-    ForceCache,
-    /// Only from the cache (same-origin only).
-    OnlyIfCached,
-}
-
-/// What happens on a redirect (the Fetch API's `redirect`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Redirect {
-    /// Follow redirects (the default); [`Response::url`](crate::Response::url)
-    /// is the final URL.
-    Follow,
-    /// A redirect is a network error.
-    Error,
-    /// Return an opaque redirect response.
-    Manual,
-}
-
-impl Credentials {
-    pub(crate) fn raw(self) -> web_sys::RequestCredentials {
-        match self {
-            Credentials::Omit => web_sys::RequestCredentials::Omit,
-            Credentials::SameOrigin => web_sys::RequestCredentials::SameOrigin,
-            Credentials::Include => web_sys::RequestCredentials::Include,
-        }
-    }
-}
-
-impl CacheMode {
-    pub(crate) fn raw(self) -> web_sys::RequestCache {
-        match self {
-            CacheMode::Default => web_sys::RequestCache::Default,
-            CacheMode::NoStore => web_sys::RequestCache::NoStore,
-            CacheMode::Reload => web_sys::RequestCache::Reload,
-            CacheMode::NoCache => web_sys::RequestCache::NoCache,
-            CacheMode::ForceCache => web_sys::RequestCache::ForceCache,
-            CacheMode::OnlyIfCached => web_sys::RequestCache::OnlyIfCached,
-        }
-    }
-}
-
-impl Redirect {
-    pub(crate) fn raw(self) -> web_sys::RequestRedirect {
-        match self {
-            Redirect::Follow => web_sys::RequestRedirect::Follow,
-            Redirect::Error => web_sys::RequestRedirect::Error,
-            Redirect::Manual => web_sys::RequestRedirect::Manual,
-        }
-    }
-}
-
-/// One semaphore per origin, for `limit_per_host`.
-type HostLimits = Vec<(String, Semaphore)>;
-
-/// The settings every request of a client shares.
-pub(crate) struct Config {
-    pub(crate) base: Option<Base>,
-    pub(crate) headers: Vec<(String, String)>,
-    pub(crate) timeout: Option<Duration>,
-    pub(crate) total_timeout: Option<Duration>,
-    pub(crate) credentials: Option<Credentials>,
-    pub(crate) cache: Option<CacheMode>,
-    pub(crate) redirect: Option<Redirect>,
-    pub(crate) error_for_status: bool,
-    pub(crate) max_body_size: Option<u64>,
-    pub(crate) retry: Retry,
-    pub(crate) cross_origin_headers: bool,
-    limit: Option<Semaphore>,
-    /// The per-origin limit and one semaphore per origin seen (a few: a
-    /// linear scan beats a hash map here, in time and in wasm size).
-    per_host: Option<(usize, RefCell<HostLimits>)>,
-}
+use crate::limit::Semaphore;
+use crate::middleware::Middleware;
+use crate::options::{for_each_option, Options};
+use crate::pipeline::Pipeline;
+use crate::request::Request;
+use crate::response::Response;
+use crate::transport::Transport;
+use crate::url;
 
 /// A reusable HTTP session, like aiohttp's `ClientSession`: make one, share
 /// it (cloning is cheap: an `Rc`), and send every request through it.
@@ -129,7 +34,7 @@ pub(crate) struct Config {
 /// ```
 #[derive(Clone)]
 pub struct Client {
-    pub(crate) cfg: Rc<Config>,
+    pipeline: Rc<Pipeline>,
 }
 
 impl Default for Client {
@@ -140,22 +45,22 @@ impl Default for Client {
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let c = &self.cfg;
+        let p = &self.pipeline;
         f.debug_struct("Client")
-            .field("base_url", &c.base.as_ref().map(|b| &b.url))
+            .field("base_url", &p.base.as_ref().map(|b| &b.url))
             .field(
                 "default_headers",
-                &c.headers.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+                &p.headers.iter().map(|(n, _)| n).collect::<Vec<_>>(),
             )
-            .field("timeout", &c.timeout)
-            .field("retry", &c.retry)
+            .field("options", &p.options)
+            .field("middleware", &p.middleware.len())
             .finish_non_exhaustive()
     }
 }
 
 impl Client {
     /// A client with default settings: no base URL, no timeout, ky's retry
-    /// policy ([`Retry::new`]), no concurrency limit.
+    /// policy ([`Retry::new`](crate::Retry::new)), no concurrency limit.
     ///
     /// ```
     /// let client = fanout::Client::new();
@@ -186,7 +91,7 @@ impl Client {
 
     /// The base URL, with its path ending in `/`.
     pub fn base_url(&self) -> Option<&str> {
-        self.cfg.base.as_ref().map(|b| b.url.as_str())
+        self.pipeline.base.as_ref().map(|b| b.url.as_str())
     }
 
     /// Resolves `input` the way a request would (see [the joining
@@ -198,157 +103,87 @@ impl Client {
     /// assert_eq!(client.resolve("/posts/1").unwrap(), "http://api.test/posts/1");
     /// ```
     pub fn resolve(&self, input: &str) -> Result<String, Error> {
-        if let Some(base) = &self.cfg.base {
-            return Ok(url::resolve(&base.url, input));
-        }
-        if url::is_absolute(input) {
-            return Ok(input.to_owned());
-        }
-        match crate::sys::location_href() {
-            Some(href) => Ok(url::resolve(&href, input)),
-            None => Err(Error::builder(format!(
-                "relative URL \"{input}\" needs a base URL: set ClientBuilder::base_url \
-                 (there is no page location to resolve it against here)"
-            ))),
-        }
+        self.pipeline.resolve(input)
     }
 
-    /// The origin requests of this client belong to: the base URL's, or
-    /// without one the page's.
-    pub(crate) fn home_origin(&self) -> Option<String> {
-        match &self.cfg.base {
-            Some(b) => Some(b.origin.clone()),
-            None => crate::sys::location_href().and_then(|h| url::origin(&h)),
-        }
+    /// The client's own settings (those given to its builder).
+    pub fn options(&self) -> &Options {
+        &self.pipeline.options
     }
 
-    /// Starts a request with any method.
+    /// Sends `req` through the client's pipeline and resolves to the
+    /// response once its headers arrive: the client's options and default
+    /// headers fill in what the request does not set, then its layers run
+    /// (see [the pipeline](crate#the-pipeline)). Dropping the future aborts
+    /// the fetch.
     ///
     /// ```no_run
     /// # async fn run(client: fanout::Client) -> Result<(), fanout::Error> {
-    /// let resp = client.request(fanout::Method::Options, "posts").send().await?;
+    /// let req = client.get("posts/1").build()?;
+    /// let again = req.try_clone().unwrap();
+    /// let first = client.execute(req).await?;
+    /// let second = client.execute(again).await?;
+    /// assert_eq!(first.status(), second.status());
     /// # Ok(()) }
     /// ```
-    pub fn request(&self, method: Method, url: impl AsRef<str>) -> RequestBuilder {
-        RequestBuilder::new(self.clone(), method, url.as_ref())
+    pub async fn execute(&self, req: Request) -> Result<Response, Error> {
+        self.pipeline.execute(req).await
     }
-
-    /// Starts a `GET` request.
-    ///
-    /// ```no_run
-    /// # async fn run(client: fanout::Client) -> Result<(), fanout::Error> {
-    /// let text = client.get("posts/1").send().await?.text().await?;
-    /// # Ok(()) }
-    /// ```
-    pub fn get(&self, url: impl AsRef<str>) -> RequestBuilder {
-        self.request(Method::Get, url)
-    }
-
-    /// Starts a `POST` request.
-    ///
-    /// ```no_run
-    /// # async fn run(client: fanout::Client) -> Result<(), fanout::Error> {
-    /// let created = client
-    ///     .post("posts")
-    ///     .json(&serde_json::json!({"title": "hi", "userId": 1}))
-    ///     .send()
-    ///     .await?;
-    /// assert_eq!(created.status(), 201);
-    /// # Ok(()) }
-    /// ```
-    pub fn post(&self, url: impl AsRef<str>) -> RequestBuilder {
-        self.request(Method::Post, url)
-    }
-
-    /// Starts a `PUT` request.
-    ///
-    /// ```no_run
-    /// # async fn run(client: fanout::Client) -> Result<(), fanout::Error> {
-    /// client.put("posts/1").json(&serde_json::json!({"title": "new"})).send().await?;
-    /// # Ok(()) }
-    /// ```
-    pub fn put(&self, url: impl AsRef<str>) -> RequestBuilder {
-        self.request(Method::Put, url)
-    }
-
-    /// Starts a `PATCH` request.
-    ///
-    /// ```no_run
-    /// # async fn run(client: fanout::Client) -> Result<(), fanout::Error> {
-    /// client.patch("posts/1").json(&serde_json::json!({"title": "new"})).send().await?;
-    /// # Ok(()) }
-    /// ```
-    pub fn patch(&self, url: impl AsRef<str>) -> RequestBuilder {
-        self.request(Method::Patch, url)
-    }
-
-    /// Starts a `DELETE` request.
-    ///
-    /// ```no_run
-    /// # async fn run(client: fanout::Client) -> Result<(), fanout::Error> {
-    /// client.delete("posts/1").send().await?.error_for_status()?;
-    /// # Ok(()) }
-    /// ```
-    pub fn delete(&self, url: impl AsRef<str>) -> RequestBuilder {
-        self.request(Method::Delete, url)
-    }
-
-    /// Starts a `HEAD` request.
-    ///
-    /// ```no_run
-    /// # async fn run(client: fanout::Client) -> Result<(), fanout::Error> {
-    /// let len = client.head("photos").send().await?.content_length();
-    /// # Ok(()) }
-    /// ```
-    pub fn head(&self, url: impl AsRef<str>) -> RequestBuilder {
-        self.request(Method::Head, url)
-    }
-
-    /// Waits for the client's concurrency limits (per host first, then in
-    /// total) and returns the permits, held until the response is done.
-    pub(crate) async fn acquire(&self, url: &str) -> Vec<Permit> {
-        let mut permits = Vec::new();
-        if let Some((n, hosts)) = &self.cfg.per_host {
-            let key = url::origin(url).unwrap_or_default();
-            let sem = host_semaphore(&mut hosts.borrow_mut(), key, *n);
-            permits.push(sem.acquire().await);
-        }
-        if let Some(sem) = &self.cfg.limit {
-            permits.push(sem.acquire().await);
-        }
-        permits
-    }
-}
-
-/// The semaphore of `origin`, made on first use.
-fn host_semaphore(hosts: &mut HostLimits, origin: String, permits: usize) -> Semaphore {
-    if let Some((_, sem)) = hosts.iter().find(|(k, _)| *k == origin) {
-        return sem.clone();
-    }
-    let sem = Semaphore::new(permits);
-    hosts.push((origin, sem.clone()));
-    sem
 }
 
 /// Builds a [`Client`]. Setters never fail; [`build`](ClientBuilder::build)
 /// reports the first bad setting.
-#[derive(Debug, Clone, Default)]
+///
+/// The settings shared with requests (`timeout`, `retry`, ...; see
+/// [`Options`]) are the defaults of every request of the client; a
+/// request's own value wins.
+#[derive(Clone, Default)]
 #[must_use]
 pub struct ClientBuilder {
     base_url: Option<String>,
     headers: Vec<(String, String)>,
-    timeout: Option<Duration>,
-    total_timeout: Option<Duration>,
-    credentials: Option<Credentials>,
-    cache: Option<CacheMode>,
-    redirect: Option<Redirect>,
-    error_for_status: bool,
-    max_body_size: Option<u64>,
-    retry: Option<Retry>,
+    options: Options,
     cross_origin_headers: bool,
     limit: Option<usize>,
     limit_per_host: Option<usize>,
+    middleware: Vec<Rc<dyn Middleware>>,
+    transport: Option<Rc<dyn Transport>>,
 }
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &self.base_url)
+            .field(
+                "default_headers",
+                &self.headers.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+            )
+            .field("options", &self.options)
+            .field("limit", &self.limit)
+            .field("limit_per_host", &self.limit_per_host)
+            .field("middleware", &self.middleware.len())
+            .field("custom_transport", &self.transport.is_some())
+            .finish()
+    }
+}
+
+macro_rules! client_setters {
+    ($( $(#[$doc:meta])* $name:ident : $ty:ty, )*) => {
+        impl ClientBuilder {
+            $(
+                $(#[$doc])*
+                ///
+                /// The default for every request of the client.
+                pub fn $name(mut self, value: $ty) -> Self {
+                    self.options.$name = Some(value);
+                    self
+                }
+            )*
+        }
+    };
+}
+
+for_each_option!(client_setters);
 
 impl ClientBuilder {
     /// A builder with default settings.
@@ -383,58 +218,19 @@ impl ClientBuilder {
         self
     }
 
-    /// A timeout for each attempt, from sending until the body is read; when
-    /// it fires the fetch is aborted and the error
-    /// [`is_timeout`](Error::is_timeout).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
-
-    /// A timeout across all attempts of a request (retries and their waits
-    /// included), separate from the per-attempt [`timeout`](Self::timeout).
-    pub fn total_timeout(mut self, timeout: Duration) -> Self {
-        self.total_timeout = Some(timeout);
-        self
-    }
-
-    /// The default credentials mode.
-    pub fn credentials(mut self, mode: Credentials) -> Self {
-        self.credentials = Some(mode);
-        self
-    }
-
-    /// The default cache mode.
-    pub fn cache(mut self, mode: CacheMode) -> Self {
-        self.cache = Some(mode);
-        self
-    }
-
-    /// The default redirect mode.
-    pub fn redirect(mut self, mode: Redirect) -> Self {
-        self.redirect = Some(mode);
-        self
-    }
-
-    /// Turn every 4xx and 5xx response into an error
-    /// ([`is_status`](Error::is_status)), like aiohttp's `raise_for_status`.
-    pub fn error_for_status(mut self, on: bool) -> Self {
-        self.error_for_status = on;
-        self
-    }
-
-    /// The largest body, in bytes, a response reader accepts; a larger body
-    /// is an error ([`is_too_large`](Error::is_too_large)) instead of an
-    /// out-of-memory.
-    pub fn max_body_size(mut self, bytes: u64) -> Self {
-        self.max_body_size = Some(bytes);
-        self
-    }
-
-    /// The retry policy (default: [`Retry::new`]; [`Retry::none`] turns
-    /// retries off).
-    pub fn retry(mut self, retry: Retry) -> Self {
-        self.retry = Some(retry);
+    /// Every shared setting that `options` sets (those it leaves unset stay
+    /// as they are): for settings read from a file or from JS.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let client = fanout::Client::builder()
+    ///     .options(fanout::Options::new().timeout(Duration::from_secs(5)))
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(client.options().timeout, Some(Duration::from_secs(5)));
+    /// ```
+    pub fn options(mut self, options: Options) -> Self {
+        self.options = options.merged_over(&self.options);
         self
     }
 
@@ -458,6 +254,36 @@ impl ClientBuilder {
         self
     }
 
+    /// Adds a [`Middleware`] layer. Layers run in the order added, the
+    /// first outermost, after the client's defaults are applied and before
+    /// retries (see [the pipeline](crate#the-pipeline)).
+    ///
+    /// ```
+    /// # use fanout::{Error, Middleware, Next, Request, Response};
+    /// # use futures_util::future::LocalBoxFuture;
+    /// struct Log;
+    /// impl Middleware for Log {
+    ///     fn handle<'a>(&'a self, req: Request, next: Next<'a>)
+    ///         -> LocalBoxFuture<'a, Result<Response, Error>> {
+    ///         println!("{} {}", req.method(), req.url());
+    ///         next.run(req)
+    ///     }
+    /// }
+    /// let client = fanout::Client::builder().with(Log).build().unwrap();
+    /// ```
+    pub fn with(mut self, middleware: impl Middleware) -> Self {
+        self.middleware.push(Rc::new(middleware));
+        self
+    }
+
+    /// Replaces the transport, the layer that sends (default:
+    /// [`Fetch`](crate::Fetch)); for example a
+    /// [`MockTransport`](crate::mock::MockTransport) in tests.
+    pub fn transport(mut self, transport: impl Transport) -> Self {
+        self.transport = Some(Rc::new(transport));
+        self
+    }
+
     /// Checks the settings and builds the client.
     ///
     /// ```
@@ -476,14 +302,7 @@ impl ClientBuilder {
         for (n, v) in &self.headers {
             headers::check(n, v).map_err(Error::builder)?;
         }
-        for (what, d) in [
-            ("timeout", self.timeout),
-            ("total timeout", self.total_timeout),
-        ] {
-            if d == Some(Duration::ZERO) {
-                return Err(Error::builder(format!("{what} must be greater than zero")));
-            }
-        }
+        self.options.validate()?;
         for (what, n) in [
             ("limit", self.limit),
             ("limit_per_host", self.limit_per_host),
@@ -492,23 +311,16 @@ impl ClientBuilder {
                 return Err(Error::builder(format!("{what} must be at least 1")));
             }
         }
-        let retry = self.retry.unwrap_or_default();
-        retry.validate().map_err(Error::builder)?;
         Ok(Client {
-            cfg: Rc::new(Config {
+            pipeline: Rc::new(Pipeline {
                 base,
                 headers: self.headers,
-                timeout: self.timeout,
-                total_timeout: self.total_timeout,
-                credentials: self.credentials,
-                cache: self.cache,
-                redirect: self.redirect,
-                error_for_status: self.error_for_status,
-                max_body_size: self.max_body_size,
-                retry,
+                options: self.options,
                 cross_origin_headers: self.cross_origin_headers,
                 limit: self.limit.map(Semaphore::new),
                 per_host: self.limit_per_host.map(|n| (n, RefCell::new(Vec::new()))),
+                middleware: self.middleware,
+                transport: self.transport,
             }),
         })
     }
@@ -517,6 +329,8 @@ impl ClientBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Retry;
+    use std::time::Duration;
 
     #[test]
     fn build_rejects_bad_settings() {
@@ -542,7 +356,10 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(c.resolve("posts").unwrap(), "http://127.0.0.1:9/api/posts");
-        assert_eq!(c.home_origin().as_deref(), Some("http://127.0.0.1:9"));
+        assert_eq!(
+            c.pipeline.home_origin().as_deref(),
+            Some("http://127.0.0.1:9")
+        );
     }
 
     #[test]

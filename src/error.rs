@@ -3,69 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
-/// The HTTP method of a request.
-///
-/// ```
-/// assert_eq!(fanout::Method::Get.as_str(), "GET");
-/// assert!(fanout::Method::Put.is_idempotent());
-/// assert!(!fanout::Method::Post.is_idempotent());
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Method {
-    /// `GET`
-    Get,
-    /// `POST`
-    Post,
-    /// `PUT`
-    Put,
-    /// `PATCH`
-    Patch,
-    /// `DELETE`
-    Delete,
-    /// `HEAD`
-    Head,
-    /// `OPTIONS`
-    Options,
-    /// `TRACE`
-    Trace,
-}
-
-impl Method {
-    /// The method's name as sent on the wire.
-    ///
-    /// ```
-    /// assert_eq!(fanout::Method::Delete.as_str(), "DELETE");
-    /// ```
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Post => "POST",
-            Method::Put => "PUT",
-            Method::Patch => "PATCH",
-            Method::Delete => "DELETE",
-            Method::Head => "HEAD",
-            Method::Options => "OPTIONS",
-            Method::Trace => "TRACE",
-        }
-    }
-
-    /// Whether repeating the request has the same effect as sending it once
-    /// (RFC 9110 §9.2.2). Only these are ever retried.
-    ///
-    /// ```
-    /// assert!(fanout::Method::Delete.is_idempotent());
-    /// ```
-    pub fn is_idempotent(self) -> bool {
-        !matches!(self, Method::Post | Method::Patch)
-    }
-}
-
-impl fmt::Display for Method {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+use crate::method::Method;
 
 impl std::str::FromStr for Method {
     type Err = Error;
@@ -113,6 +51,7 @@ struct Inner {
     url: Option<String>,
     message: String,
     attempts: u32,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,30 +84,130 @@ impl Error {
                 url: None,
                 message: message.into(),
                 attempts: 0,
+                source: None,
             }),
         }
     }
 
-    pub(crate) fn builder(message: impl Into<String>) -> Error {
+    /// An error that [`is_builder`](Error::is_builder): a bad setting or
+    /// argument, found before anything was sent. For middleware and
+    /// transports that refuse a request.
+    ///
+    /// ```
+    /// let e = fanout::Error::builder("no tenant header");
+    /// assert!(e.is_builder());
+    /// assert_eq!(e.to_string(), "no tenant header");
+    /// ```
+    pub fn builder(message: impl Into<String>) -> Error {
         Error::new(Kind::Builder, message)
     }
 
-    pub(crate) fn timeout(after: Duration) -> Error {
+    /// An error that [`is_network`](Error::is_network): no response came
+    /// back. For transports (a mock one included) that fail to connect.
+    ///
+    /// ```
+    /// assert!(fanout::Error::network("connection refused").is_network());
+    /// ```
+    pub fn network(message: impl Into<String>) -> Error {
+        Error::new(Kind::Network, message)
+    }
+
+    /// An error that [`is_timeout`](Error::is_timeout), after `after`.
+    ///
+    /// ```
+    /// let e = fanout::Error::timeout(std::time::Duration::from_millis(50));
+    /// assert!(e.is_timeout());
+    /// assert_eq!(e.to_string(), "timed out after 50 ms");
+    /// ```
+    pub fn timeout(after: Duration) -> Error {
         Error::new(
             Kind::Timeout,
             format!("timed out after {} ms", after.as_millis() as u64),
         )
     }
 
-    pub(crate) fn with_request(mut self, method: Method, url: &str) -> Error {
+    /// An error that [`is_aborted`](Error::is_aborted): the caller gave up
+    /// (an `AbortSignal`, a batch's signal).
+    ///
+    /// ```
+    /// assert!(fanout::Error::aborted("stopped by the user").is_aborted());
+    /// ```
+    pub fn aborted(message: impl Into<String>) -> Error {
+        Error::new(Kind::Aborted, message)
+    }
+
+    /// An error that [`is_decode`](Error::is_decode): a body that is not
+    /// what was expected. `body_start` is the first part of the body, for
+    /// [`body_start`](Error::body_start).
+    ///
+    /// ```
+    /// let e = fanout::Error::decode("invalid JSON: expected value", "<html>");
+    /// assert!(e.is_decode());
+    /// assert_eq!(e.body_start(), Some("<html>"));
+    /// ```
+    pub fn decode(message: impl Into<String>, body_start: impl Into<String>) -> Error {
+        Error::new(
+            Kind::Decode {
+                path: None,
+                body_start: body_start.into(),
+            },
+            message,
+        )
+    }
+
+    /// An error that [`is_body`](Error::is_body): reading a body failed.
+    ///
+    /// ```
+    /// assert!(fanout::Error::body("connection reset mid-body").is_body());
+    /// ```
+    pub fn body(message: impl Into<String>) -> Error {
+        Error::new(Kind::Body, message)
+    }
+
+    /// Names the request the error belongs to (its method and absolute
+    /// URL), which `Display` then shows first.
+    ///
+    /// ```
+    /// use fanout::{Error, Method};
+    /// let e = Error::network("refused").with_request(Method::Get, "http://h/x");
+    /// assert_eq!(e.to_string(), "GET http://h/x: refused");
+    /// ```
+    pub fn with_request(mut self, method: Method, url: &str) -> Error {
         self.inner.method = Some(method);
         self.inner.url = Some(url.to_owned());
         self
     }
 
-    pub(crate) fn with_attempts(mut self, attempts: u32) -> Error {
+    /// Keeps `source` as the underlying cause, returned by
+    /// [`std::error::Error::source`]; `Display` is unchanged.
+    ///
+    /// ```
+    /// use std::error::Error as _;
+    /// let cause = std::io::Error::other("disk full");
+    /// let e = fanout::Error::body("cache write failed").with_source(cause);
+    /// assert_eq!(e.source().unwrap().to_string(), "disk full");
+    /// ```
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Error {
+        self.inner.source = Some(Box::new(source));
+        self
+    }
+
+    /// Sets how many attempts were made, for [`attempts`](Error::attempts):
+    /// for an error made after a response arrived (a body that fails to
+    /// decode), the response's [`attempts`](crate::Response::attempts).
+    ///
+    /// ```
+    /// let e = fanout::Error::decode("invalid JSON", "").with_attempts(3);
+    /// assert_eq!(e.attempts(), 3);
+    /// ```
+    pub fn with_attempts(mut self, attempts: u32) -> Error {
         self.inner.attempts = attempts;
         self
+    }
+
+    /// Whether the error already names its request.
+    pub(crate) fn has_request(&self) -> bool {
+        self.inner.url.is_some()
     }
 
     /// A setting or argument was invalid (bad base URL, header, method, a
@@ -313,7 +352,64 @@ impl fmt::Debug for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    /// The underlying cause: the `serde_json::Error` of a decode error, the
+    /// [`JsError`] that `fetch` or a body read rejected with, or what a
+    /// middleware attached with [`Error::with_source`].
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.inner
+            .source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// A JavaScript exception (what `fetch` or a body read rejected with), kept
+/// as the [`source`](std::error::Error::source) of a fanout [`Error`]: its
+/// `name` and `message` (with Node.js's `cause` appended), copied out of
+/// the JS value so that [`Error`] stays `Send + Sync`.
+///
+/// ```
+/// let e = fanout::JsError::new("TypeError", "Failed to fetch");
+/// assert_eq!(e.to_string(), "TypeError: Failed to fetch");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsError {
+    name: String,
+    message: String,
+}
+
+impl JsError {
+    /// A JS error with this `name` and `message`.
+    pub fn new(name: impl Into<String>, message: impl Into<String>) -> JsError {
+        JsError {
+            name: name.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The JS error's `name`, such as `TypeError` or `AbortError`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The JS error's `message`.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for JsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.name.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.name, self.message)
+        }
+    }
+}
+
+impl std::error::Error for JsError {}
 
 /// The error a [`gather`](crate::gather) batch gives the inputs it cancelled
 /// after a failure when `fail_fast` is on. Convert it into your own error
@@ -344,7 +440,8 @@ impl From<Cancelled> for Error {
 }
 
 /// Converts at the JS boundary into a JS `Error` whose `name` is
-/// [`Error::js_name`], with `status`, `url` and `method` fields.
+/// [`Error::js_name`], with `status`, `url`, `method` and `attempts`
+/// fields (and `path` for a decode error).
 impl From<Error> for wasm_bindgen::JsValue {
     fn from(err: Error) -> wasm_bindgen::JsValue {
         let js = js_sys::Error::new(&err.to_string());
@@ -373,6 +470,7 @@ impl From<Error> for wasm_bindgen::JsValue {
         if let Some(p) = err.decode_path() {
             set("path", wasm_bindgen::JsValue::from_str(p));
         }
+        set("attempts", wasm_bindgen::JsValue::from(err.attempts()));
         js.into()
     }
 }

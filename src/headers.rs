@@ -66,41 +66,93 @@ pub(crate) fn has(headers: &[(String, String)], name: &str) -> bool {
 /// ```
 #[derive(Clone, Debug)]
 pub struct Headers {
-    raw: web_sys::Headers,
+    repr: Repr,
+}
+
+#[derive(Clone, Debug)]
+enum Repr {
+    /// The platform's `Headers` of a fetch response.
+    Js(web_sys::Headers),
+    /// Headers of a response made in Rust, names lowercased.
+    Owned(Vec<(String, String)>),
 }
 
 impl Headers {
     pub(crate) fn from_raw(raw: web_sys::Headers) -> Headers {
-        Headers { raw }
+        Headers {
+            repr: Repr::Js(raw),
+        }
+    }
+
+    pub(crate) fn from_pairs(pairs: Vec<(String, String)>) -> Headers {
+        Headers {
+            repr: Repr::Owned(pairs),
+        }
     }
 
     /// The value of a header (several values joined by `, `).
     pub fn get(&self, name: &str) -> Option<String> {
-        self.raw.get(name).ok().flatten()
+        match &self.repr {
+            Repr::Js(raw) => raw.get(name).ok().flatten(),
+            Repr::Owned(pairs) => {
+                let mut values = pairs
+                    .iter()
+                    .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v.as_str());
+                let first = values.next()?;
+                Some(values.fold(first.to_owned(), |mut acc, v| {
+                    acc.push_str(", ");
+                    acc.push_str(v);
+                    acc
+                }))
+            }
+        }
     }
 
     /// Whether the header is present.
     pub fn has(&self, name: &str) -> bool {
-        self.raw.has(name).unwrap_or(false)
+        match &self.repr {
+            Repr::Js(raw) => raw.has(name).unwrap_or(false),
+            Repr::Owned(pairs) => has(pairs, name),
+        }
     }
 
     /// Every header as `(lowercase name, value)`, sorted by name.
     pub fn iter(&self) -> impl Iterator<Item = (String, String)> {
         let mut pairs = Vec::new();
-        if let Ok(Some(iter)) = js_sys::try_iter(&self.raw) {
-            for entry in iter.flatten() {
-                let entry: js_sys::Array = entry.unchecked_into();
-                if let (Some(k), Some(v)) = (entry.get(0).as_string(), entry.get(1).as_string()) {
-                    pairs.push((k, v));
+        match &self.repr {
+            Repr::Js(raw) => {
+                if let Ok(Some(iter)) = js_sys::try_iter(raw) {
+                    for entry in iter.flatten() {
+                        let entry: js_sys::Array = entry.unchecked_into();
+                        if let (Some(k), Some(v)) =
+                            (entry.get(0).as_string(), entry.get(1).as_string())
+                        {
+                            pairs.push((k, v));
+                        }
+                    }
                 }
+            }
+            Repr::Owned(own) => {
+                for (name, _) in own {
+                    if !pairs.iter().any(|(n, _)| n == name) {
+                        let value = self.get(name).unwrap_or_default();
+                        pairs.push((name.clone(), value));
+                    }
+                }
+                pairs.sort();
             }
         }
         pairs.into_iter()
     }
 
-    /// The underlying `web_sys::Headers`.
-    pub fn as_raw(&self) -> &web_sys::Headers {
-        &self.raw
+    /// The underlying `web_sys::Headers` of a fetch response; `None` for
+    /// the headers of a response made in Rust.
+    pub fn as_raw(&self) -> Option<&web_sys::Headers> {
+        match &self.repr {
+            Repr::Js(raw) => Some(raw),
+            Repr::Owned(_) => None,
+        }
     }
 }
 
@@ -132,6 +184,18 @@ mod tests {
             merge(&d, &own),
             pairs(&[("x-a", "1"), ("x-b", "1"), ("x-b", "2")])
         );
+    }
+
+    #[test]
+    fn owned_headers_join_repeats_and_sort() {
+        let h = Headers::from_pairs(pairs(&[("x-b", "1"), ("x-a", "2"), ("x-b", "3")]));
+        assert_eq!(h.get("X-B").as_deref(), Some("1, 3"));
+        assert!(h.has("x-a") && !h.has("x-c"));
+        assert_eq!(
+            h.iter().collect::<Vec<_>>(),
+            pairs(&[("x-a", "2"), ("x-b", "1, 3")])
+        );
+        assert!(h.as_raw().is_none());
     }
 
     #[test]

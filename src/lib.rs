@@ -80,33 +80,63 @@
 //! default headers (they may hold credentials) unless it was built with
 //! [`ClientBuilder::allow_cross_origin_default_headers`]. Without a base
 //! URL, relative URLs resolve against the page's location.
+//!
+//! ## The pipeline
+//!
+//! Every request, from [`RequestBuilder::send`] or [`Client::execute`],
+//! goes through the same layers, outermost first:
+//!
+//! 1. **prepare**: the URL joined onto the base URL; the client's
+//!    [`Options`] under the request's own (the request's value wins); the
+//!    cross-origin guard for default headers; the default headers under
+//!    the request's own;
+//! 2. **total timeout** ([`Options::total_timeout`]);
+//! 3. **error for status** ([`Options::error_for_status`]);
+//! 4. **your [`Middleware`]**, in the order given to
+//!    [`ClientBuilder::with`]: each sees the prepared request once and the
+//!    response before `error_for_status`;
+//! 5. **retry** ([`Retry`]): each attempt runs the layers below again;
+//! 6. **limits** ([`ClientBuilder::limit_per_host`], then
+//!    [`ClientBuilder::limit`]), held until the body is read;
+//! 7. **attempt timeout** ([`Options::timeout`]);
+//! 8. the **[`Transport`]**: [`Fetch`] unless replaced with
+//!    [`ClientBuilder::transport`] (for tests, [`mock::MockTransport`]).
+//!
+//! With no middleware and the default transport, the layers are plain
+//! async functions: no boxed future, no dynamic call.
 #![deny(missing_docs, missing_debug_implementations)]
 #![warn(rust_2018_idioms)]
 
+mod builder;
 mod client;
 mod error;
 mod gather;
 mod headers;
 mod limit;
-pub mod posts;
+mod method;
+mod middleware;
+pub mod mock;
+mod options;
+mod pipeline;
 mod request;
 mod response;
 mod retry;
 mod sys;
+mod transport;
 mod url;
 
-#[cfg(feature = "demo")]
-mod demo;
-#[cfg(feature = "js")]
-mod js;
-
-pub use client::{CacheMode, Client, ClientBuilder, Credentials, Redirect};
-pub use error::{Cancelled, Error, Method};
+pub use builder::RequestBuilder;
+pub use client::{Client, ClientBuilder};
+pub use error::{Cancelled, Error, JsError};
 pub use gather::{gather, Gather, Outcome, Progress};
 pub use headers::Headers;
-pub use request::RequestBuilder;
+pub use method::Method;
+pub use middleware::{Middleware, Next};
+pub use options::{CacheMode, Credentials, Options, Redirect};
+pub use request::{Body, Request};
 pub use response::{BodyStream, Response};
 pub use retry::Retry;
+pub use transport::{Fetch, Transport};
 
 pub use web_sys::{AbortController, AbortSignal, FormData};
 

@@ -1,459 +1,329 @@
-//! Building and sending one request.
+//! [`Request`]: one request as data (method, URL, headers, body, options),
+//! what flows through the pipeline.
 
 use std::fmt;
 use std::rc::Rc;
-use std::time::Duration;
 
-use futures_util::future::{select, Either};
-use serde::Serialize;
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortSignal, FormData, RequestInit};
+use wasm_bindgen::JsValue;
+use web_sys::{AbortSignal, FormData, ReadableStream};
 
-use crate::client::{CacheMode, Client, Credentials, Redirect};
-use crate::error::{Error, Kind};
+use crate::error::Error;
 use crate::headers;
-use crate::response::Response;
-use crate::retry::{Attempt, Retry};
-use crate::sys::{self, AbortGuard, AbortReason};
-use crate::{url, Method};
+use crate::method::Method;
+use crate::options::Options;
 
-/// A request body, kept in a form that can be sent again on a retry.
+/// A request body. Text, bytes and `FormData` can be sent again (on a
+/// retry, or by a middleware that calls `next` twice); a stream cannot.
+///
+/// ```
+/// let body = fanout::Body::from("hello");
+/// assert_eq!(body.as_bytes(), Some(&b"hello"[..]));
+/// ```
 #[derive(Clone)]
-pub(crate) enum Body {
+pub struct Body(Repr);
+
+#[derive(Clone)]
+enum Repr {
     Text(Rc<str>),
     Bytes(Rc<[u8]>),
     FormData(FormData),
+    /// Shared only so that `Clone` can exist for the other kinds:
+    /// [`Body::try_clone`] refuses it.
+    Stream(ReadableStream),
 }
 
 impl Body {
-    fn to_js(&self) -> JsValue {
-        match self {
-            Body::Text(s) => JsValue::from_str(s),
-            Body::Bytes(b) => js_sys::Uint8Array::from(&b[..]).into(),
-            Body::FormData(f) => f.clone().into(),
+    /// A body streamed from a `ReadableStream` (sent with
+    /// `duplex: "half"`, which the platform may only allow over HTTP/2).
+    /// It can be sent once: a request with it is never retried and
+    /// [`Request::try_clone`] gives `None`.
+    pub fn stream(stream: ReadableStream) -> Body {
+        Body(Repr::Stream(stream))
+    }
+
+    /// A `FormData` body (multipart; the browser sets the content type).
+    pub fn form_data(form: &FormData) -> Body {
+        Body(Repr::FormData(form.clone()))
+    }
+
+    /// The body's bytes, for text and byte bodies.
+    pub fn as_bytes(&self) -> Option<&[u8]> {
+        match &self.0 {
+            Repr::Text(s) => Some(s.as_bytes()),
+            Repr::Bytes(b) => Some(b),
+            Repr::FormData(_) | Repr::Stream(_) => None,
+        }
+    }
+
+    /// A copy of the body, unless it is a stream.
+    pub fn try_clone(&self) -> Option<Body> {
+        match &self.0 {
+            Repr::Stream(_) => None,
+            other => Some(Body(other.clone())),
+        }
+    }
+
+    /// Whether the body is a stream (sent once, never retried).
+    pub fn is_stream(&self) -> bool {
+        matches!(self.0, Repr::Stream(_))
+    }
+
+    /// The JS value `fetch` takes as `body`.
+    pub(crate) fn to_js(&self) -> JsValue {
+        match &self.0 {
+            Repr::Text(s) => JsValue::from_str(s),
+            Repr::Bytes(b) => js_sys::Uint8Array::from(&b[..]).into(),
+            Repr::FormData(f) => f.clone().into(),
+            Repr::Stream(s) => s.clone().into(),
         }
     }
 }
 
-/// Everything needed to send (and re-send) one request.
-#[derive(Clone)]
-pub(crate) struct Request {
-    pub(crate) method: Method,
-    pub(crate) url: String,
-    headers: Vec<(String, String)>,
-    body: Option<Body>,
-    timeout: Option<Duration>,
-    total_timeout: Option<Duration>,
-    signal: Option<AbortSignal>,
-    retry: Option<Retry>,
-    max_body_size: Option<u64>,
-    error_for_status: Option<bool>,
-    credentials: Option<Credentials>,
-    cache: Option<CacheMode>,
-    redirect: Option<Redirect>,
+impl From<String> for Body {
+    fn from(s: String) -> Body {
+        Body(Repr::Text(s.into()))
+    }
 }
 
-/// A request being built. Made by [`Client::get`] and friends; finish it with
-/// [`send`](RequestBuilder::send). The setters never fail: a bad argument is
-/// kept and comes out of `send()` as an error that
-/// [`is_builder`](Error::is_builder).
+impl From<&str> for Body {
+    fn from(s: &str) -> Body {
+        Body(Repr::Text(s.into()))
+    }
+}
+
+impl From<Vec<u8>> for Body {
+    fn from(b: Vec<u8>) -> Body {
+        Body(Repr::Bytes(b.into()))
+    }
+}
+
+impl From<&[u8]> for Body {
+    fn from(b: &[u8]) -> Body {
+        Body(Repr::Bytes(b.into()))
+    }
+}
+
+impl fmt::Debug for Body {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Repr::Text(s) => f.debug_tuple("Text").field(&s.len()).finish(),
+            Repr::Bytes(b) => f.debug_tuple("Bytes").field(&b.len()).finish(),
+            Repr::FormData(_) => f.write_str("FormData"),
+            Repr::Stream(_) => f.write_str("Stream"),
+        }
+    }
+}
+
+/// One request as data: method, URL, headers, body and its own
+/// [`Options`]. [`RequestBuilder::build`](crate::RequestBuilder::build)
+/// makes one; [`Client::execute`](crate::Client::execute) sends it through
+/// the client's pipeline, where the client's defaults (options and default
+/// headers) fill in whatever the request does not set. A
+/// [`Middleware`](crate::Middleware) receives it and may change it.
 ///
-/// ```no_run
-/// # async fn run(client: fanout::Client) -> Result<(), fanout::Error> {
-/// use std::time::Duration;
-/// let resp = client
-///     .get("comments")
-///     .query(&[("postId", 1)])
-///     .header("x-trace", "abc")
-///     .timeout(Duration::from_secs(5))
-///     .send()
-///     .await?;
+/// ```
+/// # fn run() -> Result<(), fanout::Error> {
+/// let client = fanout::Client::builder().base_url("http://127.0.0.1:8080/").build()?;
+/// let mut req = client.post("posts").json(&serde_json::json!({"title": "hi"})).build()?;
+/// assert_eq!(req.method(), fanout::Method::Post);
+/// assert_eq!(req.url(), "http://127.0.0.1:8080/posts");
+/// assert_eq!(req.header("content-type"), Some("application/json"));
+/// req.set_header("x-trace", "abc")?;
+/// let copy = req.try_clone().expect("a JSON body can be cloned");
+/// assert_eq!(copy.header("x-trace"), Some("abc"));
 /// # Ok(()) }
 /// ```
-#[must_use = "a request does nothing until you .send().await it"]
-pub struct RequestBuilder {
-    client: Client,
-    req: Result<Request, Error>,
+pub struct Request {
+    pub(crate) method: Method,
+    pub(crate) url: String,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Option<Body>,
+    pub(crate) options: Options,
+    pub(crate) signal: Option<AbortSignal>,
 }
 
-impl fmt::Debug for RequestBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.req {
-            Ok(r) => f
-                .debug_struct("RequestBuilder")
-                .field("method", &r.method)
-                .field("url", &r.url)
-                .finish_non_exhaustive(),
-            Err(e) => f.debug_tuple("RequestBuilder").field(e).finish(),
-        }
-    }
-}
-
-impl RequestBuilder {
-    pub(crate) fn new(client: Client, method: Method, input: &str) -> RequestBuilder {
-        let req = client
-            .resolve(input)
-            .and_then(|url| {
-                let cfg = &client.cfg;
-                if !cfg.headers.is_empty() && !cfg.cross_origin_headers {
-                    if let Some(home) = client.home_origin() {
-                        if url::origin(&url).as_deref() != Some(home.as_str()) {
-                            return Err(Error::builder(format!(
-                                "refusing to send the client's default headers to another \
-                                 origin than {home} (they may hold credentials); use an URL on \
-                                 {home}, or opt in with \
-                                 ClientBuilder::allow_cross_origin_default_headers(true)"
-                            ))
-                            .with_request(method, &url));
-                        }
-                    }
-                }
-                Ok(url)
-            })
-            .map(|url| Request {
-                method,
-                url,
-                headers: Vec::new(),
-                body: None,
-                timeout: None,
-                total_timeout: None,
-                signal: None,
-                retry: None,
-                max_body_size: None,
-                error_for_status: None,
-                credentials: None,
-                cache: None,
-                redirect: None,
-            })
-            .map_err(|e| {
-                if e.url().is_some() {
-                    e
-                } else {
-                    e.with_request(method, input)
-                }
-            });
-        RequestBuilder { client, req }
-    }
-
-    fn with(mut self, f: impl FnOnce(&mut Request) -> Result<(), Error>) -> Self {
-        if let Ok(req) = &mut self.req {
-            if let Err(e) = f(req) {
-                let e = e.with_request(req.method, &req.url);
-                self.req = Err(e);
-            }
-        }
-        self
-    }
-
-    /// Adds a header (a request's own header replaces a client default of the
-    /// same name).
-    pub fn header(self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        let (name, value) = (name.into(), value.into());
-        self.with(|r| {
-            headers::check(&name, &value).map_err(Error::builder)?;
-            r.headers.push((name, value));
-            Ok(())
-        })
-    }
-
-    /// Adds several headers.
-    pub fn headers<N: Into<String>, V: Into<String>>(
-        mut self,
-        headers: impl IntoIterator<Item = (N, V)>,
-    ) -> Self {
-        for (n, v) in headers {
-            self = self.header(n, v);
-        }
-        self
-    }
-
-    /// Appends `query`, serialized as `application/x-www-form-urlencoded`
-    /// (a struct, a map, or a slice of pairs), to the URL.
+impl Request {
+    /// A request with no headers, no body and no options of its own. `url`
+    /// may be relative: the client that executes it joins it onto its base
+    /// URL.
     ///
-    /// ```no_run
-    /// # async fn run(client: fanout::Client) -> Result<(), fanout::Error> {
-    /// #[derive(serde::Serialize)]
-    /// struct Filter { #[serde(rename = "userId")] user_id: u32 }
-    /// client.get("posts").query(&Filter { user_id: 1 }).send().await?;
-    /// # Ok(()) }
     /// ```
-    pub fn query<T: Serialize + ?Sized>(self, query: &T) -> Self {
-        let encoded = serde_urlencoded::to_string(query);
-        self.with(|r| {
-            let q = encoded.map_err(|e| Error::builder(format!("query: {e}")))?;
-            r.url = url::append_query(&r.url, &q);
-            Ok(())
-        })
-    }
-
-    fn body(self, body: Body, content_type: Option<&str>) -> Self {
-        self.with(|r| {
-            if let Some(ct) = content_type {
-                if !headers::has(&r.headers, "content-type") {
-                    r.headers.push(("content-type".into(), ct.into()));
-                }
-            }
-            r.body = Some(body);
-            Ok(())
-        })
-    }
-
-    /// Sends `value` as JSON, with `content-type: application/json` unless
-    /// set.
-    pub fn json<T: Serialize + ?Sized>(self, value: &T) -> Self {
-        match serde_json::to_string(value) {
-            Ok(s) => self.body(Body::Text(s.into()), Some("application/json")),
-            Err(e) => self.with(|_| Err(Error::builder(format!("JSON body: {e}")))),
+    /// let req = fanout::Request::new(fanout::Method::Get, "posts/1");
+    /// assert_eq!(req.url(), "posts/1");
+    /// ```
+    pub fn new(method: Method, url: impl Into<String>) -> Request {
+        Request {
+            method,
+            url: url.into(),
+            headers: Vec::new(),
+            body: None,
+            options: Options::default(),
+            signal: None,
         }
     }
 
-    /// Sends `value` URL-encoded, with `content-type:
-    /// application/x-www-form-urlencoded` unless set.
-    pub fn form<T: Serialize + ?Sized>(self, value: &T) -> Self {
-        match serde_urlencoded::to_string(value) {
-            Ok(s) => self.body(
-                Body::Text(s.into()),
-                Some("application/x-www-form-urlencoded"),
-            ),
-            Err(e) => self.with(|_| Err(Error::builder(format!("form body: {e}")))),
-        }
+    /// The method.
+    pub fn method(&self) -> Method {
+        self.method
     }
 
-    /// Sends text, with `content-type: text/plain;charset=UTF-8` unless set.
-    pub fn text(self, text: impl Into<String>) -> Self {
-        self.body(
-            Body::Text(text.into().into()),
-            Some("text/plain;charset=UTF-8"),
-        )
+    /// Changes the method.
+    pub fn set_method(&mut self, method: Method) {
+        self.method = method;
     }
 
-    /// Sends raw bytes (no content type is added).
-    pub fn bytes(self, bytes: impl Into<Vec<u8>>) -> Self {
-        self.body(Body::Bytes(bytes.into().into()), None)
+    /// The URL: absolute once built by a client's
+    /// [`RequestBuilder`](crate::RequestBuilder).
+    pub fn url(&self) -> &str {
+        &self.url
     }
 
-    /// Sends a `FormData` (multipart; the browser sets the content type).
-    pub fn form_data(self, form: &FormData) -> Self {
-        self.body(Body::FormData(form.clone()), None)
+    /// Changes the URL (resolved against the client's base URL when
+    /// relative).
+    pub fn set_url(&mut self, url: impl Into<String>) {
+        self.url = url.into();
     }
 
-    /// A timeout for each attempt of this request, replacing the client's.
-    pub fn timeout(self, timeout: Duration) -> Self {
-        self.with(|r| {
-            if timeout.is_zero() {
-                return Err(Error::builder("timeout must be greater than zero"));
-            }
-            r.timeout = Some(timeout);
-            Ok(())
-        })
+    /// The request's own headers, in order (the client's default headers
+    /// are added when it is executed, under these).
+    pub fn headers(&self) -> &[(String, String)] {
+        &self.headers
     }
 
-    /// A timeout across all attempts of this request, replacing the client's.
-    pub fn total_timeout(self, timeout: Duration) -> Self {
-        self.with(|r| {
-            if timeout.is_zero() {
-                return Err(Error::builder("total timeout must be greater than zero"));
-            }
-            r.total_timeout = Some(timeout);
-            Ok(())
-        })
+    /// The first value of a header, by name (case-insensitively).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
-    /// Aborts the request when `signal` fires; the error then
-    /// [`is_aborted`](Error::is_aborted).
-    pub fn abort_signal(self, signal: &AbortSignal) -> Self {
-        let signal = signal.clone();
-        self.with(|r| {
-            r.signal = Some(signal);
-            Ok(())
-        })
+    /// Sets a header, replacing every header of that name; a bad name or
+    /// value is an error that [`is_builder`](Error::is_builder).
+    pub fn set_header(
+        &mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Result<(), Error> {
+        let (name, value) = (name.into(), value.into());
+        headers::check(&name, &value).map_err(Error::builder)?;
+        self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
+        self.headers.push((name, value));
+        Ok(())
     }
 
-    /// The retry policy for this request, replacing the client's.
-    pub fn retry(self, retry: Retry) -> Self {
-        self.with(|r| {
-            retry.validate().map_err(Error::builder)?;
-            r.retry = Some(retry);
-            Ok(())
-        })
+    /// Adds a header, keeping others of the same name.
+    pub fn append_header(
+        &mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Result<(), Error> {
+        let (name, value) = (name.into(), value.into());
+        headers::check(&name, &value).map_err(Error::builder)?;
+        self.headers.push((name, value));
+        Ok(())
     }
 
-    /// The largest body this response may have, replacing the client's.
-    pub fn max_body_size(self, bytes: u64) -> Self {
-        self.with(|r| {
-            r.max_body_size = Some(bytes);
-            Ok(())
-        })
+    /// Removes every header of that name.
+    pub fn remove_header(&mut self, name: &str) {
+        self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
     }
 
-    /// Whether a 4xx or 5xx status is an error for this request, replacing
-    /// the client's setting.
-    pub fn error_for_status(self, on: bool) -> Self {
-        self.with(|r| {
-            r.error_for_status = Some(on);
-            Ok(())
-        })
+    /// The body, if any.
+    pub fn body(&self) -> Option<&Body> {
+        self.body.as_ref()
     }
 
-    /// The credentials mode for this request.
-    pub fn credentials(self, mode: Credentials) -> Self {
-        self.with(|r| {
-            r.credentials = Some(mode);
-            Ok(())
-        })
+    /// Sets or clears the body.
+    pub fn set_body(&mut self, body: Option<Body>) {
+        self.body = body;
     }
 
-    /// The cache mode for this request.
-    pub fn cache(self, mode: CacheMode) -> Self {
-        self.with(|r| {
-            r.cache = Some(mode);
-            Ok(())
-        })
+    /// The request's own options (the client's fill in the rest when it is
+    /// executed).
+    pub fn options(&self) -> &Options {
+        &self.options
     }
 
-    /// The redirect mode for this request.
-    pub fn redirect(self, mode: Redirect) -> Self {
-        self.with(|r| {
-            r.redirect = Some(mode);
-            Ok(())
-        })
+    /// The request's own options, to change.
+    pub fn options_mut(&mut self) -> &mut Options {
+        &mut self.options
     }
 
-    /// The absolute URL this request goes to, or the error that building it
-    /// hit.
-    pub fn url(&self) -> Result<&str, &Error> {
-        self.req.as_ref().map(|r| r.url.as_str())
+    /// The caller's `AbortSignal`, if one was given.
+    pub fn abort_signal(&self) -> Option<&AbortSignal> {
+        self.signal.as_ref()
     }
 
-    /// Sends the request, retrying as the retry policy allows, and resolves
-    /// to the response once its headers arrive. Dropping the future aborts
-    /// the fetch.
-    pub async fn send(self) -> Result<Response, Error> {
-        let RequestBuilder { client, req } = self;
-        let req = req?;
-        let total = req.total_timeout.or(client.cfg.total_timeout);
-        let attempts = attempt_loop(&client, &req);
-        let result = match total {
-            None => attempts.await,
-            Some(limit) => {
-                let attempts = std::pin::pin!(attempts);
-                match select(attempts, sys::sleep(limit)).await {
-                    Either::Left((r, _)) => r,
-                    Either::Right(_) => Err(Error::new(
-                        Kind::Timeout,
-                        format!("total timeout of {} ms elapsed", limit.as_millis() as u64),
-                    )),
-                }
-            }
+    /// Sets the `AbortSignal` that aborts the request.
+    pub fn set_abort_signal(&mut self, signal: Option<AbortSignal>) {
+        self.signal = signal;
+    }
+
+    /// A copy of the request, unless its body is a stream (which can be
+    /// read only once).
+    ///
+    /// ```
+    /// let mut req = fanout::Request::new(fanout::Method::Put, "http://h/x");
+    /// req.set_body(Some("v".into()));
+    /// assert!(req.try_clone().is_some());
+    /// ```
+    pub fn try_clone(&self) -> Option<Request> {
+        let body = match &self.body {
+            Some(b) => Some(b.try_clone()?),
+            None => None,
         };
-        let resp = result.map_err(|e| e.with_request(req.method, &req.url))?;
-        if req.error_for_status.unwrap_or(client.cfg.error_for_status) {
-            resp.error_for_status()
-        } else {
-            Ok(resp)
-        }
+        Some(Request {
+            method: self.method,
+            url: self.url.clone(),
+            headers: self.headers.clone(),
+            body,
+            options: self.options.clone(),
+            signal: self.signal.clone(),
+        })
     }
 }
 
-async fn attempt_loop(client: &Client, req: &Request) -> Result<Response, Error> {
-    let retry = req.retry.as_ref().unwrap_or(&client.cfg.retry);
-    let mut attempt = 1;
-    loop {
-        let result = attempt_once(client, req, attempt).await;
-        // The common case (a final answer) costs no further calls into JS:
-        // headers, the clock and the random source are read only when a
-        // retry is possible.
-        let settled = attempt > retry.max_retries()
-            || !req.method.is_idempotent()
-            || matches!(&result, Ok(resp) if !retry.retries_status(resp.status()));
-        if settled {
-            return result.map_err(|e| e.with_attempts(attempt));
-        }
-        let retry_after = match &result {
-            Ok(resp) => resp.headers().get("retry-after"),
-            Err(_) => None,
-        };
-        let seen = match &result {
-            Ok(resp) => Attempt::Status(resp.status(), retry_after.as_deref()),
-            Err(e) if e.is_network() => Attempt::Network,
-            Err(e) if e.is_timeout() => Attempt::Timeout,
-            Err(_) => Attempt::Final,
-        };
-        match retry.decide(req.method, attempt, seen, sys::epoch_ms(), sys::random()) {
-            None => return result.map_err(|e| e.with_attempts(attempt)),
-            Some(delay) => {
-                // Dropping the response frees its connection before the wait.
-                drop(result);
-                sys::sleep(delay).await;
-                attempt += 1;
-            }
-        }
+impl fmt::Debug for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field(
+                "headers",
+                &self.headers.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+            )
+            .field("body", &self.body)
+            .field("options", &self.options)
+            .finish()
     }
 }
 
-/// Classifies a rejection from fetch or a body read: a timeout or the
-/// caller's signal if the abort guard fired, else `fallback`.
-pub(crate) fn classify(guard: &AbortGuard, js: &JsValue, fallback: Kind) -> Error {
-    match guard.reason() {
-        Some(AbortReason::Timeout(d)) => Error::timeout(d),
-        Some(AbortReason::Signal) => {
-            Error::new(Kind::Aborted, "aborted by the caller's AbortSignal")
-        }
-        None => Error::new(fallback, sys::js_message(js)),
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-async fn attempt_once(client: &Client, req: &Request, attempt: u32) -> Result<Response, Error> {
-    let cfg = &client.cfg;
-    let permits = client.acquire(&req.url).await;
-    let js_err =
-        |what: &str, e: JsValue| Error::builder(format!("{what}: {}", sys::js_message(&e)));
-    let guard = AbortGuard::new(req.timeout.or(cfg.timeout), req.signal.as_ref())
-        .map_err(|e| js_err("AbortController", e))?;
-
-    // Each setter is a call into JS: set only what differs from fetch's
-    // defaults.
-    let init = RequestInit::new();
-    if req.method != Method::Get {
-        init.set_method(req.method.as_str());
-    }
-    let merged = headers::merge(&cfg.headers, &req.headers);
-    if !merged.is_empty() {
-        let h = web_sys::Headers::new().map_err(|e| js_err("Headers", e))?;
-        for (name, value) in merged {
-            h.append(&name, &value)
-                .map_err(|e| js_err(&format!("header \"{name}\""), e))?;
-        }
-        init.set_headers(&h);
-    }
-    if let Some(body) = &req.body {
-        init.set_body(&body.to_js());
-    }
-    init.set_signal(Some(&guard.signal()));
-    if let Some(c) = req.credentials.or(cfg.credentials) {
-        init.set_credentials(c.raw());
-    }
-    if let Some(c) = req.cache.or(cfg.cache) {
-        init.set_cache(c.raw());
-    }
-    if let Some(r) = req.redirect.or(cfg.redirect) {
-        init.set_redirect(r.raw());
+    #[test]
+    fn try_clone_copies_text_and_bytes() {
+        let mut req = Request::new(Method::Post, "http://h/x");
+        req.set_header("X-A", "1").unwrap();
+        req.set_body(Some(Body::from(vec![1u8, 2, 3])));
+        let copy = req.try_clone().unwrap();
+        assert_eq!(copy.body().unwrap().as_bytes(), Some(&[1u8, 2, 3][..]));
+        assert_eq!(copy.header("x-a"), Some("1"));
+        assert_eq!(copy.method(), Method::Post);
     }
 
-    let started_ms = sys::now_ms();
-    let promise = sys::fetch(&req.url, &init).map_err(|e| js_err("fetch", e))?;
-    match JsFuture::from(promise).await {
-        Ok(raw) => Ok(Response::new(
-            raw.unchecked_into(),
-            req.method,
-            req.url.clone(),
-            guard,
-            permits,
-            attempt,
-            started_ms,
-            req.max_body_size.or(cfg.max_body_size),
-        )),
-        Err(e) => Err(classify(&guard, &e, Kind::Network)),
+    #[test]
+    fn set_header_replaces_and_checks() {
+        let mut req = Request::new(Method::Get, "http://h/x");
+        req.append_header("x-a", "1").unwrap();
+        req.append_header("x-a", "2").unwrap();
+        req.set_header("X-A", "3").unwrap();
+        assert_eq!(req.headers(), &[("X-A".to_string(), "3".to_string())]);
+        assert!(req.set_header("bad name", "x").unwrap_err().is_builder());
+        assert!(req.set_header("x", "a\r\nb").unwrap_err().is_builder());
+        req.remove_header("x-a");
+        assert!(req.headers().is_empty());
     }
 }

@@ -7,27 +7,58 @@ use std::task::{Context, Poll};
 use futures_core::Stream;
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use crate::error::{Error, Kind};
 use crate::headers::Headers;
 use crate::limit::Permit;
-use crate::request::classify;
-use crate::sys::{self, AbortGuard};
-use crate::Method;
+use crate::method::Method;
+use crate::sys::{self, AbortGuard, AbortReason};
+
+/// Where a response's head and body come from.
+enum Source {
+    /// A `fetch` response, with the guard that aborts it when dropped.
+    Fetch {
+        raw: web_sys::Response,
+        guard: AbortGuard,
+    },
+    /// A response made in Rust ([`Response::new`]): by a middleware, a
+    /// mock transport or a test.
+    Memory {
+        status_text: String,
+        url: Option<String>,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    },
+}
 
 /// A response whose headers have arrived. Reading the body consumes it
 /// ([`text`](Response::text), [`bytes`](Response::bytes),
 /// [`json`](Response::json), [`bytes_stream`](Response::bytes_stream)).
 /// Dropping a response, or a body future, aborts the rest of the download
 /// and frees its place under the client's limits.
+///
+/// A response can also be made in Rust, with [`Response::new`], by a
+/// [`Middleware`](crate::Middleware) that answers without the network, a
+/// [`Transport`](crate::Transport), or a test:
+///
+/// ```
+/// # futures::executor::block_on(async {
+/// let resp = fanout::Response::new(200, r#"{"id":1}"#)
+///     .with_header("content-type", "application/json");
+/// assert_eq!(resp.status(), 200);
+/// assert_eq!(resp.headers().get("Content-Type").as_deref(), Some("application/json"));
+/// let v: serde_json::Value = resp.json().await.unwrap();
+/// assert_eq!(v["id"], 1);
+/// # });
+/// ```
 pub struct Response {
-    raw: web_sys::Response,
+    status: u16,
+    source: Source,
     method: Method,
     request_url: String,
-    guard: AbortGuard,
-    _permits: Vec<Permit>,
+    permits: Vec<Permit>,
     attempts: u32,
     started_ms: f64,
     max_body_size: Option<u64>,
@@ -44,48 +75,143 @@ impl fmt::Debug for Response {
     }
 }
 
+/// Classifies a rejection from fetch or a body read: a timeout or the
+/// caller's signal if the abort guard fired, else `fallback`; the JS value
+/// is kept as the error's source.
+pub(crate) fn classify(guard: &AbortGuard, js: &JsValue, fallback: Kind) -> Error {
+    match guard.reason() {
+        Some(AbortReason::Timeout(d)) => Error::timeout(d),
+        Some(AbortReason::Signal) => Error::aborted("aborted by the caller's AbortSignal"),
+        None => {
+            let cause = sys::js_error(js);
+            Error::new(fallback, cause.message().to_owned()).with_source(cause)
+        }
+    }
+}
+
 impl Response {
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn new(
+    /// A response made in Rust: `status` and `body`, no headers, status
+    /// text or URL until set with the `with_*` methods. Its URL defaults to
+    /// the request's once it passes through a client's pipeline.
+    ///
+    /// ```
+    /// let resp = fanout::Response::new(404, "{}").with_status_text("Not Found");
+    /// assert!(!resp.ok());
+    /// assert_eq!(resp.status_text(), "Not Found");
+    /// ```
+    pub fn new(status: u16, body: impl Into<Vec<u8>>) -> Response {
+        Response {
+            status,
+            source: Source::Memory {
+                status_text: String::new(),
+                url: None,
+                headers: Vec::new(),
+                body: body.into(),
+            },
+            method: Method::Get,
+            request_url: String::new(),
+            permits: Vec::new(),
+            attempts: 1,
+            started_ms: sys::now_ms(),
+            max_body_size: None,
+        }
+    }
+
+    /// Adds a header (to a response made with [`Response::new`]; a fetch
+    /// response's headers are the server's and stay as they are).
+    pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Response {
+        if let Source::Memory { headers, .. } = &mut self.source {
+            headers.push((name.into().to_ascii_lowercase(), value.into()));
+        }
+        self
+    }
+
+    /// Sets the status text (of a response made with [`Response::new`]).
+    pub fn with_status_text(mut self, text: impl Into<String>) -> Response {
+        if let Source::Memory { status_text, .. } = &mut self.source {
+            *status_text = text.into();
+        }
+        self
+    }
+
+    /// Sets the final URL (of a response made with [`Response::new`]).
+    pub fn with_url(mut self, final_url: impl Into<String>) -> Response {
+        if let Source::Memory { url, .. } = &mut self.source {
+            *url = Some(final_url.into());
+        }
+        self
+    }
+
+    /// A response from `fetch`.
+    pub(crate) fn from_fetch(
         raw: web_sys::Response,
+        guard: AbortGuard,
         method: Method,
         request_url: String,
-        guard: AbortGuard,
-        permits: Vec<Permit>,
-        attempts: u32,
         started_ms: f64,
-        max_body_size: Option<u64>,
     ) -> Response {
         Response {
-            raw,
+            status: raw.status(),
+            source: Source::Fetch { raw, guard },
             method,
             request_url,
-            guard,
-            _permits: permits,
-            attempts,
+            permits: Vec::new(),
+            attempts: 1,
             started_ms,
-            max_body_size,
+            max_body_size: None,
         }
+    }
+
+    /// Ties the response to the request it answers, unless it already is
+    /// (a response made in Rust does not know it).
+    pub(crate) fn set_request(&mut self, method: Method, url: &str) {
+        if self.request_url.is_empty() {
+            self.method = method;
+            self.request_url = url.to_owned();
+        }
+    }
+
+    pub(crate) fn set_attempts(&mut self, attempts: u32) {
+        self.attempts = attempts;
+    }
+
+    pub(crate) fn set_started_ms(&mut self, ms: f64) {
+        self.started_ms = ms;
+    }
+
+    /// The client's places the response holds until its body is read.
+    pub(crate) fn hold_permits(&mut self, permits: Vec<Permit>) {
+        self.permits = permits;
+    }
+
+    pub(crate) fn set_max_body_size(&mut self, limit: Option<u64>) {
+        self.max_body_size = limit;
     }
 
     /// The status code, such as `200`.
     pub fn status(&self) -> u16 {
-        self.raw.status()
+        self.status
     }
 
     /// Whether the status is 2xx.
     pub fn ok(&self) -> bool {
-        self.raw.ok()
+        (200..300).contains(&self.status)
     }
 
     /// The reason phrase the server sent (often empty over HTTP/2).
     pub fn status_text(&self) -> String {
-        self.raw.status_text()
+        match &self.source {
+            Source::Fetch { raw, .. } => raw.status_text(),
+            Source::Memory { status_text, .. } => status_text.clone(),
+        }
     }
 
     /// The final URL, after redirects.
     pub fn url(&self) -> String {
-        let url = self.raw.url();
+        let url = match &self.source {
+            Source::Fetch { raw, .. } => raw.url(),
+            Source::Memory { url, .. } => url.clone().unwrap_or_default(),
+        };
         if url.is_empty() {
             self.request_url.clone()
         } else {
@@ -100,7 +226,10 @@ impl Response {
 
     /// The response headers.
     pub fn headers(&self) -> Headers {
-        Headers::from_raw(self.raw.headers())
+        match &self.source {
+            Source::Fetch { raw, .. } => Headers::from_raw(raw.headers()),
+            Source::Memory { headers, .. } => Headers::from_pairs(headers.clone()),
+        }
     }
 
     /// The `Content-Length` header, if present and valid.
@@ -118,9 +247,19 @@ impl Response {
         self.started_ms
     }
 
-    /// The underlying `web_sys::Response`.
-    pub fn as_raw(&self) -> &web_sys::Response {
-        &self.raw
+    /// The body size cap in force for this response (the request's or the
+    /// client's `max_body_size`), which every body reader applies.
+    pub fn max_body_size(&self) -> Option<u64> {
+        self.max_body_size
+    }
+
+    /// The underlying `web_sys::Response` of a fetch response; `None` for
+    /// one made with [`Response::new`].
+    pub fn as_raw(&self) -> Option<&web_sys::Response> {
+        match &self.source {
+            Source::Fetch { raw, .. } => Some(raw),
+            Source::Memory { .. } => None,
+        }
     }
 
     /// Turns a 4xx or 5xx response into an error that
@@ -169,27 +308,37 @@ impl Response {
         ))
     }
 
+    /// Takes the body of a response made in Rust, with the size cap
+    /// applied; `None` for a fetch response.
+    fn take_memory_body(&mut self) -> Option<Result<Vec<u8>, Error>> {
+        let Source::Memory { body, .. } = &mut self.source else {
+            return None;
+        };
+        let body = std::mem::take(body);
+        Some(match self.max_body_size {
+            Some(limit) if body.len() as u64 > limit => Err(self.too_large(limit)),
+            _ => Ok(body),
+        })
+    }
+
     /// The body as text (UTF-8, invalid bytes replaced).
-    pub async fn text(self) -> Result<String, Error> {
+    pub async fn text(mut self) -> Result<String, Error> {
+        if let Some(body) = self.take_memory_body() {
+            return body.map(|b| String::from_utf8_lossy(&b).into_owned());
+        }
         if self.max_body_size.is_some() {
             let bytes = self.bytes().await?;
             return Ok(String::from_utf8_lossy(&bytes).into_owned());
         }
-        let promise = self
-            .raw
-            .text()
-            .map_err(|e| self.fail(Error::new(Kind::Body, sys::js_message(&e))))?;
-        match JsFuture::from(promise).await {
-            Ok(v) => {
-                self.guard.finished();
-                Ok(v.as_string().unwrap_or_default())
-            }
-            Err(e) => Err(self.fail(classify(&self.guard, &e, Kind::Body))),
-        }
+        let value = self.read_with(|raw| raw.text()).await?;
+        Ok(value.as_string().unwrap_or_default())
     }
 
     /// The body as bytes, copied once into wasm memory.
-    pub async fn bytes(self) -> Result<Vec<u8>, Error> {
+    pub async fn bytes(mut self) -> Result<Vec<u8>, Error> {
+        if let Some(body) = self.take_memory_body() {
+            return body;
+        }
         if let Some(limit) = self.max_body_size {
             if self.content_length().is_some_and(|n| n > limit) {
                 return Err(self.too_large(limit));
@@ -204,19 +353,21 @@ impl Response {
         self.array_buffer().await
     }
 
-    /// Reads the whole body with `arrayBuffer()` and copies it into wasm
+    /// Reads a fetch body with `arrayBuffer()` and copies it into wasm
     /// memory in one go (no size cap).
     async fn array_buffer(&self) -> Result<Vec<u8>, Error> {
-        let promise = self
-            .raw
+        let Source::Fetch { raw, guard } = &self.source else {
+            unreachable!("memory bodies are taken before");
+        };
+        let promise = raw
             .array_buffer()
-            .map_err(|e| self.fail(Error::new(Kind::Body, sys::js_message(&e))))?;
+            .map_err(|e| self.fail(Error::body(sys::js_message(&e))))?;
         match JsFuture::from(promise).await {
             Ok(buf) => {
-                self.guard.finished();
+                guard.finished();
                 Ok(js_sys::Uint8Array::new(&buf).to_vec())
             }
-            Err(e) => Err(self.fail(classify(&self.guard, &e, Kind::Body))),
+            Err(e) => Err(self.fail(classify(guard, &e, Kind::Body))),
         }
     }
 
@@ -245,7 +396,10 @@ impl Response {
     /// let post: Post = client.get("posts/1").send().await?.json().await?;
     /// # Ok(()) }
     /// ```
-    pub async fn json<T: DeserializeOwned>(self) -> Result<T, Error> {
+    pub async fn json<T: DeserializeOwned>(mut self) -> Result<T, Error> {
+        if let Some(body) = self.take_memory_body() {
+            return decode_json(&body?).map_err(|e| self.fail(e));
+        }
         if self.max_body_size.is_some() {
             let (method, url, attempts) = (self.method, self.url(), self.attempts);
             let bytes = self.bytes().await?;
@@ -258,28 +412,43 @@ impl Response {
         decode_json(&bytes).map_err(|e| self.fail(e))
     }
 
-    /// For the JS API: whether a body size cap applies, so the body must be
-    /// read through the capped readers above.
-    #[cfg(feature = "js")]
-    pub(crate) fn has_body_cap(&self) -> bool {
-        self.max_body_size.is_some()
-    }
-
-    /// For the JS API: reads the body with a method of the raw response
-    /// (`text()`, `arrayBuffer()`) and returns the JS value it resolves to,
-    /// never copied into wasm memory. The permits and the timeout stay alive
-    /// until it settles; a rejection is classified like the readers above.
-    #[cfg(feature = "js")]
-    pub(crate) async fn read_raw(
-        self,
-        read: impl FnOnce(&web_sys::Response) -> Result<js_sys::Promise, wasm_bindgen::JsValue>,
-    ) -> Result<wasm_bindgen::JsValue, Error> {
-        let promise =
-            read(&self.raw).map_err(|e| self.fail(Error::new(Kind::Body, sys::js_message(&e))))?;
+    /// Reads the body with a method of the platform's `Response` (such as
+    /// `text()` or `arrayBuffer()`) and returns the JS value it resolves
+    /// to, never copied into wasm memory: the way for JS bindings to hand
+    /// a body to JavaScript as it is. The client's places and the timeout
+    /// stay in force until it settles, and a rejection is classified like
+    /// the other readers' (timeout, abort, body error). It does not apply
+    /// [`max_body_size`](Response::max_body_size): check it first and use
+    /// the Rust readers when it is set. A response made in Rust is handed
+    /// over as a platform `Response` of its body.
+    ///
+    /// ```no_run
+    /// # async fn run(client: fanout::Client) -> Result<(), fanout::Error> {
+    /// let resp = client.get("posts/1").send().await?;
+    /// let text: wasm_bindgen::JsValue = resp.read_with(|raw| raw.text()).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn read_with(
+        mut self,
+        read: impl FnOnce(&web_sys::Response) -> Result<js_sys::Promise, JsValue>,
+    ) -> Result<JsValue, Error> {
+        if let Some(body) = self.take_memory_body() {
+            let mut body = body?;
+            let raw = web_sys::Response::new_with_opt_u8_array(Some(&mut body))
+                .map_err(|e| self.fail(Error::body(sys::js_message(&e))))?;
+            let promise = read(&raw).map_err(|e| self.fail(Error::body(sys::js_message(&e))))?;
+            return JsFuture::from(promise)
+                .await
+                .map_err(|e| self.fail(Error::body(sys::js_message(&e))));
+        }
+        let Source::Fetch { raw, guard } = &self.source else {
+            unreachable!("memory bodies are taken above");
+        };
+        let promise = read(raw).map_err(|e| self.fail(Error::body(sys::js_message(&e))))?;
         let value = JsFuture::from(promise)
             .await
-            .map_err(|e| self.fail(classify(&self.guard, &e, Kind::Body)))?;
-        self.guard.finished();
+            .map_err(|e| self.fail(classify(guard, &e, Kind::Body)))?;
+        guard.finished();
         Ok(value)
     }
 
@@ -296,14 +465,19 @@ impl Response {
     /// }
     /// # Ok(()) }
     /// ```
-    pub fn bytes_stream(self) -> BodyStream {
-        let reader = self.raw.body().map(|body| {
-            body.get_reader()
-                .unchecked_into::<web_sys::ReadableStreamDefaultReader>()
-        });
+    pub fn bytes_stream(mut self) -> BodyStream {
+        let memory = self.take_memory_body();
+        let reader = match &self.source {
+            Source::Fetch { raw, .. } => raw.body().map(|body| {
+                body.get_reader()
+                    .unchecked_into::<web_sys::ReadableStreamDefaultReader>()
+            }),
+            Source::Memory { .. } => None,
+        };
         BodyStream {
             resp: self,
             reader,
+            memory,
             pending: None,
             received: 0,
             done: false,
@@ -340,7 +514,8 @@ pub(crate) fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error>
             body_start: start,
         },
         message,
-    ))
+    )
+    .with_source(inner))
 }
 
 /// The path (`[3].userId`, `user.name`) of the value that JSON text is in
@@ -445,6 +620,8 @@ fn canonical_reason(status: u16) -> &'static str {
 pub struct BodyStream {
     resp: Response,
     reader: Option<web_sys::ReadableStreamDefaultReader>,
+    /// The one chunk of a response made in Rust (or its size error).
+    memory: Option<Result<Vec<u8>, Error>>,
     pending:
         Option<LocalBoxFuture<'static, Result<Option<js_sys::Uint8Array>, wasm_bindgen::JsValue>>>,
     received: u64,
@@ -468,6 +645,13 @@ impl Stream for BodyStream {
         let this = &mut *self;
         if this.done {
             return Poll::Ready(None);
+        }
+        if let Some(chunk) = this.memory.take() {
+            this.done = true;
+            return Poll::Ready(match chunk {
+                Ok(c) if c.is_empty() => None,
+                other => Some(other),
+            });
         }
         let Some(reader) = this.reader.clone() else {
             this.done = true;
@@ -494,12 +678,17 @@ impl Stream for BodyStream {
             }
             Ok(None) => {
                 this.done = true;
-                this.resp.guard.finished();
+                if let Source::Fetch { guard, .. } = &this.resp.source {
+                    guard.finished();
+                }
                 Poll::Ready(None)
             }
             Err(e) => {
                 this.done = true;
-                let err = classify(&this.resp.guard, &e, Kind::Body);
+                let err = match &this.resp.source {
+                    Source::Fetch { guard, .. } => classify(guard, &e, Kind::Body),
+                    Source::Memory { .. } => Error::body(sys::js_message(&e)),
+                };
                 Poll::Ready(Some(Err(this.resp.fail(err))))
             }
         }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::Method;
+use crate::method::Method;
 
 /// When and how a request is retried. Defaults follow ky: up to 2 retries, for
 /// idempotent methods only (GET, PUT, HEAD, DELETE, OPTIONS, TRACE), on
@@ -24,7 +24,7 @@ use crate::Method;
 #[derive(Clone, Debug, PartialEq)]
 pub struct Retry {
     limit: u32,
-    statuses: Vec<u16>,
+    statuses: StatusSet,
     base: Duration,
     cap: Duration,
     max_retry_after: Duration,
@@ -36,13 +36,46 @@ impl Default for Retry {
     fn default() -> Retry {
         Retry {
             limit: 2,
-            statuses: vec![408, 413, 429, 500, 502, 503, 504],
+            statuses: StatusSet::of(&[408, 413, 429, 500, 502, 503, 504]),
             base: Duration::from_millis(300),
             cap: Duration::from_secs(10),
             max_retry_after: Duration::from_secs(60),
             jitter: false,
             on_timeout: false,
         }
+    }
+}
+
+/// A set of status codes 0 to 639 as bits: copied, never allocated, so a
+/// policy is cheap to merge into every request.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+struct StatusSet([u64; 10]);
+
+impl StatusSet {
+    fn of(codes: &[u16]) -> StatusSet {
+        let mut set = StatusSet::default();
+        for &c in codes {
+            set.insert(c);
+        }
+        set
+    }
+
+    fn insert(&mut self, code: u16) {
+        if (100..600).contains(&code) {
+            self.0[usize::from(code / 64)] |= 1 << (code % 64);
+        }
+    }
+
+    fn contains(&self, code: u16) -> bool {
+        (100..600).contains(&code) && self.0[usize::from(code / 64)] & (1 << (code % 64)) != 0
+    }
+}
+
+impl std::fmt::Debug for StatusSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set()
+            .entries((100..600).filter(|&c| self.contains(c)))
+            .finish()
     }
 }
 
@@ -77,9 +110,14 @@ impl Retry {
         self
     }
 
-    /// The statuses that are retried (default 408 413 429 500 502 503 504).
+    /// The statuses that are retried (default 408 413 429 500 502 503 504;
+    /// codes outside 100 to 599 are ignored).
     pub fn statuses(mut self, statuses: impl IntoIterator<Item = u16>) -> Retry {
-        self.statuses = statuses.into_iter().collect();
+        let mut set = StatusSet::default();
+        for s in statuses {
+            set.insert(s);
+        }
+        self.statuses = set;
         self
     }
 
@@ -126,7 +164,7 @@ impl Retry {
 
     /// Whether responses with `status` are retried.
     pub(crate) fn retries_status(&self, status: u16) -> bool {
-        self.statuses.contains(&status)
+        self.statuses.contains(status)
     }
 
     pub(crate) fn validate(&self) -> Result<(), String> {
@@ -156,7 +194,7 @@ impl Retry {
         }
         let retry_after = match seen {
             Attempt::Status(status, retry_after) => {
-                if !self.statuses.contains(&status) {
+                if !self.statuses.contains(status) {
                     return None;
                 }
                 match (status, retry_after) {

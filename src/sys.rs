@@ -6,7 +6,7 @@
 //! `performance.now`), so they work the same in a Window, a Web Worker and
 //! Node.js; nothing here assumes `window()`.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -17,6 +17,9 @@ use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{AbortController, AbortSignal, RequestInit};
+
+use crate::error::JsError;
+use crate::options::{CacheMode, Credentials, Redirect};
 
 #[wasm_bindgen]
 extern "C" {
@@ -138,13 +141,16 @@ struct SleepState {
 }
 
 /// A future that completes after a delay; dropping it clears the timer.
+#[cfg(target_arch = "wasm32")]
 pub(crate) struct Sleep {
-    state: Rc<RefCell<SleepState>>,
+    state: Rc<std::cell::RefCell<SleepState>>,
     _timer: Timer,
 }
 
+/// A future that completes after a delay (`setTimeout` on wasm).
+#[cfg(target_arch = "wasm32")]
 pub(crate) fn sleep(delay: Duration) -> Sleep {
-    let state = Rc::new(RefCell::new(SleepState::default()));
+    let state = Rc::new(std::cell::RefCell::new(SleepState::default()));
     let shared = state.clone();
     let timer = Timer::new(delay, move || {
         let mut s = shared.borrow_mut();
@@ -159,6 +165,7 @@ pub(crate) fn sleep(delay: Duration) -> Sleep {
     }
 }
 
+#[cfg(target_arch = "wasm32")]
 impl Future for Sleep {
     type Output = ();
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
@@ -169,6 +176,58 @@ impl Future for Sleep {
             s.waker = Some(cx.waker().clone());
             Poll::Pending
         }
+    }
+}
+
+/// Native builds (the pure-logic tests and [`MockTransport`] under
+/// `cargo test`) have no JS timers: a sleeping thread wakes the future.
+/// Nothing on wasm ever takes this path.
+///
+/// [`MockTransport`]: crate::mock::MockTransport
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) struct Sleep {
+    deadline: std::time::Instant,
+    state: Option<std::sync::Arc<std::sync::Mutex<SleepState>>>,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn sleep(delay: Duration) -> Sleep {
+    Sleep {
+        deadline: std::time::Instant::now() + delay,
+        state: None,
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Future for Sleep {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if std::time::Instant::now() >= self.deadline {
+            return Poll::Ready(());
+        }
+        if let Some(state) = &self.state {
+            let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
+            if s.fired {
+                return Poll::Ready(());
+            }
+            s.waker = Some(cx.waker().clone());
+            return Poll::Pending;
+        }
+        let state = std::sync::Arc::new(std::sync::Mutex::new(SleepState {
+            fired: false,
+            waker: Some(cx.waker().clone()),
+        }));
+        let (shared, deadline) = (state.clone(), self.deadline);
+        std::thread::spawn(move || {
+            std::thread::sleep(deadline.saturating_duration_since(std::time::Instant::now()));
+            let mut s = shared.lock().unwrap_or_else(|e| e.into_inner());
+            s.fired = true;
+            if let Some(w) = s.waker.take() {
+                w.wake();
+            }
+        });
+        self.state = Some(state);
+        Poll::Pending
     }
 }
 
@@ -278,25 +337,32 @@ impl std::fmt::Debug for AbortGuard {
 
 /// The `message` of a thrown JS value, or its string form.
 pub(crate) fn js_message(value: &JsValue) -> String {
+    js_error(value).message().to_owned()
+}
+
+/// A thrown JS value as a [`JsError`]: its `name` and `message` (Node's
+/// fetch hides the real reason in `cause`, appended after a colon), or the
+/// string form of a value that is not an `Error`.
+pub(crate) fn js_error(value: &JsValue) -> JsError {
     if let Some(err) = value.dyn_ref::<js_sys::Error>() {
         let mut msg: String = err.message().into();
-        // Node's fetch hides the real reason in `cause` ("fetch failed").
         if let Ok(cause) = js_sys::Reflect::get(err, &JsValue::from_str("cause")) {
             if let Some(c) = cause.dyn_ref::<js_sys::Error>() {
                 msg.push_str(": ");
                 msg.push_str(&String::from(c.message()));
             }
         }
-        return msg;
+        return JsError::new(String::from(err.name()), msg);
     }
-    value
+    let msg = value
         .as_string()
         .or_else(|| {
             js_sys::JSON::stringify(value)
                 .ok()
                 .and_then(|s| s.as_string())
         })
-        .unwrap_or_else(|| "unknown JavaScript error".to_owned())
+        .unwrap_or_else(|| "unknown JavaScript error".to_owned());
+    JsError::new("", msg)
 }
 
 /// Reads one chunk from a `ReadableStreamDefaultReader`: `Ok(None)` at the end.
@@ -310,4 +376,34 @@ pub(crate) async fn read_chunk(
     }
     let value = js_sys::Reflect::get(&result, &JsValue::from_str("value"))?;
     Ok(Some(value.unchecked_into()))
+}
+
+/// The Fetch API's value for a [`Credentials`] mode.
+pub(crate) fn credentials(c: Credentials) -> web_sys::RequestCredentials {
+    match c {
+        Credentials::Omit => web_sys::RequestCredentials::Omit,
+        Credentials::SameOrigin => web_sys::RequestCredentials::SameOrigin,
+        Credentials::Include => web_sys::RequestCredentials::Include,
+    }
+}
+
+/// The Fetch API's value for a [`CacheMode`].
+pub(crate) fn cache_mode(c: CacheMode) -> web_sys::RequestCache {
+    match c {
+        CacheMode::Default => web_sys::RequestCache::Default,
+        CacheMode::NoStore => web_sys::RequestCache::NoStore,
+        CacheMode::Reload => web_sys::RequestCache::Reload,
+        CacheMode::NoCache => web_sys::RequestCache::NoCache,
+        CacheMode::ForceCache => web_sys::RequestCache::ForceCache,
+        CacheMode::OnlyIfCached => web_sys::RequestCache::OnlyIfCached,
+    }
+}
+
+/// The Fetch API's value for a [`Redirect`] mode.
+pub(crate) fn redirect(r: Redirect) -> web_sys::RequestRedirect {
+    match r {
+        Redirect::Follow => web_sys::RequestRedirect::Follow,
+        Redirect::Error => web_sys::RequestRedirect::Error,
+        Redirect::Manual => web_sys::RequestRedirect::Manual,
+    }
 }

@@ -172,6 +172,16 @@ pub(crate) fn resolve(base: &str, reference: &str) -> String {
     recompose(&parts, &path)
 }
 
+/// The path of a URL (no query or fragment), `/` when empty.
+pub(crate) fn path_of(url: &str) -> &str {
+    let path = split(url).path;
+    if path.is_empty() {
+        "/"
+    } else {
+        path
+    }
+}
+
 /// Whether `s` is an absolute URL (has a scheme).
 pub(crate) fn is_absolute(s: &str) -> bool {
     split(s).scheme.is_some()
@@ -241,6 +251,24 @@ pub(crate) fn parse_base(s: &str) -> Result<Base, String> {
     Ok(Base { url, origin })
 }
 
+/// Checks that `url` is one a request can go to: absolute, `http:` or
+/// `https:`, with a valid host and port. Anything else (`http://[::1`,
+/// `file:`, `data:`, `javascript:`) would come back from `fetch` as a
+/// network error, and be retried as one.
+pub(crate) fn check_target(url: &str) -> Result<(), String> {
+    let p = split(url);
+    let scheme = p.scheme.unwrap_or_default();
+    if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+        return Err(format!(
+            "invalid URL \"{url}\": only http:// and https:// URLs can be fetched"
+        ));
+    }
+    match p.authority {
+        Some(a) if valid_authority(a) => Ok(()),
+        _ => Err(format!("invalid URL \"{url}\": bad host or port")),
+    }
+}
+
 /// Checks `[userinfo@]host[:port]`: a non-empty host (an IPv6 literal in
 /// brackets, or a name without brackets) and a numeric port.
 fn valid_authority(authority: &str) -> bool {
@@ -295,6 +323,31 @@ pub(crate) fn append_query(url: &str, query: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_http_urls_with_a_host_are_targets() {
+        for ok in [
+            "http://h/x",
+            "HTTPS://h:8443/x?q#f",
+            "http://[::1]:8080/",
+            "http://u:p@h/",
+        ] {
+            assert_eq!(check_target(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "http://[::1",
+            "http://h:99999/",
+            "http:///x",
+            "http://h:x/",
+            "file:///etc/passwd",
+            "data:text/plain,hi",
+            "javascript:alert(1)",
+            "ftp://h/",
+            "posts/1",
+        ] {
+            assert!(check_target(bad).is_err(), "{bad}");
+        }
+    }
 
     fn join(input: &str) -> String {
         resolve(&parse_base("http://api.test/v1").unwrap().url, input)

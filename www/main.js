@@ -1,5 +1,5 @@
 // Loads the wasm module and wires the form to it. Rust renders everything
-// the page shows about a run (see src/demo.rs); this file only reads the
+// the page shows about a run (see www/src/lib.rs); this file only reads the
 // controls, calls `run` / `compare` / `stop`, and reports errors that Rust
 // hands back in the status line.
 import init, { run, compare, stop } from './pkg/fanout.js';

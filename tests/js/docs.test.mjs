@@ -51,8 +51,11 @@ test('every code block is marked with a kind that a test runs', () => {
 test('docs: the build snippet names the packages this suite uses', () => {
   const { code } = snippet('build');
   assert.match(code, /^cargo xtask build/m);
-  for (const m of code.matchAll(/--target (\w+) --out-dir (pkg\/\w+) -- --features js/g)) {
+  const byHand = [...code.matchAll(/^wasm-pack build js .*--target (\w+) --out-dir \.\.\/(pkg\/\w+) --out-name fanout$/gm)];
+  assert.equal(byHand.length, 1, 'one by-hand wasm-pack command of the js/ crate');
+  for (const m of byHand) {
     assert.equal(m[2], `pkg/${m[1]}`);
+    assert.match(code, new RegExp(`^\\(cd ${m[2]} && npm pkg set name=fanout\\)$`, 'm'));
     const meta = JSON.parse(readFileSync(`${ROOT}${m[2]}/package.json`, 'utf8'));
     assert.equal(meta.name, 'fanout');
   }

@@ -2,18 +2,18 @@
 
 use std::time::Duration;
 
-use fanout::{posts, CacheMode, Client, Credentials, Redirect};
+use fanout::{CacheMode, Client, Credentials, Redirect};
 use serde_json::Value;
 use wasm_bindgen_test::wasm_bindgen_test;
 
 use super::support::FetchJson;
-use super::support::{client, API, API_ALT};
+use super::support::{client, fetch_titles, Post, API, API_ALT};
 
 #[wasm_bindgen_test]
 async fn one_post_by_id() {
     let resp = client().get("posts/1").send().await.unwrap();
     assert_eq!(resp.status(), 200);
-    let post: posts::Post = resp.json().await.unwrap();
+    let post: Post = resp.json().await.unwrap();
     assert_eq!((post.id, post.user_id), (1, 1));
     assert!(!post.title.is_empty());
 }
@@ -21,9 +21,9 @@ async fn one_post_by_id() {
 #[wasm_bindgen_test]
 async fn all_hundred_titles_in_order() {
     let c = client();
-    let titles = posts::fetch_titles(&c, 1..=100).await;
+    let titles = fetch_titles(&c, 1..=100).await;
     assert_eq!(titles.len(), 100);
-    let all: Vec<posts::Post> = c.get("posts").fetch_json().await;
+    let all: Vec<Post> = c.get("posts").fetch_json().await;
     for (i, (t, p)) in titles.iter().zip(&all).enumerate() {
         assert_eq!(t.as_ref().unwrap(), &p.title, "title {}", i + 1);
     }
@@ -36,7 +36,7 @@ async fn all_hundred_titles_in_order() {
 #[wasm_bindgen_test]
 async fn a_404_is_a_failure_in_its_place() {
     let c = client();
-    let titles = posts::fetch_titles(&c, [1, 999, 2]).await;
+    let titles = fetch_titles(&c, [1, 999, 2]).await;
     assert!(titles[0].is_ok() && titles[2].is_ok());
     let e = titles[1].as_ref().unwrap_err();
     assert!(e.is_status());
@@ -51,7 +51,7 @@ async fn base_url_joining_reaches_the_right_paths() {
         .build()
         .unwrap();
     assert_eq!(c.resolve("1").unwrap(), format!("{API}/posts/1"));
-    let p: posts::Post = c.get("1").fetch_json().await;
+    let p: Post = c.get("1").fetch_json().await;
     assert_eq!(p.id, 1);
     // An absolute path starts from the origin's root.
     let users: Vec<Value> = c.get("/users").fetch_json().await;

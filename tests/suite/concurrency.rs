@@ -311,7 +311,7 @@ async fn a_thousand_inputs_with_failures_in_place() {
             format!("posts/{}?tag={t}", i % 100 + 1)
         };
         async move {
-            let post: fanout::posts::Post = c
+            let post: super::support::Post = c
                 .get(url)
                 .error_for_status(true)
                 .send()

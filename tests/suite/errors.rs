@@ -39,7 +39,7 @@ async fn wrong_field_type_names_the_field() {
         .send()
         .await
         .unwrap()
-        .json::<fanout::posts::Post>()
+        .json::<super::support::Post>()
         .await
         .unwrap_err();
     assert!(e.is_decode());

@@ -5,6 +5,7 @@
 mod client;
 mod concurrency;
 mod errors;
+mod pipeline;
 mod requests;
 mod responses;
 mod support;

@@ -1,9 +1,11 @@
-//! Helpers: the server's address, tags, sleeping and reading `/stats`.
+//! Helpers: the server's address, tags, sleeping, reading `/stats`, and the
+//! posts the dev server serves.
 
 use std::time::Duration;
 
-use fanout::{Client, RequestBuilder};
+use fanout::{gather, Client, Error, RequestBuilder};
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
@@ -66,6 +68,37 @@ impl FetchJson for RequestBuilder {
     async fn fetch_json<T: DeserializeOwned>(self) -> T {
         self.send().await.unwrap().json().await.unwrap()
     }
+}
+
+/// A post as the dev server (like JSONPlaceholder) serves it.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)] // `body` is only checked to be there.
+pub struct Post {
+    pub user_id: u64,
+    pub id: u64,
+    pub title: String,
+    pub body: String,
+}
+
+/// The titles of the posts `ids` (`posts/{id}`), fetched concurrently with
+/// no limit, in the order of `ids`; a post that fails, a 4xx or 5xx status
+/// included, keeps its place as an `Err`.
+pub async fn fetch_titles(
+    client: &Client,
+    ids: impl IntoIterator<Item = u64>,
+) -> Vec<Result<String, Error>> {
+    gather(ids.into_iter().map(|id| async move {
+        let post: Post = client
+            .get(format!("posts/{id}"))
+            .error_for_status(true)
+            .send()
+            .await?
+            .json()
+            .await?;
+        Ok(post.title)
+    }))
+    .await
 }
 
 /// The server's stats for one tag.

@@ -4,11 +4,11 @@
 //!
 //! 1. Builds, all in release mode with the root's profile and wasm-opt flags
 //!    (binaryen's wasm-opt from `tools/` first on `PATH`), into `bench/target`:
-//!    the bench page (`bench/page` → `bench/www/pkg`), fanout's JS API when
-//!    `src/js.rs` exists (`--features js` → `bench/www/pkg-js`), and for the
-//!    size table the demo page (`--features demo`, as `cargo xtask build`
-//!    makes it), the minimal apps `bench/min-{fanout,gloo,reqwest}` and one
-//!    minimal app per decode path (`bench/min-decode`, `app-*` features).
+//!    the bench page (`bench/page` → `bench/www/pkg`), fanout's JS API (the
+//!    `js/` crate → `bench/www/pkg-js`), and for the size table the demo
+//!    page (the `www/` crate, as `cargo xtask build` makes it), the minimal
+//!    apps `bench/min-{fanout,gloo,reqwest}` and one minimal app per decode
+//!    path (`bench/min-decode`, `app-*` features).
 //!    A package newer than all its inputs is not rebuilt.
 //! 2. Starts the release dev server on a free port with `--root bench`, so
 //!    `/` is `bench/index.html`, `/www/...` is `bench/www/...`, and the API
@@ -162,10 +162,18 @@ pub fn wasm_opt_line(manifest: &str) -> Option<String> {
 }
 
 /// A release `wasm-pack build --target web` of the crate in `dir` into
-/// `out` (absolute), with `cargo_args` after `--`; skipped when `out`
-/// already holds a package newer than every file of `inputs`.
-fn wasm_pack(dir: &Path, out: &Path, cargo_args: &[&str], inputs: &[PathBuf]) -> Result {
-    wasm_pack_as("--release", dir, out, cargo_args, inputs)
+/// `out` (absolute), its files named `<out_name>.js` and
+/// `<out_name>_bg.wasm` if given (else after the crate), with `cargo_args`
+/// after `--`; skipped when `out` already holds a package newer than every
+/// file of `inputs`.
+fn wasm_pack(
+    dir: &Path,
+    out: &Path,
+    out_name: Option<&str>,
+    cargo_args: &[&str],
+    inputs: &[PathBuf],
+) -> Result {
+    wasm_pack_as("--release", dir, out, out_name, cargo_args, inputs)
 }
 
 /// [`wasm_pack`] with another wasm-pack profile flag (`--profiling`).
@@ -173,6 +181,7 @@ fn wasm_pack_as(
     profile: &str,
     dir: &Path,
     out: &Path,
+    out_name: Option<&str>,
     cargo_args: &[&str],
     inputs: &[PathBuf],
 ) -> Result {
@@ -206,6 +215,9 @@ fn wasm_pack_as(
             "--out-dir",
         ])
         .arg(out);
+    if let Some(name) = out_name {
+        command.args(["--out-name", name]);
+    }
     if !cargo_args.is_empty() {
         command.arg("--").args(cargo_args);
     }
@@ -243,6 +255,16 @@ fn fanout_inputs() -> Vec<PathBuf> {
     ]
 }
 
+/// The inputs of a build of the workspace crate in `<root>/<krate>` (`js`,
+/// `www`), which depends on the root crate.
+fn member_inputs(krate: &str) -> Vec<PathBuf> {
+    let dir = util::root().join(krate);
+    let mut inputs = fanout_inputs();
+    inputs.push(dir.join("Cargo.toml"));
+    inputs.push(dir.join("src"));
+    inputs
+}
+
 /// The inputs of a build of `bench/<krate>`.
 fn bench_inputs(krates: &[&str]) -> Vec<PathBuf> {
     let mut inputs = fanout_inputs();
@@ -256,6 +278,7 @@ fn build_page() -> Result {
     wasm_pack(
         &bench_dir().join("page"),
         &bench_dir().join("www").join("pkg"),
+        None,
         &[],
         &bench_inputs(&["page", "min-decode"]),
     )
@@ -268,20 +291,24 @@ fn build_page_profiling() -> Result {
         "--profiling",
         &bench_dir().join("page"),
         &bench_dir().join("www").join("pkg-prof"),
+        None,
         &[],
         &bench_inputs(&["page", "min-decode"]),
     )
 }
 
-/// fanout's JS API (`src/js.rs`, feature `js`) into `bench/www/pkg-js`, when
-/// it exists; otherwise any stale package there is removed.
+/// fanout's JS API (the `js/` crate, the npm package's) into
+/// `bench/www/pkg-js` as `fanout.js`, which `bench/www/bench.js` imports;
+/// if the build fails, any stale package there is removed.
 fn build_fanout_js() -> Result {
     let out = bench_dir().join("www").join("pkg-js");
-    if !util::root().join("src").join("js.rs").exists() {
-        let _ = fs::remove_dir_all(&out);
-        return Err("src/js.rs does not exist (yet)".into());
-    }
-    let built = wasm_pack(&util::root(), &out, &["--features", "js"], &fanout_inputs());
+    let built = wasm_pack(
+        &util::root().join("js"),
+        &out,
+        Some("fanout"),
+        &[],
+        &member_inputs("js"),
+    );
     if built.is_err() {
         let _ = fs::remove_dir_all(&out);
     }
@@ -297,12 +324,13 @@ fn build_sizes() -> Result<String> {
     let demo = pkg.join("demo");
     rows.push((
         "demo".into(),
-        "demo page (www/pkg: `--features demo`)".into(),
+        "demo page (www/pkg: the `www/` crate)".into(),
         wasm_pack(
-            &util::root(),
+            &util::root().join("www"),
             &demo,
-            &["--features", "demo"],
-            &fanout_inputs(),
+            Some("fanout"),
+            &[],
+            &member_inputs("www"),
         )
         .map(|()| demo),
     ));
@@ -312,7 +340,13 @@ fn build_sizes() -> Result<String> {
         ("min-reqwest", "minimal app: reqwest 0.13 (json)"),
     ] {
         let out = pkg.join(krate);
-        let built = wasm_pack(&bench_dir().join(krate), &out, &[], &bench_inputs(&[krate]));
+        let built = wasm_pack(
+            &bench_dir().join(krate),
+            &out,
+            None,
+            &[],
+            &bench_inputs(&[krate]),
+        );
         rows.push((krate.into(), label.into(), built.map(|()| out)));
     }
     for app in DECODE_APPS {
@@ -321,6 +355,7 @@ fn build_sizes() -> Result<String> {
         let built = wasm_pack(
             &bench_dir().join("min-decode"),
             &out,
+            None,
             &["--features", &feature],
             &bench_inputs(&["min-decode"]),
         );

@@ -1,5 +1,5 @@
-//! `cargo xtask serve [--port N]`: builds the demo page and runs the dev
-//! server in the foreground until Ctrl-C.
+//! `cargo xtask serve [--port N]`: builds the demo page (the `www/` crate,
+//! into `www/pkg`) and runs the dev server in the foreground until Ctrl-C.
 
 use std::os::unix::process::ExitStatusExt;
 use std::process::ExitCode;

@@ -174,7 +174,9 @@ impl From<fanout::Cancelled> for BenchError {
 async fn proposed_json<T: serde::de::DeserializeOwned>(
     resp: fanout::Response,
 ) -> Result<T, JsValue> {
-    let raw = resp.as_raw();
+    let raw = resp
+        .as_raw()
+        .ok_or_else(|| JsValue::from_str("not a fetch response"))?;
     let bytes = match resp.content_length() {
         Some(n) if n <= 64 * 1024 => min_decode::read_array_buffer(raw).await?,
         _ => min_decode::read_stream_presized(raw).await?,

@@ -1,7 +1,10 @@
-//! The demo page (feature `demo`): the Rust side of `index.html`.
+//! The demo page's wasm (crate `fanout-demo`): the Rust side of
+//! `index.html`, built on fanout's public API only.
 //!
-//! The page's JavaScript (`www/main.js`) only loads this module and wires
-//! the form to three entry points: [`run`], [`compare`] and [`stop`].
+//! `cargo xtask build` (or `cargo xtask serve`) builds this crate with
+//! wasm-pack into `www/pkg/` (`fanout.js` and `fanout_bg.wasm`). The page's
+//! JavaScript (`www/main.js`) only loads that module and wires the form to
+//! three entry points: [`run`], [`compare`] and [`stop`].
 //! Everything the page shows about a batch is rendered here: the list of
 //! titles (filled in as each post arrives, in post order), the progress bar,
 //! the status line, the request waterfall (an inline SVG built with DOM
@@ -17,8 +20,19 @@ use std::fmt::Write as _;
 use wasm_bindgen::prelude::*;
 use web_sys::{AbortController, AbortSignal, Document, Element};
 
+use fanout::{gather, CacheMode, Client, Error, Outcome, Retry};
+
 use crate::posts::Post;
-use crate::{gather, sys, CacheMode, Client, Error, Outcome, Retry};
+
+mod posts;
+
+#[wasm_bindgen]
+extern "C" {
+    /// Milliseconds on the page's monotonic clock, the one fanout stamps
+    /// [`Outcome`] and [`fanout::Response::started_ms`] with.
+    #[wasm_bindgen(js_namespace = performance, js_name = now)]
+    fn now_ms() -> f64;
+}
 
 /// JSONPlaceholder has posts 1 to 100.
 const MAX_POSTS: u32 = 100;
@@ -518,7 +532,7 @@ async fn batch(
     let plan = Plan::new(settings, ticket.key());
     let (items, plan) = (&items, &plan);
     let signal = &ticket.signal;
-    let start = sys::now_ms();
+    let start = now_ms();
     let outcomes: Vec<Outcome<Fetched, Error>> = gather((1..=n).map(move |id| async move {
         let result = fetch_one(client, plan, id, signal).await;
         if ticket.is_current() {
@@ -537,7 +551,7 @@ async fn batch(
     })
     .detailed()
     .await;
-    let end = sys::now_ms();
+    let end = now_ms();
     if !ticket.is_current() {
         return Ok(None);
     }

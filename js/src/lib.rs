@@ -1,4 +1,7 @@
-//! The JavaScript API (cargo feature `js`): what the npm package exports.
+//! fanout's JavaScript API: the crate (`fanout-js`) behind the npm package
+//! `fanout`. `cargo xtask build` builds it with wasm-pack into `pkg/web`,
+//! `pkg/bundler` and `pkg/nodejs`, each with `fanout.js`, `fanout_bg.wasm`
+//! and `fanout.d.ts`. It uses only the public API of the `fanout` crate.
 //!
 //! It is shaped for JS habits rather than mirroring the Rust builders:
 //! camelCase names, options objects, Promises, errors that are JS `Error`s
@@ -6,6 +9,12 @@
 //! with the platform's `JSON.parse`; `text()` and `bytes()` never copy the
 //! body into wasm memory). Every option is checked: a wrong type or an
 //! unknown name is a `TypeError` that names it, never a panic.
+//!
+//! The settings a client and a request share are [`fanout::Options`], read
+//! from JS by one parser (`parse_options`, whose keys are `OPTION_KEYS`)
+//! and declared once in TypeScript (`SharedOptions`): adding a shared
+//! option touches the library's option list, that parser and that
+//! declaration.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -15,16 +24,16 @@ use std::str::FromStr;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
+use fanout::{
+    CacheMode, Client as Session, Credentials, Error, Method, Options, Outcome, Progress, Redirect,
+    RequestBuilder, Retry,
+};
 use futures_util::future::{select, Either};
 use js_sys::{Array, ArrayBuffer, Function, JsString, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
 use web_sys::{AbortSignal, FormData, UrlSearchParams};
-
-use crate::error::{Error, Kind};
-use crate::sys::js_message;
-use crate::{Client as Session, Credentials, Method, Outcome, Progress, RequestBuilder, Retry};
 
 #[wasm_bindgen]
 extern "C" {
@@ -121,34 +130,51 @@ export type BodyInput = string | Uint8Array | ArrayBuffer | FormData | URLSearch
 /** The credentials mode of the Fetch API. */
 export type CredentialsMode = 'omit' | 'same-origin' | 'include';
 
-/** Options of `new Client(options)`. */
-export interface ClientOptions {
-  /** An absolute http(s) URL that relative paths are joined onto (its path is a directory). */
-  baseUrl?: string | URL;
-  /** Headers sent with every request (a request's own header of the same name wins). */
-  headers?: HeadersInput;
-  /** A timeout for each attempt, until the body is read, in ms. */
+/** The cache mode of the Fetch API. */
+export type CacheMode = 'default' | 'no-store' | 'reload' | 'no-cache' | 'force-cache' | 'only-if-cached';
+
+/** The redirect mode of the Fetch API. */
+export type RedirectMode = 'follow' | 'error' | 'manual';
+
+/**
+ * The settings a client and a request share. On a `Client` they are the
+ * defaults of its requests; a request's own value replaces the client's.
+ */
+export interface SharedOptions {
+  /** A timeout for each attempt, from sending until the body is read, in ms. */
   timeoutMs?: number;
   /** A timeout across all attempts and retry waits, in ms. */
   totalTimeoutMs?: number;
   /** The retry policy (default: 2 retries of idempotent requests). */
   retry?: RetrySetting;
+  /** The largest body in bytes a reader accepts; a larger one is a `TypeError`. */
+  maxBodySize?: number;
+  /** Reject a 4xx or 5xx response with an `HTTPError` (default true, like ky). */
+  throwHttpErrors?: boolean;
+  /** The Fetch API's credentials mode. */
+  credentials?: CredentialsMode;
+  /** The Fetch API's cache mode. */
+  cache?: CacheMode;
+  /** The Fetch API's redirect mode (default `'follow'`). */
+  redirect?: RedirectMode;
+}
+
+/** Options of `new Client(options)`: its own, and the defaults of its requests. */
+export interface ClientOptions extends SharedOptions {
+  /** An absolute http(s) URL that relative paths are joined onto (its path is a directory). */
+  baseUrl?: string | URL;
+  /** Headers sent with every request (a request's own header of the same name wins). */
+  headers?: HeadersInput;
   /** At most this many requests of this client in flight at once. */
   limit?: number;
   /** At most this many requests in flight per origin. */
   limitPerHost?: number;
-  /** Reject a 4xx or 5xx response with an `HTTPError` (default true, like ky). */
-  throwHttpErrors?: boolean;
-  /** The largest body in bytes a reader accepts; a larger one is a `TypeError`. */
-  maxBodySize?: number;
-  /** The Fetch API's credentials mode. */
-  credentials?: CredentialsMode;
   /** Also send the default `headers` to other origins than `baseUrl`'s (default false). */
   allowCrossOriginHeaders?: boolean;
 }
 
-/** Options of one request; each replaces the client's setting of the same name. */
-export interface RequestOptions {
+/** Options of one request; each shared setting replaces the client's. */
+export interface RequestOptions extends SharedOptions {
   /** Request headers. */
   headers?: HeadersInput;
   /** Query parameters appended to the URL. */
@@ -157,20 +183,8 @@ export interface RequestOptions {
   json?: unknown;
   /** A body sent as is (not together with `json`). */
   body?: BodyInput;
-  /** A timeout for each attempt, in ms. */
-  timeoutMs?: number;
-  /** A timeout across all attempts, in ms. */
-  totalTimeoutMs?: number;
   /** Aborts the request: it rejects with an `AbortError`. */
   signal?: AbortSignal;
-  /** The retry policy. */
-  retry?: RetrySetting;
-  /** Reject a 4xx or 5xx response with an `HTTPError`. */
-  throwHttpErrors?: boolean;
-  /** The largest body in bytes a reader accepts. */
-  maxBodySize?: number;
-  /** The Fetch API's credentials mode. */
-  credentials?: CredentialsMode;
 }
 
 /** One request of a `gather`, as an object. */
@@ -281,13 +295,16 @@ fn type_error(message: impl Into<String>) -> Error {
     Error::builder(message)
 }
 
-/// The JS `Error` for `err`, with `attempts` besides the fields
-/// `From<Error> for JsValue` sets.
-fn to_js(err: Error) -> JsValue {
-    let attempts = err.attempts();
-    let value = JsValue::from(err);
-    let _ = Reflect::set(&value, &JsValue::from_str("attempts"), &attempts.into());
+/// The message of a thrown JS value: an `Error`'s `message`, or the value
+/// as a string.
+fn js_message(value: &JsValue) -> String {
+    if let Some(err) = value.dyn_ref::<js_sys::Error>() {
+        return err.message().into();
+    }
     value
+        .as_string()
+        .or_else(|| json_stringify(value).ok().and_then(|s| s.as_string()))
+        .unwrap_or_else(|| "unknown JavaScript error".to_owned())
 }
 
 /// A short description of a value for error messages.
@@ -340,11 +357,14 @@ fn get(obj: &JsValue, key: &str, what: &str) -> Result<JsValue, Error> {
 /// `TypeError`, so a typo such as `timeout` for `timeoutMs` is not ignored.
 struct Fields {
     obj: Option<JsValue>,
-    what: &'static str,
+    /// What the object is, for messages: `Client options`,
+    /// `request options.retry`, ...
+    what: String,
 }
 
 impl Fields {
-    fn new(value: &JsValue, what: &'static str, allowed: &[&[&str]]) -> Result<Fields, Error> {
+    fn new(value: &JsValue, what: impl Into<String>, allowed: &[&[&str]]) -> Result<Fields, Error> {
+        let what = what.into();
         if value.is_undefined() || value.is_null() {
             return Ok(Fields { obj: None, what });
         }
@@ -354,7 +374,7 @@ impl Fields {
                 describe(value)
             )));
         }
-        for key in own_keys(value, what)? {
+        for key in own_keys(value, &what)? {
             if !allowed.iter().any(|names| names.contains(&key.as_str())) {
                 return Err(type_error(format!(
                     "unknown option {key:?} in {what} (known: {})",
@@ -371,7 +391,7 @@ impl Fields {
     /// The raw value, `undefined` when absent (`null` is kept).
     fn raw(&self, key: &str) -> Result<JsValue, Error> {
         match &self.obj {
-            Some(obj) => get(obj, key, self.what),
+            Some(obj) => get(obj, key, &self.what),
             None => Ok(JsValue::UNDEFINED),
         }
     }
@@ -450,16 +470,30 @@ impl Fields {
             .map(|n| n as u64))
     }
 
-    fn credentials(&self, key: &str) -> Result<Option<Credentials>, Error> {
-        match self.get(key)? {
-            None => Ok(None),
-            Some(v) => match v.as_string().as_deref() {
-                Some("omit") => Ok(Some(Credentials::Omit)),
-                Some("same-origin") => Ok(Some(Credentials::SameOrigin)),
-                Some("include") => Ok(Some(Credentials::Include)),
-                _ => Err(self.bad(key, "'omit', 'same-origin' or 'include'", &v)),
-            },
+    /// One of the strings of `choices`, as its value.
+    fn one_of<T: Copy>(&self, key: &str, choices: &[(&str, T)]) -> Result<Option<T>, Error> {
+        let Some(v) = self.get(key)? else {
+            return Ok(None);
+        };
+        let s = v.as_string();
+        if let Some(&(_, value)) = choices.iter().find(|(name, _)| Some(*name) == s.as_deref()) {
+            return Ok(Some(value));
         }
+        let names: Vec<String> = choices
+            .iter()
+            .map(|(name, _)| format!("'{name}'"))
+            .collect();
+        let expected = match names.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+            None => "nothing".into(),
+        };
+        Err(self.bad(key, &expected, &v))
+    }
+
+    /// The name of a field, for a nested object's messages.
+    fn field(&self, key: &str) -> String {
+        format!("{}.{key}", self.what)
     }
 }
 
@@ -564,14 +598,15 @@ const RETRY_KEYS: &[&str] = &[
 ];
 
 /// `retry`: a number of retries, a boolean, or a `RetryOptions` object.
-fn retry(value: &JsValue, what: &'static str) -> Result<Retry, Error> {
+fn retry(value: &JsValue, what: &str) -> Result<Retry, Error> {
     if let Some(b) = value.as_bool() {
         return Ok(if b { Retry::new() } else { Retry::none() });
     }
-    if let Some(n) = value.as_f64() {
-        if n.fract() == 0.0 && (0.0..=1000.0).contains(&n) {
-            return Ok(Retry::new().limit(n as u32));
-        }
+    let n = value.as_f64();
+    if let Some(n) = n.filter(|n| n.fract() == 0.0 && (0.0..=1000.0).contains(n)) {
+        return Ok(Retry::new().limit(n as u32));
+    }
+    if n.is_some() || !value.is_object() || Array::is_array(value) {
         return Err(type_error(format!(
             "{what} must be a number of retries (0 to 1000), a boolean or an object, not {}",
             describe(value)
@@ -617,22 +652,73 @@ fn retry(value: &JsValue, what: &'static str) -> Result<Retry, Error> {
 }
 
 // ---------------------------------------------------------------------------
+// The shared settings: fanout::Options
+// ---------------------------------------------------------------------------
+
+/// The keys of the settings a client and a request share: the fields of
+/// [`fanout::Options`], by their JS names. [`parse_options`] reads each;
+/// `SharedOptions` in the TypeScript declarations documents them.
+const OPTION_KEYS: &[&str] = &[
+    "timeoutMs",
+    "totalTimeoutMs",
+    "retry",
+    "maxBodySize",
+    "throwHttpErrors",
+    "credentials",
+    "cache",
+    "redirect",
+];
+
+/// The shared settings of a `Client`'s options, a request's options or a
+/// gather input, as a [`fanout::Options`] for `ClientBuilder::options` or
+/// `RequestBuilder::options`. The one place where a JS option name maps
+/// onto a library option.
+fn parse_options(f: &Fields) -> Result<Options, Error> {
+    let mut o = Options::new();
+    o.timeout = f.ms("timeoutMs", false)?;
+    o.total_timeout = f.ms("totalTimeoutMs", false)?;
+    o.retry = match f.get("retry")? {
+        Some(v) => Some(retry(&v, &f.field("retry"))?),
+        None => None,
+    };
+    o.max_body_size = f.bytes("maxBodySize")?;
+    o.error_for_status = f.bool("throwHttpErrors")?;
+    o.credentials = f.one_of(
+        "credentials",
+        &[
+            ("omit", Credentials::Omit),
+            ("same-origin", Credentials::SameOrigin),
+            ("include", Credentials::Include),
+        ],
+    )?;
+    o.cache = f.one_of(
+        "cache",
+        &[
+            ("default", CacheMode::Default),
+            ("no-store", CacheMode::NoStore),
+            ("reload", CacheMode::Reload),
+            ("no-cache", CacheMode::NoCache),
+            ("force-cache", CacheMode::ForceCache),
+            ("only-if-cached", CacheMode::OnlyIfCached),
+        ],
+    )?;
+    o.redirect = f.one_of(
+        "redirect",
+        &[
+            ("follow", Redirect::Follow),
+            ("error", Redirect::Error),
+            ("manual", Redirect::Manual),
+        ],
+    )?;
+    Ok(o)
+}
+
+// ---------------------------------------------------------------------------
 // Requests
 // ---------------------------------------------------------------------------
 
-const REQUEST_KEYS: &[&str] = &[
-    "headers",
-    "query",
-    "json",
-    "body",
-    "timeoutMs",
-    "totalTimeoutMs",
-    "signal",
-    "retry",
-    "throwHttpErrors",
-    "maxBodySize",
-    "credentials",
-];
+/// The keys of a request's own options, besides [`OPTION_KEYS`].
+const REQUEST_KEYS: &[&str] = &["headers", "query", "json", "body", "signal"];
 
 /// A request body, read from the options when the request is made.
 #[derive(Clone)]
@@ -651,41 +737,27 @@ struct Spec {
     headers: Vec<(String, String)>,
     query: Vec<(String, String)>,
     body: Option<Payload>,
-    timeout: Option<Duration>,
-    total_timeout: Option<Duration>,
     signal: Option<AbortSignal>,
-    retry: Option<Retry>,
-    throw_http_errors: Option<bool>,
-    max_body_size: Option<u64>,
-    credentials: Option<Credentials>,
+    /// The shared settings; those unset fall back to the client's.
+    options: Options,
 }
 
 impl Spec {
-    fn parse(
-        client: &Session,
-        method: Method,
-        path: String,
-        f: &Fields,
-        what: &'static str,
-    ) -> Result<Spec, Error> {
-        Spec::parse_fields(method, path.clone(), f, what).map_err(|e| {
+    fn parse(client: &Session, method: Method, path: String, f: &Fields) -> Result<Spec, Error> {
+        Spec::parse_fields(method, path.clone(), f).map_err(|e| {
             let url = client.resolve(&path).unwrap_or(path);
             e.with_request(method, &url)
         })
     }
 
-    fn parse_fields(
-        method: Method,
-        path: String,
-        f: &Fields,
-        what: &'static str,
-    ) -> Result<Spec, Error> {
+    fn parse_fields(method: Method, path: String, f: &Fields) -> Result<Spec, Error> {
+        let what = &f.what;
         let headers = match f.get("headers")? {
-            Some(v) => pairs(&v, &format!("{what}.headers"), false)?,
+            Some(v) => pairs(&v, &f.field("headers"), false)?,
             None => Vec::new(),
         };
         let query = match f.get("query")? {
-            Some(v) => pairs(&v, &format!("{what}.query"), true)?,
+            Some(v) => pairs(&v, &f.field("query"), true)?,
             None => Vec::new(),
         };
         let json = f.raw("json")?;
@@ -714,21 +786,12 @@ impl Spec {
                     .map_err(|v| f.bad("signal", "an AbortSignal", &v))?,
             ),
         };
-        let retry = match f.get("retry")? {
-            Some(v) => Some(retry(&v, "retry")?),
-            None => None,
-        };
         Ok(Spec {
             headers,
             query,
             body,
-            timeout: f.ms("timeoutMs", false)?,
-            total_timeout: f.ms("totalTimeoutMs", false)?,
             signal,
-            retry,
-            throw_http_errors: f.bool("throwHttpErrors")?,
-            max_body_size: f.bytes("maxBodySize")?,
-            credentials: f.credentials("credentials")?,
+            options: parse_options(f)?,
             ..Spec::new(method, path)
         })
     }
@@ -741,13 +804,8 @@ impl Spec {
             headers: Vec::new(),
             query: Vec::new(),
             body: None,
-            timeout: None,
-            total_timeout: None,
             signal: None,
-            retry: None,
-            throw_http_errors: None,
-            max_body_size: None,
-            credentials: None,
+            options: Options::new(),
         }
     }
 
@@ -788,28 +846,10 @@ impl Spec {
                 typed(b, "application/x-www-form-urlencoded;charset=UTF-8").text(s.as_str())
             }
         };
-        if let Some(d) = self.timeout {
-            b = b.timeout(d);
-        }
-        if let Some(d) = self.total_timeout {
-            b = b.total_timeout(d);
-        }
         if let Some(s) = &self.signal {
             b = b.abort_signal(s);
         }
-        if let Some(r) = &self.retry {
-            b = b.retry(r.clone());
-        }
-        if let Some(on) = self.throw_http_errors {
-            b = b.error_for_status(on);
-        }
-        if let Some(n) = self.max_body_size {
-            b = b.max_body_size(n);
-        }
-        if let Some(c) = self.credentials {
-            b = b.credentials(c);
-        }
-        b
+        b.options(self.options.clone())
     }
 }
 
@@ -845,22 +885,25 @@ enum As {
     Response,
 }
 
-async fn read_text(resp: crate::Response) -> Result<JsValue, Error> {
-    if resp.has_body_cap() {
+/// A body that the client's or request's `maxBodySize` caps is read by
+/// fanout's Rust readers, which apply the cap; an uncapped one is handed
+/// to JS as the platform reads it, without a copy into wasm memory.
+async fn read_text(resp: fanout::Response) -> Result<JsValue, Error> {
+    if resp.max_body_size().is_some() {
         return Ok(JsValue::from_str(&resp.text().await?));
     }
-    resp.read_raw(|raw| raw.text()).await
+    resp.read_with(|raw| raw.text()).await
 }
 
-async fn read_bytes(resp: crate::Response) -> Result<JsValue, Error> {
-    if resp.has_body_cap() {
+async fn read_bytes(resp: fanout::Response) -> Result<JsValue, Error> {
+    if resp.max_body_size().is_some() {
         return Ok(Uint8Array::from(&resp.bytes().await?[..]).into());
     }
-    let buf = resp.read_raw(|raw| raw.array_buffer()).await?;
+    let buf = resp.read_with(|raw| raw.array_buffer()).await?;
     Ok(Uint8Array::new(&buf).into())
 }
 
-async fn read_json(resp: crate::Response) -> Result<JsValue, Error> {
+async fn read_json(resp: fanout::Response) -> Result<JsValue, Error> {
     let (method, url, attempts) = (resp.method(), resp.url(), resp.attempts());
     let text = read_text(resp).await?;
     json_parse(&text).map_err(|e| {
@@ -868,79 +911,55 @@ async fn read_json(resp: crate::Response) -> Result<JsValue, Error> {
             .dyn_ref::<JsString>()
             .map(|s| String::from(s.slice(0, 120)))
             .unwrap_or_default();
-        decode_error(&js_message(&e), body_start)
-            .with_request(method, &url)
-            .with_attempts(attempts)
+        let error = decode_error(&js_message(&e), body_start).with_request(method, &url);
+        error.with_attempts(attempts)
     })
 }
 
 fn decode_error(message: &str, body_start: String) -> Error {
-    Error::new(
-        Kind::Decode {
-            path: None,
-            body_start,
-        },
-        format!("invalid JSON: {message}"),
-    )
+    Error::decode(format!("invalid JSON: {message}"), body_start)
 }
 
-async fn read_as(resp: crate::Response, how: As) -> Result<JsValue, Error> {
-    match how {
-        As::Json => read_json(resp).await,
-        As::Text => read_text(resp).await,
-        As::Bytes => read_bytes(resp).await,
-        As::Response => Ok(JsResponse::new(resp).into()),
-    }
+async fn read_as(resp: fanout::Response, how: As) -> Result<JsValue, Error> {
+    Ok(match how {
+        As::Json => read_json(resp).await?,
+        As::Text => read_text(resp).await?,
+        As::Bytes => read_bytes(resp).await?,
+        As::Response => JsResponse::new(resp).into(),
+    })
 }
 
 // ---------------------------------------------------------------------------
 // Client
 // ---------------------------------------------------------------------------
 
+/// The keys of a client's own options, besides [`OPTION_KEYS`].
 const CLIENT_KEYS: &[&str] = &[
     "baseUrl",
     "headers",
-    "timeoutMs",
-    "totalTimeoutMs",
-    "retry",
     "limit",
     "limitPerHost",
-    "throwHttpErrors",
-    "maxBodySize",
-    "credentials",
     "allowCrossOriginHeaders",
 ];
 
 fn build_client(options: &JsValue) -> Result<Session, Error> {
-    const WHAT: &str = "Client options";
-    let f = Fields::new(options, WHAT, &[CLIENT_KEYS])?;
-    let mut b = Session::builder().error_for_status(f.bool("throwHttpErrors")?.unwrap_or(true));
+    let f = Fields::new(options, "Client options", &[CLIENT_KEYS, OPTION_KEYS])?;
+    // Unlike the Rust client, a JS client rejects 4xx and 5xx responses
+    // unless told otherwise (like ky).
+    let mut b = Session::builder()
+        .error_for_status(true)
+        .options(parse_options(&f)?);
     if let Some(v) = f.get("baseUrl")? {
-        b = b.base_url(url_arg(&v, "Client options.baseUrl")?);
+        b = b.base_url(url_arg(&v, &f.field("baseUrl"))?);
     }
     if let Some(v) = f.get("headers")? {
-        b = b.default_headers(pairs(&v, "Client options.headers", false)?);
-    }
-    if let Some(d) = f.ms("timeoutMs", false)? {
-        b = b.timeout(d);
-    }
-    if let Some(d) = f.ms("totalTimeoutMs", false)? {
-        b = b.total_timeout(d);
-    }
-    if let Some(v) = f.get("retry")? {
-        b = b.retry(retry(&v, "Client options.retry")?);
+        b = b.default_headers(pairs(&v, &f.field("headers"), false)?);
     }
     if let Some(n) = f.count("limit")? {
         b = b.limit(n);
     }
     if let Some(n) = f.count("limitPerHost")? {
         b = b.limit_per_host(n);
-    }
-    if let Some(n) = f.bytes("maxBodySize")? {
-        b = b.max_body_size(n);
-    }
-    if let Some(c) = f.credentials("credentials")? {
-        b = b.credentials(c);
     }
     if let Some(on) = f.bool("allowCrossOriginHeaders")? {
         b = b.allow_cross_origin_default_headers(on);
@@ -982,7 +1001,7 @@ impl JsClient {
     ) -> Result<JsClient, JsValue> {
         build_client(&options)
             .map(|inner| JsClient { inner })
-            .map_err(to_js)
+            .map_err(JsValue::from)
     }
 
     /// The base URL, its path ending in `/`, or `undefined`.
@@ -996,13 +1015,13 @@ impl JsClient {
         let spec = url_arg(path, "path")
             .map_err(|e| e.with_request(method, &describe(path)))
             .and_then(|path| {
-                let f = Fields::new(options, "request options", &[REQUEST_KEYS])
+                let f = Fields::new(options, "request options", &[REQUEST_KEYS, OPTION_KEYS])
                     .map_err(|e| e.with_request(method, &path))?;
-                Spec::parse(&client, method, path, &f, "request options")
+                Spec::parse(&client, method, path, &f)
             });
         future_to_promise(async move {
-            let spec = spec.map_err(to_js)?;
-            let resp = spec.builder(&client).send().await.map_err(to_js)?;
+            let spec = spec.map_err(JsValue::from)?;
+            let resp = spec.builder(&client).send().await.map_err(JsValue::from)?;
             Ok(JsResponse::new(resp).into())
         })
     }
@@ -1087,7 +1106,7 @@ impl JsClient {
         };
         match parsed {
             Ok(m) => self.send(m, &path, &options),
-            Err(e) => Promise::reject(&to_js(e)),
+            Err(e) => Promise::reject(&JsValue::from(e)),
         }
     }
 
@@ -1098,7 +1117,7 @@ impl JsClient {
         let client = self.inner.clone();
         let setup = parse_gather(&client, &inputs, &options);
         future_to_promise(async move {
-            let (specs, opts) = setup.map_err(to_js)?;
+            let (specs, opts) = setup.map_err(JsValue::from)?;
             Ok(run_gather(client, specs, opts).await.into())
         })
     }
@@ -1188,7 +1207,11 @@ fn parse_input(client: &Session, item: &JsValue) -> Input {
             return parse_input(client, &JsValue::from_str(&href));
         }
     }
-    let f = Fields::new(item, WHAT, &[&["method", "path"], REQUEST_KEYS])?;
+    let f = Fields::new(
+        item,
+        WHAT,
+        &[&["method", "path"], REQUEST_KEYS, OPTION_KEYS],
+    )?;
     let method = match f.get("method")? {
         None => Method::Get,
         Some(v) => match v.as_string() {
@@ -1204,7 +1227,7 @@ fn parse_input(client: &Session, item: &JsValue) -> Input {
             ))
         }
     };
-    Spec::parse(client, method, path, &f, WHAT)
+    Spec::parse(client, method, path, &f)
 }
 
 async fn run_gather(client: Session, specs: Vec<Input>, opts: GatherOpts) -> Array {
@@ -1225,7 +1248,9 @@ async fn run_gather(client: Session, specs: Vec<Input>, opts: GatherOpts) -> Arr
         let signal = signal.clone();
         async move { run_one(client, spec?, signal, how).await }
     });
-    let mut batch = crate::gather(futures).limit_opt(limit).fail_fast(fail_fast);
+    let mut batch = fanout::gather(futures)
+        .limit_opt(limit)
+        .fail_fast(fail_fast);
     if let Some(f) = on_progress {
         batch = batch.on_progress(move |p| progress(&f, p));
     }
@@ -1251,9 +1276,8 @@ async fn run_one(
         let attempts = resp.attempts();
         Ok((read_as(resp, how).await?, attempts))
     };
-    let aborted = || {
-        Error::new(Kind::Aborted, "aborted by the gather's AbortSignal").with_request(method, &url)
-    };
+    let aborted =
+        || Error::aborted("aborted by the gather's AbortSignal").with_request(method, &url);
     let Some(signal) = batch else {
         return work.await;
     };
@@ -1306,7 +1330,7 @@ fn outcome(o: Outcome<(JsValue, u32), Error>, target: Option<(Method, String)>) 
                 }
             }
             set(&obj, "ok", &JsValue::FALSE);
-            set(&obj, "error", &to_js(e));
+            set(&obj, "error", &JsValue::from(e));
             set(&obj, "index", &(o.index as f64).into());
             set(
                 &obj,
@@ -1409,7 +1433,7 @@ impl std::fmt::Debug for JsResponse {
 
 /// Where a `FanoutResponse`'s body stands.
 enum BodyState {
-    Unread(crate::Response),
+    Unread(fanout::Response),
     /// A null body (HEAD, 204, 304): nothing to read, so the response was
     /// dropped at once and holds no place under the client's limits.
     Empty,
@@ -1417,7 +1441,7 @@ enum BodyState {
 }
 
 impl JsResponse {
-    fn new(resp: crate::Response) -> JsResponse {
+    fn new(resp: fanout::Response) -> JsResponse {
         let headers = Object::new();
         for (name, value) in resp.headers().iter() {
             set(&headers, &name, &JsValue::from_str(&value));
@@ -1430,7 +1454,9 @@ impl JsResponse {
             method: resp.method(),
             attempts: resp.attempts(),
             headers: Object::freeze(&headers),
-            body: RefCell::new(if resp.as_raw().body().is_some() {
+            // A response made in Rust (not from fetch) keeps its body in
+            // memory, to be read like any other.
+            body: RefCell::new(if resp.as_raw().is_none_or(|raw| raw.body().is_some()) {
                 BodyState::Unread(resp)
             } else {
                 BodyState::Empty
@@ -1443,7 +1469,9 @@ impl JsResponse {
         let state = std::mem::replace(&mut *self.body.borrow_mut(), BodyState::Used);
         let empty = match state {
             BodyState::Unread(resp) => {
-                return future_to_promise(async move { read_as(resp, how).await.map_err(to_js) })
+                return future_to_promise(
+                    async move { read_as(resp, how).await.map_err(JsValue::from) },
+                )
             }
             BodyState::Empty => {
                 *self.body.borrow_mut() = BodyState::Empty;
@@ -1457,7 +1485,7 @@ impl JsResponse {
         };
         match empty {
             Ok(value) => Promise::resolve(&value),
-            Err(e) => Promise::reject(&to_js(
+            Err(e) => Promise::reject(&JsValue::from(
                 e.with_request(self.method, &self.url)
                     .with_attempts(self.attempts),
             )),

@@ -1,0 +1,296 @@
+//! The request pipeline a client runs every request through, outermost
+//! first:
+//!
+//! 1. **prepare**: the URL joined onto the base URL, the client's
+//!    [`Options`] merged under the request's, the cross-origin guard for
+//!    default headers, then the default headers merged under the
+//!    request's own;
+//! 2. **total timeout** (`total_timeout`), across everything below;
+//! 3. **error for status** (`error_for_status`): a 4xx/5xx that comes out
+//!    of the layers below becomes an error;
+//! 4. the user's [`Middleware`] layers, in the order added;
+//! 5. **retry**: attempts as the [`Retry`](crate::Retry) policy allows;
+//! 6. **limits**: a place under `limit_per_host`, then under `limit`, held
+//!    until the body is read;
+//! 7. **attempt timeout** (`timeout`), unless the transport enforces it;
+//! 8. the [`Transport`]: [`Fetch`](crate::Fetch) unless replaced.
+//!
+//! The built-in layers are plain async functions calling each other
+//! (static dispatch, one state machine): with no user middleware and the
+//! default transport, a request allocates no boxed future of its own.
+
+use std::cell::RefCell;
+use std::pin::pin;
+use std::rc::Rc;
+use std::time::Duration;
+
+use futures_util::future::{select, Either, LocalBoxFuture};
+
+use crate::error::{Error, Kind};
+use crate::headers;
+use crate::limit::{Permit, Semaphore};
+use crate::middleware::{Endpoint, Middleware, Next};
+use crate::options::Options;
+use crate::request::Request;
+use crate::response::Response;
+use crate::retry::{Attempt, Retry};
+use crate::sys;
+use crate::transport::{self, Transport};
+use crate::url::{self, Base};
+
+/// One semaphore per origin, for `limit_per_host`.
+type HostLimits = Vec<(String, Semaphore)>;
+
+/// A client's settings and layers: everything [`Client`](crate::Client)
+/// shares between its clones.
+pub(crate) struct Pipeline {
+    pub(crate) base: Option<Base>,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) options: Options,
+    pub(crate) cross_origin_headers: bool,
+    pub(crate) limit: Option<Semaphore>,
+    /// The per-origin limit and one semaphore per origin seen (a few: a
+    /// linear scan beats a hash map here, in time and in wasm size).
+    pub(crate) per_host: Option<(usize, RefCell<HostLimits>)>,
+    pub(crate) middleware: Vec<Rc<dyn Middleware>>,
+    /// `None`: [`Fetch`](crate::Fetch), called without dynamic dispatch.
+    pub(crate) transport: Option<Rc<dyn Transport>>,
+}
+
+impl Pipeline {
+    /// Resolves `input` the way a request would (see [the joining
+    /// rule](crate#joining-urls)), or says why it can't.
+    pub(crate) fn resolve(&self, input: &str) -> Result<String, Error> {
+        if let Some(base) = &self.base {
+            return Ok(url::resolve(&base.url, input));
+        }
+        if url::is_absolute(input) {
+            return Ok(input.to_owned());
+        }
+        match sys::location_href() {
+            Some(href) => Ok(url::resolve(&href, input)),
+            None => Err(Error::builder(format!(
+                "relative URL \"{input}\" needs a base URL: set ClientBuilder::base_url \
+                 (there is no page location to resolve it against here)"
+            ))),
+        }
+    }
+
+    /// The origin requests of this client belong to: the base URL's, or
+    /// without one the page's.
+    pub(crate) fn home_origin(&self) -> Option<String> {
+        match &self.base {
+            Some(b) => Some(b.origin.clone()),
+            None => sys::location_href().and_then(|h| url::origin(&h)),
+        }
+    }
+
+    /// Runs `req` through the whole pipeline.
+    pub(crate) async fn execute(&self, mut req: Request) -> Result<Response, Error> {
+        if let Err(e) = self.prepare(&mut req) {
+            return Err(if e.has_request() {
+                e
+            } else {
+                e.with_request(req.method, &req.url)
+            });
+        }
+        let total = req.options.total_timeout;
+        let error_for_status = req.options.error_for_status.unwrap_or(false);
+        // Errors made by user layers or the total timeout get the request's
+        // method and URL here; the layers below name it themselves.
+        let context =
+            (total.is_some() || !self.middleware.is_empty()).then(|| (req.method, req.url.clone()));
+        let layers = async move {
+            if self.middleware.is_empty() {
+                self.retrying(req).await
+            } else {
+                Next::new(&self.middleware, self).run(req).await
+            }
+        };
+        let result = match total {
+            None => layers.await,
+            Some(limit) => match select(pin!(layers), sys::sleep(limit)).await {
+                Either::Left((r, _)) => r,
+                Either::Right(_) => Err(Error::new(
+                    Kind::Timeout,
+                    format!("total timeout of {} ms elapsed", limit.as_millis() as u64),
+                )),
+            },
+        };
+        let mut resp = result.map_err(|e| match &context {
+            Some((method, url)) if !e.has_request() => e.with_request(*method, url),
+            _ => e,
+        })?;
+        if let Some((method, url)) = &context {
+            // A response a user layer made itself.
+            resp.set_request(*method, url);
+        }
+        if error_for_status {
+            resp.error_for_status()
+        } else {
+            Ok(resp)
+        }
+    }
+
+    /// The client's part of a request: URL, options, default headers.
+    fn prepare(&self, req: &mut Request) -> Result<(), Error> {
+        if !url::is_absolute(&req.url) {
+            req.url = self.resolve(&req.url)?;
+        }
+        url::check_target(&req.url).map_err(Error::builder)?;
+        req.options.validate()?;
+        req.options = std::mem::take(&mut req.options).merged_over(&self.options);
+        if !self.headers.is_empty() {
+            if !self.cross_origin_headers {
+                if let Some(home) = self.home_origin() {
+                    if url::origin(&req.url).as_deref() != Some(home.as_str()) {
+                        return Err(Error::builder(format!(
+                            "refusing to send the client's default headers to another \
+                             origin than {home} (they may hold credentials); use an URL on \
+                             {home}, or opt in with \
+                             ClientBuilder::allow_cross_origin_default_headers(true)"
+                        )));
+                    }
+                }
+            }
+            req.headers = headers::merge(&self.headers, &req.headers);
+        }
+        Ok(())
+    }
+
+    /// The retry layer: attempts until one settles.
+    async fn retrying(&self, req: Request) -> Result<Response, Error> {
+        let retry = req.options.retry.clone().unwrap_or_default();
+        let retryable =
+            req.method.is_idempotent() && !req.body.as_ref().is_some_and(|b| b.is_stream());
+        let mut attempt = 1;
+        loop {
+            let result = self.attempt(&req, attempt).await;
+            // The common case (a final answer) costs no further calls into
+            // JS: headers, the clock and the random source are read only
+            // when a retry is possible.
+            let settled = attempt > retry.max_retries()
+                || !retryable
+                || matches!(&result, Ok(resp) if !retry.retries_status(resp.status()));
+            if settled {
+                return finish(&req, result, attempt);
+            }
+            match next_delay(&retry, &req, &result, attempt) {
+                None => return finish(&req, result, attempt),
+                Some(delay) => {
+                    // Dropping the response frees its connection before the
+                    // wait.
+                    drop(result);
+                    sys::sleep(delay).await;
+                    attempt += 1;
+                }
+            }
+        }
+    }
+
+    /// One attempt: the limits, the attempt timeout and the transport.
+    async fn attempt(&self, req: &Request, attempt: u32) -> Result<Response, Error> {
+        let permits = self.acquire(&req.url).await;
+        let mut resp = match &self.transport {
+            None => transport::fetch(req).await?,
+            Some(t) => send_with(&**t, req).await?,
+        };
+        if attempt > 1 {
+            resp.set_attempts(attempt);
+        }
+        resp.hold_permits(permits);
+        resp.set_max_body_size(req.options.max_body_size);
+        Ok(resp)
+    }
+
+    /// Waits for the client's concurrency limits (per host first, then in
+    /// total) and returns the permits, held until the response is done.
+    async fn acquire(&self, url: &str) -> Vec<Permit> {
+        let mut permits = Vec::new();
+        if let Some((n, hosts)) = &self.per_host {
+            let key = url::origin(url).unwrap_or_default();
+            let sem = host_semaphore(&mut hosts.borrow_mut(), key, *n);
+            permits.push(sem.acquire().await);
+        }
+        if let Some(sem) = &self.limit {
+            permits.push(sem.acquire().await);
+        }
+        permits
+    }
+}
+
+impl Endpoint for Pipeline {
+    fn call(&self, req: Request) -> LocalBoxFuture<'_, Result<Response, Error>> {
+        Box::pin(self.retrying(req))
+    }
+}
+
+/// Sends through a transport other than the default, with the attempt
+/// timeout around it unless the transport enforces it.
+async fn send_with(t: &dyn Transport, req: &Request) -> Result<Response, Error> {
+    if req.signal.as_ref().is_some_and(|s| s.aborted()) {
+        return Err(Error::aborted("aborted by the caller's AbortSignal"));
+    }
+    let started = sys::now_ms();
+    let send = t.send(req);
+    let mut resp = match req.options.timeout.filter(|_| !t.handles_timeouts()) {
+        None => send.await?,
+        Some(d) => match select(send, sys::sleep(d)).await {
+            Either::Left((r, _)) => r?,
+            Either::Right(_) => return Err(Error::timeout(d)),
+        },
+    };
+    resp.set_request(req.method, &req.url);
+    if !t.handles_timeouts() {
+        resp.set_started_ms(started);
+    }
+    Ok(resp)
+}
+
+/// How long to wait before the next attempt, or `None` if this one is
+/// final.
+fn next_delay(
+    retry: &Retry,
+    req: &Request,
+    result: &Result<Response, Error>,
+    attempt: u32,
+) -> Option<Duration> {
+    let retry_after = match result {
+        Ok(resp) => resp.headers().get("retry-after"),
+        Err(_) => None,
+    };
+    let seen = match result {
+        Ok(resp) => Attempt::Status(resp.status(), retry_after.as_deref()),
+        Err(e) if e.is_network() => Attempt::Network,
+        Err(e) if e.is_timeout() => Attempt::Timeout,
+        Err(_) => Attempt::Final,
+    };
+    retry.decide(req.method, attempt, seen, sys::epoch_ms(), sys::random())
+}
+
+/// The settled result of the retry layer, with the attempt count and the
+/// request named in an error.
+fn finish(
+    req: &Request,
+    result: Result<Response, Error>,
+    attempts: u32,
+) -> Result<Response, Error> {
+    result.map_err(|e| {
+        let e = if e.has_request() {
+            e
+        } else {
+            e.with_request(req.method, &req.url)
+        };
+        e.with_attempts(attempts)
+    })
+}
+
+/// The semaphore of `origin`, made on first use.
+fn host_semaphore(hosts: &mut HostLimits, origin: String, permits: usize) -> Semaphore {
+    if let Some((_, sem)) = hosts.iter().find(|(k, _)| *k == origin) {
+        return sem.clone();
+    }
+    let sem = Semaphore::new(permits);
+    hosts.push((origin, sem.clone()));
+    sem
+}

@@ -1,0 +1,485 @@
+//! The pipeline (middleware, `execute`, options) over `MockTransport`: no
+//! server. Included by `tests/native.rs` (plain `cargo test`) and by the
+//! wasm suite (`tests/suite/pipeline.rs`: Chromium, Firefox, worker, Node),
+//! so the same cases run natively and in every JS context.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use fanout::mock::{MockTransport, Reply};
+use fanout::{Client, Error, Method, Middleware, Next, Request, Response, Retry};
+use futures_util::future::LocalBoxFuture;
+use futures_util::FutureExt;
+
+const BASE: &str = "http://api.test/v1/";
+
+fn client_with(mock: &MockTransport) -> fanout::ClientBuilder {
+    Client::builder()
+        .base_url(BASE)
+        .retry(Retry::none())
+        .transport(mock.clone())
+}
+
+/// Records its entry and exit in a shared log.
+struct Recorder {
+    name: &'static str,
+    log: Rc<RefCell<Vec<String>>>,
+}
+
+impl Middleware for Recorder {
+    fn handle<'a>(
+        &'a self,
+        req: Request,
+        next: Next<'a>,
+    ) -> LocalBoxFuture<'a, Result<Response, Error>> {
+        Box::pin(async move {
+            self.log.borrow_mut().push(format!("enter {}", self.name));
+            let result = next.run(req).await;
+            self.log.borrow_mut().push(format!("exit {}", self.name));
+            result
+        })
+    }
+}
+
+pub async fn middleware_runs_in_order_added_first_outermost() {
+    let mock = MockTransport::new().route(Method::Get, "/v1/x", Reply::text(200, "x"));
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let mut builder = client_with(&mock);
+    for name in ["a", "b", "c"] {
+        builder = builder.with(Recorder {
+            name,
+            log: log.clone(),
+        });
+    }
+    let client = builder.build().unwrap();
+    let resp = client.get("x").send().await.unwrap();
+    assert_eq!(resp.text().await.unwrap(), "x");
+    assert_eq!(
+        *log.borrow(),
+        ["enter a", "enter b", "enter c", "exit c", "exit b", "exit a"]
+    );
+    assert_eq!(mock.requests().len(), 1);
+}
+
+/// Answers `/cached` itself.
+struct Cache;
+
+impl Middleware for Cache {
+    fn handle<'a>(
+        &'a self,
+        req: Request,
+        next: Next<'a>,
+    ) -> LocalBoxFuture<'a, Result<Response, Error>> {
+        if req.url().ends_with("/cached") {
+            return Box::pin(async { Ok(Response::new(200, "from the cache")) });
+        }
+        next.run(req)
+    }
+}
+
+pub async fn middleware_can_short_circuit() {
+    let mock = MockTransport::new();
+    let client = client_with(&mock).with(Cache).build().unwrap();
+    let resp = client.get("cached").send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.url(), format!("{BASE}cached"));
+    assert_eq!(resp.text().await.unwrap(), "from the cache");
+    assert!(mock.requests().is_empty(), "nothing reached the transport");
+    // Other requests pass through.
+    assert_eq!(client.get("other").send().await.unwrap().status(), 404);
+    assert_eq!(mock.requests().len(), 1);
+}
+
+/// Sends again once on a 503, by calling `next` twice.
+struct RetryOnce503;
+
+impl Middleware for RetryOnce503 {
+    fn handle<'a>(
+        &'a self,
+        req: Request,
+        next: Next<'a>,
+    ) -> LocalBoxFuture<'a, Result<Response, Error>> {
+        Box::pin(async move {
+            let again = req.try_clone().expect("no stream body");
+            let first = next.run(req).await?;
+            if first.status() != 503 {
+                return Ok(first);
+            }
+            drop(first);
+            next.run(again).await
+        })
+    }
+}
+
+pub async fn middleware_can_call_next_twice() {
+    let hits = Rc::new(RefCell::new(0));
+    let counter = hits.clone();
+    let mock = MockTransport::new().route_fn(Method::Get, "/v1/flaky", move |_| {
+        *counter.borrow_mut() += 1;
+        if *counter.borrow() == 1 {
+            Reply::status(503)
+        } else {
+            Reply::text(200, "second time")
+        }
+    });
+    let client = client_with(&mock).with(RetryOnce503).build().unwrap();
+    let resp = client.get("flaky").send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.text().await.unwrap(), "second time");
+    assert_eq!(*hits.borrow(), 2);
+    assert_eq!(mock.requests().len(), 2);
+}
+
+/// Adds a header to every request.
+struct AddHeader(&'static str, &'static str);
+
+impl Middleware for AddHeader {
+    fn handle<'a>(
+        &'a self,
+        mut req: Request,
+        next: Next<'a>,
+    ) -> LocalBoxFuture<'a, Result<Response, Error>> {
+        Box::pin(async move {
+            req.set_header(self.0, self.1)?;
+            next.run(req).await
+        })
+    }
+}
+
+pub async fn middleware_changes_reach_the_transport() {
+    let mock = MockTransport::new();
+    let client = client_with(&mock)
+        .default_header("accept", "application/json")
+        .with(AddHeader("x-tenant", "acme"))
+        .build()
+        .unwrap();
+    client.get("x").header("x-own", "1").send().await.unwrap();
+    let seen = &mock.requests()[0];
+    assert_eq!(seen.header("x-tenant"), Some("acme"));
+    assert_eq!(seen.header("x-own"), Some("1"));
+    assert_eq!(
+        seen.header("accept"),
+        Some("application/json"),
+        "defaults merged before the layers"
+    );
+}
+
+pub async fn middleware_errors_name_the_request() {
+    let mock = MockTransport::new();
+    let client = client_with(&mock)
+        .with(AddHeader("bad name", "x"))
+        .build()
+        .unwrap();
+    let e = client.get("x").send().await.unwrap_err();
+    assert!(e.is_builder(), "{e}");
+    assert_eq!(e.url(), Some("http://api.test/v1/x"));
+    assert!(mock.requests().is_empty());
+}
+
+pub async fn mock_routes_and_records() {
+    let mock = MockTransport::new()
+        .route(
+            Method::Get,
+            "/v1/posts/1",
+            Reply::json(200, &serde_json::json!({"id": 1, "title": "t"})).header("x-a", "1"),
+        )
+        .route_fn(Method::Post, "/v1/echo", |req| {
+            Reply::new(
+                201,
+                req.body().and_then(|b| b.as_bytes()).unwrap_or_default(),
+            )
+        })
+        .route(Method::Get, "/v1/files/*", Reply::text(200, "a file"));
+    let client = client_with(&mock)
+        .default_header("x-app", "test")
+        .build()
+        .unwrap();
+
+    let resp = client.get("posts/1?full=1").send().await.unwrap();
+    assert_eq!(resp.headers().get("x-a").as_deref(), Some("1"));
+    assert_eq!(
+        resp.headers().get("content-type").as_deref(),
+        Some("application/json")
+    );
+    let v: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(v["title"], "t");
+
+    let resp = client.post("echo").text("ping").send().await.unwrap();
+    assert_eq!(resp.status(), 201);
+    assert_eq!(resp.text().await.unwrap(), "ping");
+
+    let file = client.get("files/a/b.txt").send().await.unwrap();
+    assert_eq!(file.text().await.unwrap(), "a file");
+    assert_eq!(client.post("posts/1").send().await.unwrap().status(), 404);
+
+    let seen = mock.requests();
+    assert_eq!(seen.len(), 4);
+    assert_eq!(seen[0].method(), Method::Get);
+    assert_eq!(seen[0].url(), "http://api.test/v1/posts/1?full=1");
+    assert_eq!(seen[0].header("x-app"), Some("test"));
+    assert_eq!(seen[1].method(), Method::Post);
+    assert_eq!(
+        seen[1].body().and_then(|b| b.as_bytes()),
+        Some(&b"ping"[..])
+    );
+    assert_eq!(
+        seen[1].header("content-type"),
+        Some("text/plain;charset=UTF-8")
+    );
+}
+
+pub async fn mock_delay_is_waited_for_and_bounded_by_the_timeout() {
+    let mock = MockTransport::new()
+        .route(
+            Method::Get,
+            "/v1/slow",
+            Reply::text(200, "late").delay(Duration::from_millis(300)),
+        )
+        .route(
+            Method::Get,
+            "/v1/quick",
+            Reply::text(200, "soon").delay(Duration::from_millis(5)),
+        );
+    let client = client_with(&mock)
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let resp = client.get("quick").send().await.unwrap();
+    assert_eq!(resp.text().await.unwrap(), "soon");
+    // The request's own timeout wins over the client's.
+    let e = client
+        .get("slow")
+        .timeout(Duration::from_millis(20))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(e.is_timeout(), "{e}");
+    assert_eq!(mock.cancelled(), 1);
+    assert_eq!(mock.in_flight(), 0);
+}
+
+pub async fn mock_network_failure_is_retried_by_the_policy() {
+    let mock = MockTransport::new()
+        .route(Method::Get, "/v1/down", Reply::network_error("refused"))
+        .route(Method::Post, "/v1/down", Reply::network_error("refused"));
+    let client = client_with(&mock)
+        .retry(
+            Retry::new()
+                .limit(2)
+                .backoff(Duration::from_millis(1), Duration::from_millis(1)),
+        )
+        .build()
+        .unwrap();
+    let e = client.get("down").send().await.unwrap_err();
+    assert!(e.is_network(), "{e}");
+    assert_eq!(e.attempts(), 3);
+    assert_eq!(e.to_string(), "GET http://api.test/v1/down: refused");
+    assert_eq!(mock.requests().len(), 3);
+    // A POST is never retried.
+    let e = client.post("down").send().await.unwrap_err();
+    assert!(e.is_network());
+    assert_eq!(e.attempts(), 1);
+    assert_eq!(mock.requests().len(), 4);
+}
+
+pub async fn mock_hang_times_out_and_drop_aborts() {
+    let mock = MockTransport::new().route(Method::Get, "/v1/hang", Reply::hang());
+    let client = client_with(&mock).build().unwrap();
+
+    let e = client
+        .get("hang")
+        .timeout(Duration::from_millis(20))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(e.is_timeout(), "{e}");
+    assert_eq!((mock.in_flight(), mock.cancelled()), (0, 1));
+
+    let e = client
+        .get("hang")
+        .total_timeout(Duration::from_millis(20))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(e.is_timeout(), "{e}");
+    assert!(e.to_string().contains("total timeout"), "{e}");
+    assert_eq!((mock.in_flight(), mock.cancelled()), (0, 2));
+
+    // Abort on drop: the pending send holds the reply until dropped.
+    let mut pending = Box::pin(client.get("hang").send());
+    assert!((&mut pending).now_or_never().is_none());
+    assert_eq!(mock.in_flight(), 1);
+    drop(pending);
+    assert_eq!((mock.in_flight(), mock.cancelled()), (0, 3));
+}
+
+pub async fn execute_and_try_clone() {
+    let mock = MockTransport::new().route_fn(Method::Put, "/v1/items/1", |req| {
+        Reply::new(
+            200,
+            req.body().and_then(|b| b.as_bytes()).unwrap_or_default(),
+        )
+    });
+    let client = client_with(&mock).build().unwrap();
+    let req = client
+        .put("items/1")
+        .json(&serde_json::json!({"n": 1}))
+        .header("x-a", "1")
+        .build()
+        .unwrap();
+    let copy = req.try_clone().unwrap();
+    assert_eq!(copy.url(), req.url());
+    assert_eq!(copy.headers(), req.headers());
+    let a = client.execute(req).await.unwrap().text().await.unwrap();
+    let b = client.execute(copy).await.unwrap().text().await.unwrap();
+    assert_eq!(a, r#"{"n":1}"#);
+    assert_eq!(a, b);
+    assert_eq!(mock.requests().len(), 2);
+
+    // A hand-made request with a relative URL is joined onto the base URL.
+    let mut req = Request::new(Method::Put, "items/1");
+    req.set_body(Some("raw".into()));
+    let resp = client.execute(req).await.unwrap();
+    assert_eq!(resp.url(), "http://api.test/v1/items/1");
+    assert_eq!(resp.text().await.unwrap(), "raw");
+}
+
+pub async fn options_merge_request_over_client() {
+    let mock = MockTransport::new().route(Method::Get, "/v1/missing", Reply::status(404));
+    let client = client_with(&mock)
+        .error_for_status(true)
+        .max_body_size(4)
+        .build()
+        .unwrap();
+    let e = client.get("missing").send().await.unwrap_err();
+    assert_eq!(e.status(), Some(404));
+    let resp = client
+        .get("missing")
+        .error_for_status(false)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
+    let seen = mock.requests();
+    assert_eq!(seen[0].options().error_for_status, Some(true));
+    assert_eq!(seen[1].options().error_for_status, Some(false));
+    assert_eq!(
+        seen[1].options().max_body_size,
+        Some(4),
+        "the client's value fills in"
+    );
+
+    // The size cap applies to responses made in Rust too.
+    let mock = MockTransport::new().route(Method::Get, "/v1/big", Reply::text(200, "too long"));
+    let client = client_with(&mock).max_body_size(4).build().unwrap();
+    let e = client
+        .get("big")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap_err();
+    assert!(e.is_too_large(), "{e}");
+}
+
+pub async fn cross_origin_guard_is_a_layer() {
+    let mock = MockTransport::new();
+    let client = client_with(&mock)
+        .default_header("authorization", "Bearer t")
+        .build()
+        .unwrap();
+    let e = client
+        .get("https://elsewhere.test/x")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(e.is_builder(), "{e}");
+    // A hand-made request gets the same check.
+    let e = client
+        .execute(Request::new(Method::Get, "https://elsewhere.test/x"))
+        .await
+        .unwrap_err();
+    assert!(e.is_builder(), "{e}");
+    assert!(mock.requests().is_empty());
+}
+
+pub async fn decode_error_keeps_its_source() {
+    use std::error::Error as _;
+    let mock = MockTransport::new().route(Method::Get, "/v1/bad", Reply::text(200, "{oops"));
+    let client = client_with(&mock).build().unwrap();
+    let e = client
+        .get("bad")
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap_err();
+    assert!(e.is_decode());
+    let source = e.source().expect("a source");
+    assert!(
+        source.downcast_ref::<serde_json::Error>().is_some(),
+        "{source:?}"
+    );
+    assert!(
+        e.to_string()
+            .starts_with("GET http://api.test/v1/bad: invalid JSON"),
+        "{e}"
+    );
+}
+
+pub async fn unusable_urls_are_builder_errors_never_sent() {
+    let mock = MockTransport::new().fallback(|_| Reply::network_error("must not be sent"));
+    let with_base = client_with(&mock).retry(Retry::new()).build().unwrap();
+    let without_base = Client::builder()
+        .retry(Retry::new())
+        .transport(mock.clone())
+        .build()
+        .unwrap();
+    for url in [
+        "http://[::1",
+        "http://h:99999/",
+        "file:///etc/passwd",
+        "javascript:alert(1)",
+        "data:text/plain,hi",
+    ] {
+        for client in [&with_base, &without_base] {
+            let e = client.get(url).send().await.unwrap_err();
+            assert!(e.is_builder(), "{url}: {e}");
+            assert_eq!(e.attempts(), 0, "{url}: never sent");
+            assert!(e.to_string().contains("invalid URL"), "{e}");
+        }
+        let e = with_base
+            .execute(Request::new(Method::Get, url))
+            .await
+            .unwrap_err();
+        assert!(e.is_builder(), "{url}: {e}");
+    }
+    assert!(mock.requests().is_empty());
+}
+
+/// Calls `$m!` with the name of every case, for the harness to declare one
+/// test each: `#[test]` natively, `#[wasm_bindgen_test]` in wasm.
+#[macro_export]
+macro_rules! for_each_pipeline_case {
+    ($m:ident) => {
+        $m!(
+            middleware_runs_in_order_added_first_outermost,
+            middleware_can_short_circuit,
+            middleware_can_call_next_twice,
+            middleware_changes_reach_the_transport,
+            middleware_errors_name_the_request,
+            mock_routes_and_records,
+            mock_delay_is_waited_for_and_bounded_by_the_timeout,
+            mock_network_failure_is_retried_by_the_policy,
+            mock_hang_times_out_and_drop_aborts,
+            execute_and_try_clone,
+            options_merge_request_over_client,
+            cross_origin_guard_is_a_layer,
+            decode_error_keeps_its_source,
+            unusable_urls_are_builder_errors_never_sent
+        );
+    };
+}
