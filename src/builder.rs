@@ -200,6 +200,23 @@ impl RequestBuilder {
         })
     }
 
+    /// Adds hooks for this request, run after the client's (see
+    /// [`Hooks`](crate::Hooks)).
+    ///
+    /// ```
+    /// # fn run(client: fanout::Client) -> Result<(), fanout::Error> {
+    /// let hooks = fanout::Hooks::new().before_request(|req| req.set_header("x-step", "1"));
+    /// let req = client.get("http://127.0.0.1:8080/posts").hooks(hooks).build()?;
+    /// assert!(!req.hooks().is_empty());
+    /// # Ok(()) }
+    /// ```
+    pub fn hooks(self, hooks: crate::Hooks) -> Self {
+        self.with(|r| {
+            r.hooks.extend(&hooks);
+            Ok(())
+        })
+    }
+
     /// Aborts the request when `signal` fires; the error then
     /// [`is_aborted`](Error::is_aborted).
     pub fn abort_signal(self, signal: &AbortSignal) -> Self {

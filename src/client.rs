@@ -10,7 +10,7 @@ use crate::limit::Semaphore;
 use crate::middleware::Middleware;
 use crate::options::{for_each_option, Options};
 use crate::pipeline::Pipeline;
-use crate::request::Request;
+use crate::request::{Hooks, Request};
 use crate::response::Response;
 use crate::transport::Transport;
 use crate::url;
@@ -148,6 +148,8 @@ pub struct ClientBuilder {
     limit_per_host: Option<usize>,
     middleware: Vec<Rc<dyn Middleware>>,
     transport: Option<Rc<dyn Transport>>,
+    hooks: Hooks,
+    dedupe: bool,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -163,6 +165,8 @@ impl fmt::Debug for ClientBuilder {
             .field("limit_per_host", &self.limit_per_host)
             .field("middleware", &self.middleware.len())
             .field("custom_transport", &self.transport.is_some())
+            .field("hooks", &self.hooks)
+            .field("dedupe", &self.dedupe)
             .finish()
     }
 }
@@ -284,6 +288,38 @@ impl ClientBuilder {
         self
     }
 
+    /// Adds hooks, run before those of each request (see [`Hooks`]).
+    ///
+    /// ```
+    /// let client = fanout::Client::builder()
+    ///     .hooks(fanout::Hooks::new().before_request(|req| req.set_header("x-app", "demo")))
+    ///     .build()
+    ///     .unwrap();
+    /// ```
+    pub fn hooks(mut self, hooks: Hooks) -> Self {
+        self.hooks.extend(&hooks);
+        self
+    }
+
+    /// Shares one fetch between identical concurrent GET and HEAD requests
+    /// (same method, URL and headers; no body, no `AbortSignal`): each
+    /// caller gets its own response, with the body read once and copied.
+    /// A caller that drops its future leaves the fetch to the others; it is
+    /// aborted when every caller has gone. The first caller's options
+    /// (timeout, retries) apply to the shared fetch, and the response is
+    /// read whole before any caller gets it. Off by default.
+    ///
+    /// This also sidesteps browsers' cache lock, which makes identical
+    /// concurrent GETs wait for each other.
+    ///
+    /// ```
+    /// let client = fanout::Client::builder().dedupe(true).build().unwrap();
+    /// ```
+    pub fn dedupe(mut self, on: bool) -> Self {
+        self.dedupe = on;
+        self
+    }
+
     /// Checks the settings and builds the client.
     ///
     /// ```
@@ -312,7 +348,7 @@ impl ClientBuilder {
             }
         }
         Ok(Client {
-            pipeline: Rc::new(Pipeline {
+            pipeline: Rc::new_cyclic(|me| Pipeline {
                 base,
                 headers: self.headers,
                 options: self.options,
@@ -321,6 +357,9 @@ impl ClientBuilder {
                 per_host: self.limit_per_host.map(|n| (n, RefCell::new(Vec::new()))),
                 middleware: self.middleware,
                 transport: self.transport,
+                hooks: self.hooks,
+                dedupe: self.dedupe.then(|| RefCell::new(Vec::new())),
+                me: me.clone(),
             }),
         })
     }

@@ -41,17 +41,21 @@ impl std::str::FromStr for Method {
 /// assert!(err.is_builder());
 /// assert!(err.to_string().contains("base URL"));
 /// ```
+#[derive(Clone)]
 pub struct Error {
     inner: Box<Inner>,
 }
 
+#[derive(Clone)]
 struct Inner {
     kind: Kind,
     method: Option<Method>,
     url: Option<String>,
     message: String,
     attempts: u32,
-    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    /// Shared, so that an error can be cloned (one per caller of a
+    /// deduplicated request).
+    source: Option<std::sync::Arc<dyn std::error::Error + Send + Sync>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -164,6 +168,32 @@ impl Error {
         Error::new(Kind::Body, message)
     }
 
+    /// An error that [`is_status`](Error::is_status): the server answered
+    /// `status` (with the reason phrase `status_text`, or the standard one
+    /// when empty). [`Response::error_for_status`](crate::Response::error_for_status)
+    /// makes these.
+    ///
+    /// ```
+    /// let e = fanout::Error::from_status(503, "");
+    /// assert_eq!(e.status(), Some(503));
+    /// assert_eq!(e.to_string(), "HTTP 503 Service Unavailable");
+    /// ```
+    pub fn from_status(status: u16, status_text: &str) -> Error {
+        let reason = if status_text.is_empty() {
+            canonical_reason(status)
+        } else {
+            status_text
+        };
+        let message = format!("HTTP {status} {reason}").trim_end().to_owned();
+        Error::new(
+            Kind::Status {
+                status,
+                status_text: status_text.to_owned(),
+            },
+            message,
+        )
+    }
+
     /// Names the request the error belongs to (its method and absolute
     /// URL), which `Display` then shows first.
     ///
@@ -188,7 +218,7 @@ impl Error {
     /// assert_eq!(e.source().unwrap().to_string(), "disk full");
     /// ```
     pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Error {
-        self.inner.source = Some(Box::new(source));
+        self.inner.source = Some(std::sync::Arc::new(source));
         self
     }
 
@@ -202,6 +232,12 @@ impl Error {
     /// ```
     pub fn with_attempts(mut self, attempts: u32) -> Error {
         self.inner.attempts = attempts;
+        self
+    }
+
+    /// The same error with another detail message.
+    pub(crate) fn with_message(mut self, message: String) -> Error {
+        self.inner.message = message;
         self
     }
 
@@ -472,6 +508,31 @@ impl From<Error> for wasm_bindgen::JsValue {
         }
         set("attempts", wasm_bindgen::JsValue::from(err.attempts()));
         js.into()
+    }
+}
+
+/// The standard reason phrase of a status, for servers (HTTP/2) that send
+/// none.
+fn canonical_reason(status: u16) -> &'static str {
+    match status {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        408 => "Request Timeout",
+        409 => "Conflict",
+        410 => "Gone",
+        413 => "Content Too Large",
+        418 => "I'm a teapot",
+        422 => "Unprocessable Content",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "",
     }
 }
 

@@ -208,3 +208,32 @@ mod tests {
         assert!(has(&pairs(&[("Content-Type", "x")]), "content-type"));
     }
 }
+
+/// Header validation against a model of RFC 9110's grammar.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// RFC 9110 §5.6.2 `tchar`, listed.
+    const TCHAR: &str =
+        "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        #[test]
+        fn names_are_tokens(name in "[ -~\u{80}-\u{ff}\r\n\t]{0,12}") {
+            let model = !name.is_empty() && name.chars().all(|c| TCHAR.contains(c));
+            prop_assert_eq!(valid_name(&name), model);
+            prop_assert_eq!(check(&name, "v").is_ok(), model);
+        }
+
+        #[test]
+        fn values_refuse_cr_lf_and_nul(value in "[\u{0}-\u{7f}é]{0,12}") {
+            let model = !value.contains(['\r', '\n', '\0']);
+            prop_assert_eq!(valid_value(&value), model);
+            prop_assert_eq!(check("x-ok", &value).is_ok(), model);
+        }
+    }
+}

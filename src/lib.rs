@@ -86,41 +86,69 @@
 //! Every request, from [`RequestBuilder::send`] or [`Client::execute`],
 //! goes through the same layers, outermost first:
 //!
-//! 1. **prepare**: the URL joined onto the base URL; the client's
-//!    [`Options`] under the request's own (the request's value wins); the
-//!    cross-origin guard for default headers; the default headers under
-//!    the request's own;
+//! 1. **prepare**: the URL joined onto the base URL and checked (http or
+//!    https with a valid host, else a builder error: nothing is sent); the
+//!    client's [`Options`] under the request's own (the request's value
+//!    wins); the cross-origin guard for default headers; the default
+//!    headers under the request's own; then the `before_request`
+//!    [`Hooks`] (the client's, then the request's);
 //! 2. **total timeout** ([`Options::total_timeout`]);
 //! 3. **error for status** ([`Options::error_for_status`]);
 //! 4. **your [`Middleware`]**, in the order given to
 //!    [`ClientBuilder::with`]: each sees the prepared request once and the
 //!    response before `error_for_status`;
-//! 5. **retry** ([`Retry`]): each attempt runs the layers below again;
-//! 6. **limits** ([`ClientBuilder::limit_per_host`], then
+//! 5. **dedupe** ([`ClientBuilder::dedupe`], off by default);
+//! 6. **retry** ([`Retry`]): each attempt runs the layers below again; the
+//!    `after_response` and `before_retry` hooks run here;
+//! 7. **limits** ([`ClientBuilder::limit_per_host`], then
 //!    [`ClientBuilder::limit`]), held until the body is read;
-//! 7. **attempt timeout** ([`Options::timeout`]);
-//! 8. the **[`Transport`]**: [`Fetch`] unless replaced with
+//! 8. **attempt timeout** ([`Options::timeout`]);
+//! 9. the **[`Transport`]**: [`Fetch`] unless replaced with
 //!    [`ClientBuilder::transport`] (for tests, [`mock::MockTransport`]).
+//!
+//! The `before_error` hooks see the error any of these ends with.
 //!
 //! With no middleware and the default transport, the layers are plain
 //! async functions: no boxed future, no dynamic call.
+//!
+//! Built on it: [`Hooks`] for the common customizations,
+//! [`ClientBuilder::dedupe`] to share one fetch between identical
+//! concurrent GETs, [`auth::Refresh`] for one token refresh however many
+//! requests get a 401, and (feature `http`) conversions with the `http`
+//! crate's `Request`, `Response`, `StatusCode` and `HeaderMap`.
+//!
+//! ## Futures are not `Send`
+//!
+//! A request holds JavaScript objects, so its futures are `!Send`: run
+//! them with `wasm_bindgen_futures::spawn_local` or your framework's local
+//! spawner. The [`send`] module shows the patterns for Leptos, Yew and
+//! Dioxus, and (feature `send`) an adapter for APIs that demand `Send`,
+//! sound on single-threaded wasm only.
 #![deny(missing_docs, missing_debug_implementations)]
 #![warn(rust_2018_idioms)]
 
+pub mod auth;
 mod builder;
 mod client;
 mod error;
 mod gather;
 mod headers;
+#[cfg(feature = "http")]
+mod http_types;
 mod limit;
+mod lines;
 mod method;
 mod middleware;
 pub mod mock;
 mod options;
 mod pipeline;
+mod progress;
 mod request;
 mod response;
 mod retry;
+pub mod send;
+mod shared;
+mod sse;
 mod sys;
 mod transport;
 mod url;
@@ -130,12 +158,15 @@ pub use client::{Client, ClientBuilder};
 pub use error::{Cancelled, Error, JsError};
 pub use gather::{gather, Gather, Outcome, Progress};
 pub use headers::Headers;
+pub use lines::{JsonLines, Lines};
 pub use method::Method;
 pub use middleware::{Middleware, Next};
 pub use options::{CacheMode, Credentials, Options, Redirect};
-pub use request::{Body, Request};
+pub use progress::Transfer;
+pub use request::{Action, Body, Hooks, Request};
 pub use response::{BodyStream, Response};
 pub use retry::Retry;
+pub use sse::{Event, EventStream, Reconnect, SseBuilder};
 pub use transport::{Fetch, Transport};
 
 pub use web_sys::{AbortController, AbortSignal, FormData};

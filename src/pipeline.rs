@@ -4,16 +4,20 @@
 //! 1. **prepare**: the URL joined onto the base URL, the client's
 //!    [`Options`] merged under the request's, the cross-origin guard for
 //!    default headers, then the default headers merged under the
-//!    request's own;
+//!    request's own; the client's [`Hooks`] before the request's; then the
+//!    `before_request` hooks (and, around everything, `before_error`);
 //! 2. **total timeout** (`total_timeout`), across everything below;
 //! 3. **error for status** (`error_for_status`): a 4xx/5xx that comes out
 //!    of the layers below becomes an error;
 //! 4. the user's [`Middleware`] layers, in the order added;
-//! 5. **retry**: attempts as the [`Retry`](crate::Retry) policy allows;
-//! 6. **limits**: a place under `limit_per_host`, then under `limit`, held
+//! 5. **dedupe** (opt-in): identical concurrent GET/HEAD requests share
+//!    one flight of the layers below;
+//! 6. **retry**: attempts as the [`Retry`](crate::Retry) policy allows,
+//!    with the `after_response` and `before_retry` hooks;
+//! 7. **limits**: a place under `limit_per_host`, then under `limit`, held
 //!    until the body is read;
-//! 7. **attempt timeout** (`timeout`), unless the transport enforces it;
-//! 8. the [`Transport`]: [`Fetch`](crate::Fetch) unless replaced.
+//! 8. **attempt timeout** (`timeout`), unless the transport enforces it;
+//! 9. the [`Transport`]: [`Fetch`](crate::Fetch) unless replaced.
 //!
 //! The built-in layers are plain async functions calling each other
 //! (static dispatch, one state machine): with no user middleware and the
@@ -21,7 +25,7 @@
 
 use std::cell::RefCell;
 use std::pin::pin;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::time::Duration;
 
 use futures_util::future::{select, Either, LocalBoxFuture};
@@ -29,17 +33,25 @@ use futures_util::future::{select, Either, LocalBoxFuture};
 use crate::error::{Error, Kind};
 use crate::headers;
 use crate::limit::{Permit, Semaphore};
+use crate::method::Method;
 use crate::middleware::{Endpoint, Middleware, Next};
 use crate::options::Options;
-use crate::request::Request;
+use crate::request::{Action, Hooks, Request};
 use crate::response::Response;
 use crate::retry::{Attempt, Retry};
+use crate::shared::{Flight, WeakFlight};
 use crate::sys;
 use crate::transport::{self, Transport};
 use crate::url::{self, Base};
 
 /// One semaphore per origin, for `limit_per_host`.
 type HostLimits = Vec<(String, Semaphore)>;
+
+/// The outcome of a deduplicated request, shared by its callers.
+pub(crate) type Shared = Result<Rc<Snapshot>, Error>;
+
+/// The requests in flight that identical ones may join, by key.
+pub(crate) type Flights = RefCell<Vec<(String, WeakFlight<Shared>)>>;
 
 /// A client's settings and layers: everything [`Client`](crate::Client)
 /// shares between its clones.
@@ -55,25 +67,35 @@ pub(crate) struct Pipeline {
     pub(crate) middleware: Vec<Rc<dyn Middleware>>,
     /// `None`: [`Fetch`](crate::Fetch), called without dynamic dispatch.
     pub(crate) transport: Option<Rc<dyn Transport>>,
+    pub(crate) hooks: Hooks,
+    /// `Some` when dedupe is on.
+    pub(crate) dedupe: Option<Flights>,
+    /// The `Rc` this pipeline lives in, for work that must own it (a
+    /// deduplicated request's flight outlives any one caller).
+    pub(crate) me: Weak<Pipeline>,
 }
 
 impl Pipeline {
     /// Resolves `input` the way a request would (see [the joining
     /// rule](crate#joining-urls)), or says why it can't.
     pub(crate) fn resolve(&self, input: &str) -> Result<String, Error> {
-        if let Some(base) = &self.base {
-            return Ok(url::resolve(&base.url, input));
-        }
-        if url::is_absolute(input) {
-            return Ok(input.to_owned());
-        }
-        match sys::location_href() {
-            Some(href) => Ok(url::resolve(&href, input)),
-            None => Err(Error::builder(format!(
-                "relative URL \"{input}\" needs a base URL: set ClientBuilder::base_url \
-                 (there is no page location to resolve it against here)"
-            ))),
-        }
+        let url = if let Some(base) = &self.base {
+            url::resolve(&base.url, input)
+        } else if url::is_absolute(input) {
+            input.to_owned()
+        } else {
+            match sys::location_href() {
+                Some(href) => url::resolve(&href, input),
+                None => {
+                    return Err(Error::builder(format!(
+                        "relative URL \"{input}\" needs a base URL: set ClientBuilder::base_url \
+                         (there is no page location to resolve it against here)"
+                    )))
+                }
+            }
+        };
+        url::check_target(&url).map_err(Error::builder)?;
+        Ok(url)
     }
 
     /// The origin requests of this client belong to: the base URL's, or
@@ -87,12 +109,34 @@ impl Pipeline {
 
     /// Runs `req` through the whole pipeline.
     pub(crate) async fn execute(&self, mut req: Request) -> Result<Response, Error> {
+        if !self.hooks.is_empty() {
+            let own = std::mem::take(&mut req.hooks);
+            req.hooks = self.hooks.clone();
+            req.hooks.extend(&own);
+        }
+        if req.hooks.before_error.is_empty() {
+            return self.run(req).await;
+        }
+        let before_error = req.hooks.before_error.clone();
+        self.run(req)
+            .await
+            .map_err(|e| before_error.iter().fold(e, |e, hook| hook(e)))
+    }
+
+    /// The pipeline from `prepare` on.
+    async fn run(&self, mut req: Request) -> Result<Response, Error> {
         if let Err(e) = self.prepare(&mut req) {
             return Err(if e.has_request() {
                 e
             } else {
                 e.with_request(req.method, &req.url)
             });
+        }
+        for i in 0..req.hooks.before_request.len() {
+            let hook = req.hooks.before_request[i].clone();
+            if let Err(e) = hook(&mut req) {
+                return Err(e.with_request(req.method, &req.url));
+            }
         }
         let total = req.options.total_timeout;
         let error_for_status = req.options.error_for_status.unwrap_or(false);
@@ -102,7 +146,7 @@ impl Pipeline {
             (total.is_some() || !self.middleware.is_empty()).then(|| (req.method, req.url.clone()));
         let layers = async move {
             if self.middleware.is_empty() {
-                self.retrying(req).await
+                self.inner(req).await
             } else {
                 Next::new(&self.middleware, self).run(req).await
             }
@@ -132,6 +176,39 @@ impl Pipeline {
         }
     }
 
+    /// The layers below the user's: dedupe, then retries.
+    async fn inner(&self, req: Request) -> Result<Response, Error> {
+        match &self.dedupe {
+            Some(flights) if dedupable(&req) => self.deduped(flights, req).await,
+            _ => self.retrying(req).await,
+        }
+    }
+
+    /// Joins the flight of an identical request in progress, or starts one;
+    /// each caller gets its own response of the shared body.
+    async fn deduped(&self, flights: &Flights, req: Request) -> Result<Response, Error> {
+        let key = dedupe_key(&req);
+        let joined = {
+            let mut list = flights.borrow_mut();
+            list.retain(|(_, f)| f.join().is_some_and(|f| !f.is_done()));
+            list.iter()
+                .find(|(k, _)| *k == key)
+                .and_then(|(_, f)| f.join())
+        };
+        let flight = match joined {
+            Some(f) => f,
+            None => {
+                let me = self.me.upgrade().expect("a pipeline runs inside its Rc");
+                let f = Flight::new(async move {
+                    let resp = me.retrying(req).await?;
+                    Snapshot::read(resp).await.map(Rc::new)
+                });
+                flights.borrow_mut().push((key, f.downgrade()));
+                f
+            }
+        };
+        flight.await.map(|s| s.to_response())
+    }
     /// The client's part of a request: URL, options, default headers.
     fn prepare(&self, req: &mut Request) -> Result<(), Error> {
         if !url::is_absolute(&req.url) {
@@ -161,23 +238,46 @@ impl Pipeline {
     /// The retry layer: attempts until one settles.
     async fn retrying(&self, req: Request) -> Result<Response, Error> {
         let retry = req.options.retry.clone().unwrap_or_default();
-        let retryable =
-            req.method.is_idempotent() && !req.body.as_ref().is_some_and(|b| b.is_stream());
+        let resendable = !req.body.as_ref().is_some_and(|b| b.is_stream());
+        let retryable = resendable && req.method.is_idempotent();
         let mut attempt = 1;
         loop {
-            let result = self.attempt(&req, attempt).await;
+            let mut result = self.attempt(&req, attempt).await;
+            let mut forced = false;
+            if !req.hooks.after_response.is_empty() {
+                if let Ok(resp) = result {
+                    let (resp, retry_asked) = after_response(&req, resp);
+                    forced = retry_asked && resendable;
+                    result = Ok(resp);
+                }
+            }
             // The common case (a final answer) costs no further calls into
             // JS: headers, the clock and the random source are read only
             // when a retry is possible.
             let settled = attempt > retry.max_retries()
-                || !retryable
-                || matches!(&result, Ok(resp) if !retry.retries_status(resp.status()));
+                || !(retryable || forced)
+                || (!forced && matches!(&result, Ok(resp) if !retry.retries_status(resp.status())));
             if settled {
                 return finish(&req, result, attempt);
             }
-            match next_delay(&retry, &req, &result, attempt) {
+            let delay = if forced {
+                Some(retry.delay(attempt))
+            } else {
+                next_delay(&retry, &req, &result, attempt)
+            };
+            match delay {
                 None => return finish(&req, result, attempt),
                 Some(delay) => {
+                    if !req.hooks.before_retry.is_empty() {
+                        let cause = match &result {
+                            Ok(resp) => Error::from_status(resp.status(), &resp.status_text())
+                                .with_request(req.method, &req.url),
+                            Err(e) => e.clone(),
+                        };
+                        for hook in &req.hooks.before_retry {
+                            hook(&req, &cause, attempt);
+                        }
+                    }
                     // Dropping the response frees its connection before the
                     // wait.
                     drop(result);
@@ -221,7 +321,84 @@ impl Pipeline {
 
 impl Endpoint for Pipeline {
     fn call(&self, req: Request) -> LocalBoxFuture<'_, Result<Response, Error>> {
-        Box::pin(self.retrying(req))
+        Box::pin(self.inner(req))
+    }
+}
+
+/// Runs the `after_response` hooks on one attempt's response: the
+/// response to keep, and whether a hook asked for a retry.
+fn after_response(req: &Request, mut resp: Response) -> (Response, bool) {
+    for hook in &req.hooks.after_response {
+        match hook(&resp) {
+            Action::Continue => {}
+            Action::Retry => return (resp, true),
+            Action::Replace(mut other) => {
+                other.set_request(req.method, &req.url);
+                other.set_max_body_size(req.options.max_body_size);
+                resp = other;
+            }
+        }
+    }
+    (resp, false)
+}
+
+/// Whether a request may share a flight: a GET or HEAD without a body
+/// and without a caller's signal (which must abort that caller's fetch
+/// alone).
+fn dedupable(req: &Request) -> bool {
+    matches!(req.method, Method::Get | Method::Head) && req.body.is_none() && req.signal.is_none()
+}
+
+/// What makes requests identical: method, URL and headers (in any order).
+fn dedupe_key(req: &Request) -> String {
+    let mut headers: Vec<String> = req
+        .headers
+        .iter()
+        .map(|(n, v)| format!("{}:{v}", n.to_ascii_lowercase()))
+        .collect();
+    headers.sort();
+    format!("{} {}\n{}", req.method, req.url, headers.join("\n"))
+}
+
+/// A response read whole, to hand a copy to each caller of a flight.
+pub(crate) struct Snapshot {
+    status: u16,
+    status_text: String,
+    method: Method,
+    url: String,
+    headers: Vec<(String, String)>,
+    attempts: u32,
+    body: Vec<u8>,
+}
+
+impl Snapshot {
+    async fn read(resp: Response) -> Result<Snapshot, Error> {
+        let status = resp.status();
+        let status_text = resp.status_text();
+        let (method, url, attempts) = (resp.method(), resp.url(), resp.attempts());
+        let headers = resp.headers().iter().collect();
+        let body = resp.bytes().await?;
+        Ok(Snapshot {
+            status,
+            status_text,
+            method,
+            url,
+            headers,
+            attempts,
+            body,
+        })
+    }
+
+    fn to_response(&self) -> Response {
+        let mut resp = Response::new(self.status, self.body.clone())
+            .with_status_text(self.status_text.clone())
+            .with_url(self.url.clone());
+        for (n, v) in &self.headers {
+            resp = resp.with_header(n.clone(), v.clone());
+        }
+        resp.set_request(self.method, &self.url);
+        resp.set_attempts(self.attempts);
+        resp
     }
 }
 

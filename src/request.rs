@@ -1,5 +1,7 @@
-//! [`Request`]: one request as data (method, URL, headers, body, options),
-//! what flows through the pipeline.
+//! [`Request`]: one request as data (method, URL, headers, body, options,
+//! hooks), what flows through the pipeline; and [`Hooks`], the common
+//! customizations without writing a middleware, as ky and aiohttp have
+//! them (they live here because a request carries its own).
 
 use std::fmt;
 use std::rc::Rc;
@@ -11,6 +13,7 @@ use crate::error::Error;
 use crate::headers;
 use crate::method::Method;
 use crate::options::Options;
+use crate::response::Response;
 
 /// A request body. Text, bytes and `FormData` can be sent again (on a
 /// retry, or by a middleware that calls `next` twice); a stream cannot.
@@ -140,6 +143,7 @@ pub struct Request {
     pub(crate) body: Option<Body>,
     pub(crate) options: Options,
     pub(crate) signal: Option<AbortSignal>,
+    pub(crate) hooks: Hooks,
 }
 
 impl Request {
@@ -159,6 +163,7 @@ impl Request {
             body: None,
             options: Options::default(),
             signal: None,
+            hooks: Hooks::default(),
         }
     }
 
@@ -260,6 +265,12 @@ impl Request {
         self.signal = signal;
     }
 
+    /// The request's hooks: its own until it is executed, then its
+    /// client's followed by its own.
+    pub fn hooks(&self) -> &Hooks {
+        &self.hooks
+    }
+
     /// A copy of the request, unless its body is a stream (which can be
     /// read only once).
     ///
@@ -280,6 +291,7 @@ impl Request {
             body,
             options: self.options.clone(),
             signal: self.signal.clone(),
+            hooks: self.hooks.clone(),
         })
     }
 }
@@ -295,6 +307,127 @@ impl fmt::Debug for Request {
             )
             .field("body", &self.body)
             .field("options", &self.options)
+            .field("hooks", &self.hooks)
+            .finish()
+    }
+}
+
+/// What an [`after_response`](Hooks::after_response) hook decides.
+#[derive(Debug)]
+pub enum Action {
+    /// Keep the response (the next hook sees it).
+    Continue,
+    /// Send the request again: a retry like one for a 503, counted against
+    /// the retry limit and announced to the `before_retry` hooks. Past the
+    /// limit, the response is kept.
+    Retry,
+    /// Use this response instead (the next hook sees it).
+    Replace(Response),
+}
+
+type BeforeRequest = Rc<dyn Fn(&mut Request) -> Result<(), Error>>;
+type AfterResponse = Rc<dyn Fn(&Response) -> Action>;
+type BeforeRetry = Rc<dyn Fn(&Request, &Error, u32)>;
+type BeforeError = Rc<dyn Fn(Error) -> Error>;
+
+/// Functions the pipeline calls at fixed points of a request:
+///
+/// - `before_request`: once, with the prepared request (its final URL,
+///   the client's default headers and options merged in), before the
+///   layers; an error stops the request there.
+/// - `after_response`: on the response of each attempt, before retries
+///   are decided; it may replace the response or ask for a retry.
+/// - `before_retry`: before each retry, with the request, what went wrong
+///   (for a retried status, an error that
+///   [`is_status`](Error::is_status)) and the number of the retry (1 for
+///   the first).
+/// - `before_error`: on the error a request ends with; it may return
+///   another one.
+///
+/// A client's hooks ([`ClientBuilder::hooks`](crate::ClientBuilder::hooks))
+/// run first, then the request's
+/// ([`RequestBuilder::hooks`](crate::RequestBuilder::hooks)): a request's
+/// hooks are added to its client's, never in their place.
+///
+/// ```
+/// use fanout::{Action, Hooks};
+/// let hooks = Hooks::new()
+///     .before_request(|req| req.set_header("x-request-id", "42"))
+///     .after_response(|resp| {
+///         if resp.status() == 202 { Action::Retry } else { Action::Continue }
+///     })
+///     .before_retry(|req, err, n| println!("retry {n} of {}: {err}", req.url()))
+///     .before_error(|err| err);
+/// let client = fanout::Client::builder().hooks(hooks).build().unwrap();
+/// ```
+#[derive(Clone, Default)]
+pub struct Hooks {
+    pub(crate) before_request: Vec<BeforeRequest>,
+    pub(crate) after_response: Vec<AfterResponse>,
+    pub(crate) before_retry: Vec<BeforeRetry>,
+    pub(crate) before_error: Vec<BeforeError>,
+}
+
+impl Hooks {
+    /// No hooks.
+    pub fn new() -> Hooks {
+        Hooks::default()
+    }
+
+    /// Adds a hook that may change each request before it is sent, or stop
+    /// it with an error.
+    pub fn before_request(
+        mut self,
+        f: impl Fn(&mut Request) -> Result<(), Error> + 'static,
+    ) -> Hooks {
+        self.before_request.push(Rc::new(f));
+        self
+    }
+
+    /// Adds a hook on the response of each attempt.
+    pub fn after_response(mut self, f: impl Fn(&Response) -> Action + 'static) -> Hooks {
+        self.after_response.push(Rc::new(f));
+        self
+    }
+
+    /// Adds a hook called before each retry.
+    pub fn before_retry(mut self, f: impl Fn(&Request, &Error, u32) + 'static) -> Hooks {
+        self.before_retry.push(Rc::new(f));
+        self
+    }
+
+    /// Adds a hook on the error a request ends with.
+    pub fn before_error(mut self, f: impl Fn(Error) -> Error + 'static) -> Hooks {
+        self.before_error.push(Rc::new(f));
+        self
+    }
+
+    /// Adds `other`'s hooks after these.
+    pub fn extend(&mut self, other: &Hooks) {
+        self.before_request
+            .extend(other.before_request.iter().cloned());
+        self.after_response
+            .extend(other.after_response.iter().cloned());
+        self.before_retry.extend(other.before_retry.iter().cloned());
+        self.before_error.extend(other.before_error.iter().cloned());
+    }
+
+    /// Whether there is no hook at all.
+    pub fn is_empty(&self) -> bool {
+        self.before_request.is_empty()
+            && self.after_response.is_empty()
+            && self.before_retry.is_empty()
+            && self.before_error.is_empty()
+    }
+}
+
+impl fmt::Debug for Hooks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Hooks")
+            .field("before_request", &self.before_request.len())
+            .field("after_response", &self.after_response.len())
+            .field("before_retry", &self.before_retry.len())
+            .field("before_error", &self.before_error.len())
             .finish()
     }
 }

@@ -14,6 +14,7 @@ use crate::error::{Error, Kind};
 use crate::headers::Headers;
 use crate::limit::Permit;
 use crate::method::Method;
+use crate::progress::{ProgressFn, Reporter, Transfer};
 use crate::sys::{self, AbortGuard, AbortReason};
 
 /// Where a response's head and body come from.
@@ -62,6 +63,7 @@ pub struct Response {
     attempts: u32,
     started_ms: f64,
     max_body_size: Option<u64>,
+    progress: Option<ProgressFn>,
 }
 
 impl fmt::Debug for Response {
@@ -114,6 +116,7 @@ impl Response {
             attempts: 1,
             started_ms: sys::now_ms(),
             max_body_size: None,
+            progress: None,
         }
     }
 
@@ -159,6 +162,7 @@ impl Response {
             attempts: 1,
             started_ms,
             max_body_size: None,
+            progress: None,
         }
     }
 
@@ -296,7 +300,7 @@ impl Response {
         }
     }
 
-    fn fail(&self, e: Error) -> Error {
+    pub(crate) fn fail(&self, e: Error) -> Error {
         e.with_request(self.method, &self.url())
             .with_attempts(self.attempts)
     }
@@ -317,7 +321,14 @@ impl Response {
         let body = std::mem::take(body);
         Some(match self.max_body_size {
             Some(limit) if body.len() as u64 > limit => Err(self.too_large(limit)),
-            _ => Ok(body),
+            _ => {
+                // All of it at once: one call, the final one.
+                if let Some(f) = self.progress.take() {
+                    let mut r = Reporter::new(f, Some(body.len() as u64));
+                    r.loaded_all(body.len() as u64);
+                }
+                Ok(body)
+            }
         })
     }
 
@@ -326,7 +337,7 @@ impl Response {
         if let Some(body) = self.take_memory_body() {
             return body.map(|b| String::from_utf8_lossy(&b).into_owned());
         }
-        if self.max_body_size.is_some() {
+        if self.max_body_size.is_some() || self.progress.is_some() {
             let bytes = self.bytes().await?;
             return Ok(String::from_utf8_lossy(&bytes).into_owned());
         }
@@ -339,9 +350,11 @@ impl Response {
         if let Some(body) = self.take_memory_body() {
             return body;
         }
-        if let Some(limit) = self.max_body_size {
-            if self.content_length().is_some_and(|n| n > limit) {
-                return Err(self.too_large(limit));
+        if self.max_body_size.is_some() || self.progress.is_some() {
+            if let Some(limit) = self.max_body_size {
+                if self.content_length().is_some_and(|n| n > limit) {
+                    return Err(self.too_large(limit));
+                }
             }
             let mut out = Vec::new();
             let mut stream = self.bytes_stream();
@@ -400,7 +413,7 @@ impl Response {
         if let Some(body) = self.take_memory_body() {
             return decode_json(&body?).map_err(|e| self.fail(e));
         }
-        if self.max_body_size.is_some() {
+        if self.max_body_size.is_some() || self.progress.is_some() {
             let (method, url, attempts) = (self.method, self.url(), self.attempts);
             let bytes = self.bytes().await?;
             return decode_json(&bytes)
@@ -474,6 +487,16 @@ impl Response {
             }),
             Source::Memory { .. } => None,
         };
+        let progress = self.progress.take().map(|f| {
+            // A content-encoded body's Content-Length counts the bytes on
+            // the wire, not the decoded ones read here.
+            let encoded = self
+                .headers()
+                .get("content-encoding")
+                .is_some_and(|e| !e.trim().eq_ignore_ascii_case("identity"));
+            let total = if encoded { None } else { self.content_length() };
+            Reporter::new(f, total)
+        });
         BodyStream {
             resp: self,
             reader,
@@ -481,7 +504,34 @@ impl Response {
             pending: None,
             received: 0,
             done: false,
+            progress,
         }
+    }
+
+    /// Calls `f` as the body is read, by any reader ([`bytes`](Response::bytes),
+    /// [`text`](Response::text), [`json`](Response::json),
+    /// [`bytes_stream`](Response::bytes_stream), [`lines`](Response::lines)...):
+    /// with the bytes read so far and the total from `Content-Length` when
+    /// known (see [`Transfer`]). Throttled: on the first chunk, then at
+    /// most once per 16 ms (about an animation frame) unless 64 KiB more
+    /// came, and once at the end with `total == Some(loaded)`. The readers
+    /// then read the body chunk by chunk; the size cap still holds.
+    /// [`read_with`](Response::read_with) does not report.
+    ///
+    /// ```
+    /// use std::{cell::RefCell, rc::Rc};
+    /// # futures::executor::block_on(async {
+    /// let seen = Rc::new(RefCell::new(Vec::new()));
+    /// let log = seen.clone();
+    /// let resp = fanout::Response::new(200, vec![7u8; 1000])
+    ///     .on_progress(move |t| log.borrow_mut().push(t.loaded));
+    /// assert_eq!(resp.bytes().await.unwrap().len(), 1000);
+    /// assert_eq!(seen.borrow().last(), Some(&1000));
+    /// # });
+    /// ```
+    pub fn on_progress(mut self, f: impl Fn(Transfer) + 'static) -> Response {
+        self.progress = Some(std::rc::Rc::new(f));
+        self
     }
 }
 
@@ -626,6 +676,7 @@ pub struct BodyStream {
         Option<LocalBoxFuture<'static, Result<Option<js_sys::Uint8Array>, wasm_bindgen::JsValue>>>,
     received: u64,
     done: bool,
+    progress: Option<Reporter>,
 }
 
 impl fmt::Debug for BodyStream {
@@ -674,12 +725,18 @@ impl Stream for BodyStream {
                         return Poll::Ready(Some(Err(this.resp.too_large(limit))));
                     }
                 }
+                if let Some(r) = &mut this.progress {
+                    r.advance(chunk.length() as u64, sys::now_ms());
+                }
                 Poll::Ready(Some(Ok(chunk.to_vec())))
             }
             Ok(None) => {
                 this.done = true;
                 if let Source::Fetch { guard, .. } = &this.resp.source {
                     guard.finished();
+                }
+                if let Some(r) = &mut this.progress {
+                    r.finish();
                 }
                 Poll::Ready(None)
             }

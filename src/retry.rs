@@ -253,7 +253,7 @@ pub(crate) fn parse_http_date(s: &str) -> Option<i64> {
         "Dec" => 12,
         _ => return None,
     };
-    let year: i64 = it.next()?.parse().ok()?;
+    let year: i64 = it.next()?.parse().ok().filter(|y| (0..=9999).contains(y))?;
     let mut hms = it.next()?.split(':').map(|p| p.parse::<i64>().ok());
     let (h, m, sec) = (hms.next()??, hms.next()??, hms.next()??);
     if it.next()? != "GMT" || !(1..=31).contains(&day) || h > 23 || m > 59 || sec > 60 {
@@ -384,5 +384,48 @@ mod tests {
             .backoff(Duration::from_secs(2), Duration::from_secs(1))
             .validate()
             .is_err());
+    }
+}
+
+/// The parsers against models, over generated input: no input panics.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        #[test]
+        fn any_text_is_parsed_without_panic(s in ".{0,60}") {
+            let _ = parse_retry_after(&s, 1.7e12);
+            let _ = parse_http_date(&s);
+        }
+
+        #[test]
+        fn date_like_text_is_parsed_without_panic(
+            day in "[0-9]{1,3}", year in "-?[0-9]{1,20}", h in "[0-9]{1,3}",
+            month in prop::sample::select(vec!["Jan", "Feb", "Xyz", "Dec"]),
+        ) {
+            let s = format!("Sun, {day} {month} {year} {h}:00:00 GMT");
+            let _ = parse_retry_after(&s, 1.7e12);
+        }
+
+        #[test]
+        fn http_dates_match_an_independent_formatter(secs in 0u64..253_402_300_800) {
+            let when = std::time::UNIX_EPOCH + Duration::from_secs(secs);
+            let text = httpdate::fmt_http_date(when);
+            prop_assert_eq!(parse_http_date(&text), Some(secs as i64), "{}", text);
+            // As a Retry-After, the delay to that moment (0 once past).
+            let now_ms = 1_000_000_000_000.0;
+            let want = Duration::from_millis(((secs as f64) * 1000.0 - now_ms).max(0.0) as u64);
+            prop_assert_eq!(parse_retry_after(&text, now_ms), Some(want));
+        }
+
+        #[test]
+        fn delay_seconds_are_read_exactly(n in any::<u64>()) {
+            prop_assert_eq!(parse_retry_after(&n.to_string(), 0.0), Some(Duration::from_secs(n)));
+            prop_assert_eq!(parse_retry_after(&format!(" {n} "), 0.0), Some(Duration::from_secs(n)));
+        }
     }
 }

@@ -192,6 +192,8 @@ pub(crate) struct Sleep {
 
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) fn sleep(delay: Duration) -> Sleep {
+    // `Duration::MAX` and such: a century is forever enough.
+    let delay = delay.min(Duration::from_secs(100 * 365 * 86_400));
     Sleep {
         deadline: std::time::Instant::now() + delay,
         state: None,

@@ -29,6 +29,7 @@ use fanout::{
     RequestBuilder, Retry,
 };
 use futures_util::future::{select, Either};
+use futures_util::StreamExt;
 use js_sys::{Array, ArrayBuffer, Function, JsString, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -185,6 +186,87 @@ export interface RequestOptions extends SharedOptions {
   body?: BodyInput;
   /** Aborts the request: it rejects with an `AbortError`. */
   signal?: AbortSignal;
+  /**
+   * Called as the body is read (by `json()`, `text()`, `bytes()`,
+   * `lines()`, `jsonLines()`): on the first chunk, then at most once per
+   * 16 ms unless 64 KiB more came, and once at the end with
+   * `total === loaded`.
+   */
+  onDownloadProgress?: (progress: DownloadProgress) => void;
+}
+
+/** What `onDownloadProgress` is told. */
+export interface DownloadProgress {
+  /** Bytes read so far. */
+  loaded: number;
+  /**
+   * The body's size: from `Content-Length` while reading (undefined
+   * without one, or for a content-encoded body), and `loaded` in the last call.
+   */
+  total: number | undefined;
+  /** `loaded / total` (0 to 1), when the total is known. */
+  percent: number | undefined;
+}
+
+/**
+ * An async iterator over a body or an event stream: use it with
+ * `for await`. Leaving the loop (`break`, `return`, an exception) calls
+ * `return()`, which aborts the fetch.
+ */
+export interface FanoutStream<T> extends AsyncIterableIterator<T> {
+  next(): Promise<IteratorResult<T, undefined>>;
+  return(): Promise<IteratorResult<T, undefined>>;
+  [Symbol.asyncIterator](): FanoutStream<T>;
+}
+
+/** Options of `response.jsonLines(options)`. */
+export interface JsonLinesOptions {
+  /**
+   * Called with a `DecodeError` (its message starts with `line N:`) for
+   * each line that is not JSON, and the iteration goes on; without it, such
+   * a line ends the iteration with that error.
+   */
+  onBadLine?: (error: FanoutError) => void;
+}
+
+/** One server-sent event. */
+export interface ServerSentEvent {
+  /** The `event:` field, `'message'` when there was none. */
+  event: string;
+  /** The `data:` lines joined with `\n`. */
+  data: string;
+  /** The last event ID of the stream (`''` if none): what a reconnection sends as `Last-Event-ID`. */
+  id: string;
+  /** A `retry:` delay in ms that came with this event. */
+  retry: number | undefined;
+}
+
+/** What `onReconnect` is told before the stream waits to connect again. */
+export interface SseReconnect {
+  /** How many reconnections so far, this one included. */
+  attempt: number;
+  /** The wait before connecting, in ms. */
+  delayMs: number;
+  /** The `Last-Event-ID` it will send. */
+  lastEventId: string;
+  /** Why the connection ended (undefined: the server closed it). */
+  cause: string | undefined;
+}
+
+/** Options of `client.sse(path, options)`: a request's, and the stream's own. */
+export interface SseOptions extends RequestOptions {
+  /** The method (default `'GET'`); a body is sent again on each reconnection. */
+  method?: HttpMethod;
+  /** The reconnection delay until the server sends `retry:` (default 3000 ms). */
+  retryDelayMs?: number;
+  /** The cap of the delay, the server's and with backoff (default 30000 ms). */
+  maxRetryDelayMs?: number;
+  /** Give up after this many reconnections in a row that fail or bring no event (default: never). */
+  maxReconnects?: number;
+  /** Resume a stream: the first connection already sends this `Last-Event-ID`. */
+  lastEventId?: string;
+  /** Called before each reconnection's wait. */
+  onReconnect?: (info: SseReconnect) => void;
 }
 
 /** One request of a `gather`, as an object. */
@@ -274,6 +356,22 @@ export interface Client {
   gather(inputs: Iterable<GatherInput>, options: GatherOptions<'bytes'>): Promise<GatherResult<Uint8Array>[]>;
   gather(inputs: Iterable<GatherInput>, options: GatherOptions<'response'>): Promise<GatherResult<FanoutResponse>[]>;
   gather(inputs: Iterable<GatherInput>, options?: GatherOptions): Promise<GatherResult<unknown>[]>;
+  /**
+   * Server-Sent Events over `fetch` (so headers, a body and the client's
+   * settings apply): an async iterator of events that reconnects with
+   * `Last-Event-ID` after a dropped connection, waiting the server's
+   * `retry:` delay (capped, with backoff). The connection opens on the
+   * first `next()`. `timeoutMs` covers each connection until its headers,
+   * not the open stream. It ends with an error on a response that is not a
+   * 200 `text/event-stream` (a 204 is an `HTTPError` with `status` 204),
+   * and with an `AbortError` when `signal` fires. Leaving the loop aborts
+   * the fetch.
+   *
+   * ```js
+   * for await (const { event, data, id } of client.sse('sse?count=3')) console.log(event, id, data);
+   * ```
+   */
+  sse(path: string | URL, options?: SseOptions): FanoutStream<ServerSentEvent>;
 }
 
 export interface FanoutResponse {
@@ -283,6 +381,17 @@ export interface FanoutResponse {
    * checked: it only types the result.
    */
   json<T = unknown>(): Promise<T>;
+  /**
+   * The body's lines (ended by `\n` or `\r\n`, UTF-8 decoded as they
+   * arrive) as an async iterator. Leaving the loop aborts the download.
+   */
+  lines(): FanoutStream<string>;
+  /**
+   * The body as newline-delimited JSON: an async iterator of the values
+   * (`JSON.parse` of each non-blank line). A bad line ends it with a
+   * `DecodeError` naming the line, unless `onBadLine` is given.
+   */
+  jsonLines<T = unknown>(options?: JsonLinesOptions): FanoutStream<T>;
 }
 "#;
 
@@ -407,6 +516,16 @@ impl Fields {
             self.what,
             describe(got)
         ))
+    }
+
+    fn function(&self, key: &str) -> Result<Option<Function>, Error> {
+        match self.get(key)? {
+            None => Ok(None),
+            Some(v) => v
+                .dyn_into::<Function>()
+                .map(Some)
+                .map_err(|v| self.bad(key, "a function", &v)),
+        }
     }
 
     fn bool(&self, key: &str) -> Result<Option<bool>, Error> {
@@ -718,7 +837,14 @@ fn parse_options(f: &Fields) -> Result<Options, Error> {
 // ---------------------------------------------------------------------------
 
 /// The keys of a request's own options, besides [`OPTION_KEYS`].
-const REQUEST_KEYS: &[&str] = &["headers", "query", "json", "body", "signal"];
+const REQUEST_KEYS: &[&str] = &[
+    "headers",
+    "query",
+    "json",
+    "body",
+    "signal",
+    "onDownloadProgress",
+];
 
 /// A request body, read from the options when the request is made.
 #[derive(Clone)]
@@ -738,6 +864,8 @@ struct Spec {
     query: Vec<(String, String)>,
     body: Option<Payload>,
     signal: Option<AbortSignal>,
+    /// `onDownloadProgress`.
+    on_download: Option<Function>,
     /// The shared settings; those unset fall back to the client's.
     options: Options,
 }
@@ -786,11 +914,13 @@ impl Spec {
                     .map_err(|v| f.bad("signal", "an AbortSignal", &v))?,
             ),
         };
+        let on_download = f.function("onDownloadProgress")?;
         Ok(Spec {
             headers,
             query,
             body,
             signal,
+            on_download,
             options: parse_options(f)?,
             ..Spec::new(method, path)
         })
@@ -805,7 +935,20 @@ impl Spec {
             query: Vec::new(),
             body: None,
             signal: None,
+            on_download: None,
             options: Options::new(),
+        }
+    }
+
+    /// Attaches `onDownloadProgress` to the response; `true` if it did (the
+    /// body must then be read by fanout's Rust readers, which report).
+    fn progress(&self, resp: fanout::Response) -> (fanout::Response, bool) {
+        match &self.on_download {
+            None => (resp, false),
+            Some(f) => {
+                let f = f.clone();
+                (resp.on_progress(move |t| download_progress(&f, t)), true)
+            }
         }
     }
 
@@ -823,9 +966,12 @@ impl Spec {
     }
 
     fn builder(&self, client: &Session) -> RequestBuilder {
-        let mut b = client
-            .request(self.method, &self.path)
-            .headers(self.headers.iter().cloned());
+        self.apply(client.request(self.method, &self.path))
+    }
+
+    /// Everything but the method and the path, onto `b`.
+    fn apply(&self, b: RequestBuilder) -> RequestBuilder {
+        let mut b = b.headers(self.headers.iter().cloned());
         if !self.query.is_empty() {
             b = b.query(&self.query);
         }
@@ -888,24 +1034,24 @@ enum As {
 /// A body that the client's or request's `maxBodySize` caps is read by
 /// fanout's Rust readers, which apply the cap; an uncapped one is handed
 /// to JS as the platform reads it, without a copy into wasm memory.
-async fn read_text(resp: fanout::Response) -> Result<JsValue, Error> {
-    if resp.max_body_size().is_some() {
+async fn read_text(resp: fanout::Response, rust: bool) -> Result<JsValue, Error> {
+    if rust || resp.max_body_size().is_some() {
         return Ok(JsValue::from_str(&resp.text().await?));
     }
     resp.read_with(|raw| raw.text()).await
 }
 
-async fn read_bytes(resp: fanout::Response) -> Result<JsValue, Error> {
-    if resp.max_body_size().is_some() {
+async fn read_bytes(resp: fanout::Response, rust: bool) -> Result<JsValue, Error> {
+    if rust || resp.max_body_size().is_some() {
         return Ok(Uint8Array::from(&resp.bytes().await?[..]).into());
     }
     let buf = resp.read_with(|raw| raw.array_buffer()).await?;
     Ok(Uint8Array::new(&buf).into())
 }
 
-async fn read_json(resp: fanout::Response) -> Result<JsValue, Error> {
+async fn read_json(resp: fanout::Response, rust: bool) -> Result<JsValue, Error> {
     let (method, url, attempts) = (resp.method(), resp.url(), resp.attempts());
-    let text = read_text(resp).await?;
+    let text = read_text(resp, rust).await?;
     json_parse(&text).map_err(|e| {
         let body_start = text
             .dyn_ref::<JsString>()
@@ -920,12 +1066,14 @@ fn decode_error(message: &str, body_start: String) -> Error {
     Error::decode(format!("invalid JSON: {message}"), body_start)
 }
 
-async fn read_as(resp: fanout::Response, how: As) -> Result<JsValue, Error> {
+/// Reads the body as `how` says; `rust`: with fanout's Rust readers
+/// (which report download progress).
+async fn read_as(resp: fanout::Response, how: As, rust: bool) -> Result<JsValue, Error> {
     Ok(match how {
-        As::Json => read_json(resp).await?,
-        As::Text => read_text(resp).await?,
-        As::Bytes => read_bytes(resp).await?,
-        As::Response => JsResponse::new(resp).into(),
+        As::Json => read_json(resp, rust).await?,
+        As::Text => read_text(resp, rust).await?,
+        As::Bytes => read_bytes(resp, rust).await?,
+        As::Response => JsResponse::new(resp, rust).into(),
     })
 }
 
@@ -1022,7 +1170,8 @@ impl JsClient {
         future_to_promise(async move {
             let spec = spec.map_err(JsValue::from)?;
             let resp = spec.builder(&client).send().await.map_err(JsValue::from)?;
-            Ok(JsResponse::new(resp).into())
+            let (resp, rust) = spec.progress(resp);
+            Ok(JsResponse::new(resp, rust).into())
         })
     }
 
@@ -1274,7 +1423,8 @@ async fn run_one(
     let work = async move {
         let resp = spec.builder(&client).send().await?;
         let attempts = resp.attempts();
-        Ok((read_as(resp, how).await?, attempts))
+        let (resp, rust) = spec.progress(resp);
+        Ok((read_as(resp, how, rust).await?, attempts))
     };
     let aborted =
         || Error::aborted("aborted by the gather's AbortSignal").with_request(method, &url);
@@ -1412,6 +1562,8 @@ impl Drop for SignalFired {
 #[wasm_bindgen(js_name = FanoutResponse)]
 pub struct JsResponse {
     body: RefCell<BodyState>,
+    /// Read with fanout's Rust readers (`onDownloadProgress` was given).
+    rust_read: bool,
     status: u16,
     ok: bool,
     status_text: String,
@@ -1441,12 +1593,13 @@ enum BodyState {
 }
 
 impl JsResponse {
-    fn new(resp: fanout::Response) -> JsResponse {
+    fn new(resp: fanout::Response, rust_read: bool) -> JsResponse {
         let headers = Object::new();
         for (name, value) in resp.headers().iter() {
             set(&headers, &name, &JsValue::from_str(&value));
         }
         JsResponse {
+            rust_read,
             status: resp.status(),
             ok: resp.ok(),
             status_text: resp.status_text(),
@@ -1469,9 +1622,10 @@ impl JsResponse {
         let state = std::mem::replace(&mut *self.body.borrow_mut(), BodyState::Used);
         let empty = match state {
             BodyState::Unread(resp) => {
-                return future_to_promise(
-                    async move { read_as(resp, how).await.map_err(JsValue::from) },
-                )
+                let rust = self.rust_read;
+                return future_to_promise(async move {
+                    read_as(resp, how, rust).await.map_err(JsValue::from)
+                });
             }
             BodyState::Empty => {
                 *self.body.borrow_mut() = BodyState::Empty;
@@ -1573,5 +1727,338 @@ impl JsResponse {
     #[wasm_bindgen(unchecked_return_type = "Promise<Uint8Array>")]
     pub fn bytes(&self) -> Promise {
         self.read(As::Bytes)
+    }
+
+    /// The body's lines as an async iterator; see the `FanoutResponse`
+    /// interface.
+    #[wasm_bindgen(skip_typescript)]
+    pub fn lines(&self) -> Result<JsValue, JsValue> {
+        let lines = self.take_lines()?;
+        Ok(JsStream::wrap(
+            lines.map(|l| l.map(JsValue::from)).boxed_local(),
+            None,
+        ))
+    }
+
+    /// The body as newline-delimited JSON, an async iterator of values; see
+    /// the `FanoutResponse` interface.
+    #[wasm_bindgen(js_name = jsonLines, skip_typescript)]
+    pub fn json_lines(&self, options: JsValue) -> Result<JsValue, JsValue> {
+        let f = Fields::new(&options, "jsonLines options", &[&["onBadLine"]])
+            .map_err(|e| JsValue::from(e.with_request(self.method, &self.url)))?;
+        let on_bad = f.function("onBadLine").map_err(JsValue::from)?;
+        let lines = self.take_lines()?;
+        let (method, url) = (self.method, self.url.clone());
+        let mut n = 0u64;
+        let values = lines.filter_map(move |line| {
+            n += 1;
+            let out = match line {
+                Err(e) => Some(Err(e)),
+                Ok(l) if l.trim().is_empty() => None,
+                Ok(l) => match json_parse(&JsValue::from_str(&l)) {
+                    Ok(v) => Some(Ok(v)),
+                    Err(e) => {
+                        let start: String = l.chars().take(120).collect();
+                        let err = Error::decode(
+                            format!("line {n}: invalid JSON: {}", js_message(&e)),
+                            start,
+                        )
+                        .with_request(method, &url);
+                        match &on_bad {
+                            None => Some(Err(err)),
+                            Some(f) => {
+                                call_back(f, &JsValue::from(err));
+                                None
+                            }
+                        }
+                    }
+                },
+            };
+            std::future::ready(out)
+        });
+        Ok(JsStream::wrap(values.boxed_local(), None))
+    }
+}
+
+impl JsResponse {
+    /// Takes the body to read it line by line; a second read throws.
+    fn take_lines(
+        &self,
+    ) -> Result<futures_util::stream::LocalBoxStream<'static, Result<String, Error>>, JsValue> {
+        let state = std::mem::replace(&mut *self.body.borrow_mut(), BodyState::Used);
+        match state {
+            BodyState::Unread(resp) => Ok(resp.lines().boxed_local()),
+            BodyState::Empty => {
+                *self.body.borrow_mut() = BodyState::Empty;
+                Ok(futures_util::stream::empty().boxed_local())
+            }
+            BodyState::Used => Err(JsValue::from(
+                type_error("the body was already read")
+                    .with_request(self.method, &self.url)
+                    .with_attempts(self.attempts),
+            )),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Streams: download progress, async iterators, Server-Sent Events
+// ---------------------------------------------------------------------------
+
+/// Calls a user's callback; an exception is reported (like an event
+/// listener's), never thrown into fanout.
+fn call_back(f: &Function, arg: &JsValue) {
+    if let Err(e) = f.call1(&JsValue::UNDEFINED, arg) {
+        if report_error(&e).is_err() {
+            console_error(&e);
+        }
+    }
+}
+
+/// `onDownloadProgress({ loaded, total, percent })`.
+fn download_progress(f: &Function, t: fanout::Transfer) {
+    let obj = Object::new();
+    set(&obj, "loaded", &(t.loaded as f64).into());
+    let opt = |v: Option<f64>| v.map(JsValue::from).unwrap_or(JsValue::UNDEFINED);
+    set(&obj, "total", &opt(t.total.map(|n| n as f64)));
+    set(&obj, "percent", &opt(t.fraction()));
+    call_back(f, &obj);
+}
+
+type JsItems = futures_util::stream::LocalBoxStream<'static, Result<JsValue, Error>>;
+
+enum StreamState {
+    Ready(JsItems),
+    /// A `next()` is running; it holds the stream.
+    Busy,
+    Closed,
+}
+
+/// An async iterator over a Rust stream (`lines()`, `jsonLines()`,
+/// `client.sse()`): `next()`, `return()` and `[Symbol.asyncIterator]`.
+/// `return()` (a `break` out of `for await`) or the signal drops the
+/// stream, which aborts its fetch.
+#[wasm_bindgen(js_name = FanoutStream, skip_typescript)]
+pub struct JsStream {
+    state: Rc<RefCell<StreamState>>,
+    /// Fires when `return()` is called, to end a `next()` in flight.
+    closed: web_sys::AbortController,
+    signal: Option<AbortSignal>,
+}
+
+impl std::fmt::Debug for JsStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FanoutStream")
+    }
+}
+
+fn iter_result(value: &JsValue, done: bool) -> JsValue {
+    let obj = Object::new();
+    set(&obj, "value", value);
+    set(&obj, "done", &done.into());
+    obj.into()
+}
+
+impl JsStream {
+    /// The iterator object for `items`, aborted by `signal` too.
+    fn wrap(items: JsItems, signal: Option<AbortSignal>) -> JsValue {
+        let it = JsStream {
+            state: Rc::new(RefCell::new(StreamState::Ready(items))),
+            closed: web_sys::AbortController::new().expect("AbortController"),
+            signal,
+        };
+        let value = JsValue::from(it);
+        // `[Symbol.asyncIterator]() { return this }` without evaluating JS
+        // (the page's CSP forbids it): `Object.prototype.valueOf` returns
+        // its `this` object.
+        if let Ok(value_of) = Reflect::get(&Object::new(), &JsValue::from_str("valueOf")) {
+            let _ = Reflect::set(&value, &js_sys::Symbol::async_iterator(), &value_of);
+        }
+        value
+    }
+}
+
+#[wasm_bindgen(js_class = FanoutStream)]
+impl JsStream {
+    /// The next item: `{ value, done: false }`, or `{ value: undefined,
+    /// done: true }` at the end; rejects with the stream's error (after
+    /// which it is done).
+    pub fn next(&self) -> Promise {
+        let taken = std::mem::replace(&mut *self.state.borrow_mut(), StreamState::Busy);
+        let mut items = match taken {
+            StreamState::Ready(items) => items,
+            StreamState::Closed => {
+                *self.state.borrow_mut() = StreamState::Closed;
+                return Promise::resolve(&iter_result(&JsValue::UNDEFINED, true));
+            }
+            StreamState::Busy => {
+                return Promise::reject(&JsValue::from(type_error(
+                    "next() was called again before the previous call settled",
+                )))
+            }
+        };
+        let state = self.state.clone();
+        let closed = SignalFired::new(&self.closed.signal());
+        let user = self
+            .signal
+            .as_ref()
+            .map(|s| (s.aborted(), SignalFired::new(s)));
+        future_to_promise(async move {
+            use futures_util::StreamExt as _;
+            let stop = async move {
+                match (closed, user) {
+                    (_, Some((true, _))) => Some(()),
+                    (Some(c), Some((_, Some(u)))) => {
+                        let _ = select(c, u).await;
+                        Some(())
+                    }
+                    (Some(c), _) => {
+                        c.await;
+                        None
+                    }
+                    (None, Some((_, Some(u)))) => {
+                        u.await;
+                        Some(())
+                    }
+                    (None, _) => std::future::pending().await,
+                }
+            };
+            let item = match select(items.next(), std::pin::pin!(stop)).await {
+                Either::Left((item, _)) => item,
+                Either::Right((by_signal, _)) => {
+                    *state.borrow_mut() = StreamState::Closed;
+                    drop(items);
+                    return match by_signal {
+                        Some(()) => {
+                            Err(JsValue::from(Error::aborted("aborted by the AbortSignal")))
+                        }
+                        None => Ok(iter_result(&JsValue::UNDEFINED, true)),
+                    };
+                }
+            };
+            match item {
+                Some(Ok(v)) => {
+                    let mut s = state.borrow_mut();
+                    if matches!(*s, StreamState::Busy) {
+                        *s = StreamState::Ready(items);
+                    }
+                    Ok(iter_result(&v, false))
+                }
+                Some(Err(e)) => {
+                    *state.borrow_mut() = StreamState::Closed;
+                    Err(JsValue::from(e))
+                }
+                None => {
+                    *state.borrow_mut() = StreamState::Closed;
+                    Ok(iter_result(&JsValue::UNDEFINED, true))
+                }
+            }
+        })
+    }
+
+    /// Ends the iteration (what `break` in `for await` calls): the stream
+    /// is dropped and its fetch aborted.
+    #[wasm_bindgen(js_name = "return")]
+    pub fn return_(&self) -> Promise {
+        *self.state.borrow_mut() = StreamState::Closed;
+        self.closed.abort();
+        Promise::resolve(&iter_result(&JsValue::UNDEFINED, true))
+    }
+}
+
+/// The keys of `client.sse` options, besides the request's.
+const SSE_KEYS: &[&str] = &[
+    "method",
+    "retryDelayMs",
+    "maxRetryDelayMs",
+    "maxReconnects",
+    "lastEventId",
+    "onReconnect",
+];
+
+/// A server-sent event as `{ event, data, id, retry }`.
+fn event_object(e: fanout::Event) -> JsValue {
+    let obj = Object::new();
+    set(&obj, "event", &JsValue::from_str(&e.event));
+    set(&obj, "data", &JsValue::from_str(&e.data));
+    set(&obj, "id", &JsValue::from_str(&e.id));
+    let retry = e
+        .retry
+        .map(|d| JsValue::from(d.as_millis() as f64))
+        .unwrap_or(JsValue::UNDEFINED);
+    set(&obj, "retry", &retry);
+    obj.into()
+}
+
+fn sse_stream(
+    client: &Session,
+    path: &JsValue,
+    options: &JsValue,
+) -> Result<(JsItems, Option<AbortSignal>), Error> {
+    let path = url_arg(path, "path").map_err(|e| e.with_request(Method::Get, &describe(path)))?;
+    let f = Fields::new(
+        options,
+        "sse options",
+        &[REQUEST_KEYS, OPTION_KEYS, SSE_KEYS],
+    )
+    .map_err(|e| e.with_request(Method::Get, &path))?;
+    let method = match f.get("method")? {
+        None => Method::Get,
+        Some(v) => match v.as_string() {
+            Some(m) => Method::from_str(&m)?,
+            None => return Err(f.bad("method", "a method name such as 'GET'", &v)),
+        },
+    };
+    let spec = Spec::parse(client, method, path.clone(), &f)?;
+    let mut b = client.sse(&path).method(method).request(|r| spec.apply(r));
+    if let Some(d) = f.ms("retryDelayMs", true)? {
+        b = b.retry_delay(d);
+    }
+    if let Some(d) = f.ms("maxRetryDelayMs", true)? {
+        b = b.max_retry_delay(d);
+    }
+    if let Some(n) = f.int("maxReconnects", 0.0, u32::MAX as f64)? {
+        b = b.max_reconnects(n as u32);
+    }
+    if let Some(v) = f.get("lastEventId")? {
+        match v.as_string() {
+            Some(id) => b = b.last_event_id(id),
+            None => return Err(f.bad("lastEventId", "a string", &v)),
+        }
+    }
+    if let Some(cb) = f.function("onReconnect")? {
+        b = b.on_reconnect(move |r| {
+            let obj = Object::new();
+            set(&obj, "attempt", &r.attempt.into());
+            set(&obj, "delayMs", &(r.delay.as_millis() as f64).into());
+            set(&obj, "lastEventId", &JsValue::from_str(&r.last_event_id));
+            let cause = r
+                .cause
+                .as_deref()
+                .map(JsValue::from_str)
+                .unwrap_or(JsValue::UNDEFINED);
+            set(&obj, "cause", &cause);
+            call_back(&cb, &obj);
+        });
+    }
+    let signal = spec.signal.clone();
+    let items = futures_util::stream::once(b.send())
+        .map(|opened| match opened {
+            Ok(events) => events.map(|e| e.map(event_object)).left_stream(),
+            Err(e) => futures_util::stream::once(std::future::ready(Err(e))).right_stream(),
+        })
+        .flatten()
+        .boxed_local();
+    Ok((items, signal))
+}
+
+#[wasm_bindgen(js_class = Client)]
+impl JsClient {
+    /// Server-Sent Events over `fetch`, as an async iterator; see the
+    /// `Client` interface.
+    #[wasm_bindgen(skip_typescript)]
+    pub fn sse(&self, path: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+        let (items, signal) = sse_stream(&self.inner, &path, &options).map_err(JsValue::from)?;
+        Ok(JsStream::wrap(items, signal))
     }
 }

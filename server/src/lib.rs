@@ -7,7 +7,8 @@
 //! * a JSONPlaceholder-compatible REST API over deterministic, generated
 //!   fixtures (`/posts`, `/comments`, `/users`, `/todos`, `/albums`, `/photos`),
 //!   plus fault- and latency-injection endpoints (`/status/:code`, `/drip`,
-//!   `/hang`, `/drop`, `/flaky/:key`, `?delay=MS`, ...) and request statistics
+//!   `/hang`, `/drop`, `/flaky/:key`, `?delay=MS`, ...), streams (`/sse`,
+//!   `/ndjson`, `/upload`) and request statistics
 //!   (`/stats`) used by the browser test-suite and the benchmarks.
 //!
 //! Build the whole service with [`app`]; the binary (`main.rs`) only parses
@@ -22,12 +23,14 @@ use axum::Router;
 use tower_http::normalize_path::NormalizePath;
 
 mod api;
+mod auth;
 pub mod cli;
 mod cors;
 mod faults;
 pub mod fixtures;
 mod static_files;
 pub mod stats;
+mod streams;
 mod util;
 
 /// Configuration of one [`app`] instance.
@@ -61,6 +64,8 @@ pub(crate) struct AppState {
     pub(crate) stats: Arc<stats::Stats>,
     /// Per-key hit counters of `/flaky/:key`.
     pub(crate) flaky: Arc<faults::FlakyCounters>,
+    /// Per-key tokens of `/auth/:key/...`.
+    pub(crate) tokens: Arc<auth::Tokens>,
 }
 
 /// Builds the complete dev-server router.
@@ -81,17 +86,21 @@ pub fn app(config: Config) -> Router {
         fixtures: fixtures::Fixtures::get(),
         stats: Arc::new(stats::Stats::default()),
         flaky: Arc::new(faults::FlakyCounters::default()),
+        tokens: Arc::new(auth::Tokens::default()),
     };
 
     let counted = Router::new()
         .merge(api::routes(state.fixtures))
         .merge(faults::routes())
+        .merge(streams::routes())
+        .merge(auth::routes())
         .layer(middleware::from_fn(util::delay))
         .layer(middleware::from_fn_with_state(state.clone(), stats::track));
 
     let uncounted = Router::new()
         .merge(stats::routes())
         .merge(faults::uncounted_routes())
+        .merge(auth::uncounted_routes())
         .layer(middleware::from_fn(util::delay));
 
     let routed = counted

@@ -396,6 +396,18 @@ pub async fn cross_origin_guard_is_a_layer() {
         .await
         .unwrap_err();
     assert!(e.is_builder(), "{e}");
+    // References the platform reads as another host, however they are
+    // spelled (backslashes, a tab, leading spaces).
+    for sneaky in [
+        "\\\\elsewhere.test\\x",
+        "/\\elsewhere.test/x",
+        " \t//elsewhere.test/x",
+        "/\n/elsewhere.test/x",
+    ] {
+        let e = client.get(sneaky).send().await.unwrap_err();
+        assert!(e.is_builder(), "{sneaky:?}: {e}");
+        assert!(e.to_string().contains("another origin"), "{sneaky:?}: {e}");
+    }
     // A hand-made request gets the same check.
     let e = client
         .execute(Request::new(Method::Get, "https://elsewhere.test/x"))
@@ -460,6 +472,346 @@ pub async fn unusable_urls_are_builder_errors_never_sent() {
     assert!(mock.requests().is_empty());
 }
 
+pub async fn hooks_run_client_first_and_add_up() {
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let (l1, l2) = (log.clone(), log.clone());
+    let mock = MockTransport::new();
+    let client = client_with(&mock)
+        .hooks(fanout::Hooks::new().before_request(move |req| {
+            l1.borrow_mut().push("client");
+            req.set_header("x-client", "1")
+        }))
+        .build()
+        .unwrap();
+    let hooks = fanout::Hooks::new().before_request(move |req| {
+        l2.borrow_mut().push("request");
+        req.set_header("x-request", "1")
+    });
+    client.get("x").hooks(hooks).send().await.unwrap();
+    assert_eq!(*log.borrow(), ["client", "request"]);
+    let seen = &mock.requests()[0];
+    assert_eq!(
+        (seen.header("x-client"), seen.header("x-request")),
+        (Some("1"), Some("1"))
+    );
+    // A request without hooks of its own still runs the client's.
+    client.get("y").send().await.unwrap();
+    assert_eq!(*log.borrow(), ["client", "request", "client"]);
+}
+
+pub async fn after_response_hooks_retry_and_replace() {
+    let hits = Rc::new(RefCell::new(0));
+    let counter = hits.clone();
+    let mock = MockTransport::new().route_fn(Method::Get, "/v1/job", move |_| {
+        *counter.borrow_mut() += 1;
+        match *counter.borrow() {
+            1 => Reply::status(202),
+            _ => Reply::text(200, "done"),
+        }
+    });
+    let retries = Rc::new(RefCell::new(Vec::new()));
+    let seen = retries.clone();
+    let client = client_with(&mock)
+        .retry(Retry::new().backoff(Duration::from_millis(1), Duration::from_millis(1)))
+        .hooks(
+            fanout::Hooks::new()
+                .after_response(|resp| {
+                    if resp.status() == 202 {
+                        fanout::Action::Retry
+                    } else {
+                        fanout::Action::Continue
+                    }
+                })
+                .before_retry(move |req, err, n| {
+                    seen.borrow_mut()
+                        .push((req.url().to_owned(), err.status(), n));
+                }),
+        )
+        .build()
+        .unwrap();
+    let resp = client.get("job").send().await.unwrap();
+    assert_eq!(resp.attempts(), 2);
+    assert_eq!(resp.text().await.unwrap(), "done");
+    assert_eq!(*retries.borrow(), [(format!("{BASE}job"), Some(202), 1)]);
+
+    let client = client_with(&mock)
+        .hooks(fanout::Hooks::new().after_response(|resp| {
+            if resp.status() == 200 {
+                fanout::Action::Replace(Response::new(299, "replaced"))
+            } else {
+                fanout::Action::Continue
+            }
+        }))
+        .build()
+        .unwrap();
+    let resp = client.get("job").send().await.unwrap();
+    assert_eq!(resp.status(), 299);
+    assert_eq!(resp.url(), format!("{BASE}job"));
+    assert_eq!(resp.text().await.unwrap(), "replaced");
+}
+
+pub async fn a_failing_hook_stops_the_request_and_before_error_sees_it() {
+    let mock = MockTransport::new();
+    let client = client_with(&mock)
+        .hooks(
+            fanout::Hooks::new()
+                .before_request(|_| Err(Error::builder("no session")))
+                .before_error(|e| {
+                    assert!(e.is_builder());
+                    Error::aborted(format!("mapped: {}", e.message()))
+                }),
+        )
+        .build()
+        .unwrap();
+    let e = client.get("x").send().await.unwrap_err();
+    assert!(e.is_aborted(), "{e}");
+    assert_eq!(e.message(), "mapped: no session");
+    assert!(mock.requests().is_empty(), "nothing was sent");
+}
+
+pub async fn dedupe_shares_one_fetch_between_identical_gets() {
+    let mock = MockTransport::new().route(
+        Method::Get,
+        "/v1/posts/1",
+        Reply::text(200, "post one")
+            .header("x-a", "1")
+            .delay(Duration::from_millis(20)),
+    );
+    let client = client_with(&mock).dedupe(true).build().unwrap();
+    let all = (0..50).map(|_| {
+        let c = client.clone();
+        async move {
+            let resp = c.get("posts/1").send().await?;
+            assert_eq!(resp.headers().get("x-a").as_deref(), Some("1"));
+            resp.text().await
+        }
+    });
+    let bodies = futures_util::future::join_all(all).await;
+    assert_eq!(bodies.len(), 50);
+    assert!(bodies
+        .iter()
+        .all(|b| matches!(b.as_deref(), Ok("post one"))));
+    assert_eq!(mock.requests().len(), 1, "one fetch for fifty callers");
+
+    // Other headers, another method or a body: fetched on their own.
+    let a = client.get("posts/1").header("x-v", "1").send();
+    let b = client.get("posts/1").header("x-v", "2").send();
+    let (a, b) = futures_util::future::join(a, b).await;
+    assert!(a.is_ok() && b.is_ok());
+    assert_eq!(mock.requests().len(), 3);
+}
+
+pub async fn dedupe_outlives_a_dropped_caller_and_aborts_when_all_are_gone() {
+    let mock = MockTransport::new()
+        .route(
+            Method::Get,
+            "/v1/slow",
+            Reply::text(200, "slow").delay(Duration::from_millis(30)),
+        )
+        .route(Method::Get, "/v1/hang", Reply::hang());
+    let client = client_with(&mock).dedupe(true).build().unwrap();
+
+    let mut first = Box::pin(client.get("slow").send());
+    assert!(
+        (&mut first).now_or_never().is_none(),
+        "the first caller starts the fetch"
+    );
+    let mut second = Box::pin(client.get("slow").send());
+    assert!(
+        (&mut second).now_or_never().is_none(),
+        "the second joins it"
+    );
+    drop(first);
+    let resp = second.await.unwrap();
+    assert_eq!(resp.text().await.unwrap(), "slow");
+    assert_eq!(mock.requests().len(), 1);
+    assert_eq!(mock.cancelled(), 0);
+
+    let mut a = Box::pin(client.get("hang").send());
+    let mut b = Box::pin(client.get("hang").send());
+    assert!((&mut a).now_or_never().is_none());
+    assert!((&mut b).now_or_never().is_none());
+    assert_eq!((mock.requests().len(), mock.in_flight()), (2, 1));
+    drop(a);
+    assert_eq!(mock.in_flight(), 1, "b still waits for it");
+    drop(b);
+    assert_eq!((mock.in_flight(), mock.cancelled()), (0, 1));
+}
+
+/// A token endpoint and a protected resource on a mock, counting refreshes.
+fn auth_mock(fail: bool) -> (MockTransport, Rc<RefCell<u32>>) {
+    let issued = Rc::new(RefCell::new(0u32));
+    let (i1, i2) = (issued.clone(), issued.clone());
+    let mock = MockTransport::new()
+        .route_fn(Method::Post, "/v1/token", move |_| {
+            if fail {
+                return Reply::status(500).delay(Duration::from_millis(10));
+            }
+            *i1.borrow_mut() += 1;
+            Reply::text(200, format!("t{}", i1.borrow())).delay(Duration::from_millis(10))
+        })
+        .route_fn(Method::Get, "/v1/data", move |req| {
+            let want = format!("Bearer t{}", i2.borrow());
+            // A little latency, so that all the requests of a batch are in
+            // flight before the first 401 comes back, as over a network.
+            if req.header("authorization") == Some(want.as_str()) {
+                Reply::text(200, "secret").delay(Duration::from_millis(5))
+            } else {
+                Reply::status(401).delay(Duration::from_millis(5))
+            }
+        });
+    (mock, issued)
+}
+
+fn refresh_over(mock: &MockTransport) -> fanout::auth::Refresh {
+    let tokens = client_with(mock).build().unwrap();
+    fanout::auth::Refresh::new("http://api.test", move || {
+        let c = tokens.clone();
+        async move {
+            c.post("token")
+                .send()
+                .await?
+                .error_for_status()?
+                .text()
+                .await
+        }
+    })
+    .with_token("stale")
+}
+
+pub async fn one_refresh_for_many_401s() {
+    let (mock, issued) = auth_mock(false);
+    let refresh = refresh_over(&mock);
+    let client = client_with(&mock).with(refresh).build().unwrap();
+    let all = (0..20).map(|i| client.get(format!("data?i={i}")).send());
+    let results = futures_util::future::join_all(all).await;
+    for r in results {
+        let resp = r.unwrap();
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.text().await.unwrap(), "secret");
+    }
+    assert_eq!(*issued.borrow(), 1, "exactly one refresh");
+    let data: Vec<_> = mock
+        .requests()
+        .into_iter()
+        .filter(|r| r.url().contains("/data"))
+        .collect();
+    assert_eq!(
+        data.len(),
+        40,
+        "each sent once with the stale token, once with the new"
+    );
+    // Later requests use the new token at once.
+    client.get("data").send().await.unwrap();
+    assert_eq!(*issued.borrow(), 1);
+    // Another origin never gets the token.
+    client.get("https://other.test/x").send().await.unwrap();
+    let last = mock.requests().pop().unwrap();
+    assert_eq!(last.url(), "https://other.test/x");
+    assert_eq!(last.header("authorization"), None);
+}
+
+pub async fn a_failed_refresh_fails_every_waiting_request() {
+    let (mock, _) = auth_mock(true);
+    let client = client_with(&mock)
+        .with(refresh_over(&mock))
+        .build()
+        .unwrap();
+    let all = (0..20).map(|i| client.get(format!("data?i={i}")).send());
+    let results = futures_util::future::join_all(all).await;
+    let tokens_asked = mock
+        .requests()
+        .iter()
+        .filter(|r| r.url().ends_with("/token"))
+        .count();
+    assert_eq!(tokens_asked, 1, "one refresh, shared by all");
+    for r in results {
+        let e = r.unwrap_err();
+        assert_eq!(e.status(), Some(401), "{e}");
+        assert!(e.to_string().contains("token refresh failed"), "{e}");
+        assert!(std::error::Error::source(&e).is_some());
+    }
+}
+
+pub async fn bad_input_is_a_typed_error_and_nothing_is_sent() {
+    let mock = MockTransport::new().fallback(|_| Reply::text(200, "ok"));
+    let client = client_with(&mock).build().unwrap();
+    let bad_requests = [
+        ("empty header name", client.get("x").header("", "v")),
+        ("space in a header name", client.get("x").header("a b", "v")),
+        ("non-ASCII header name", client.get("x").header("é", "v")),
+        (
+            "CR LF in a value",
+            client.get("x").header("x-a", "1\r\nx-b: 2"),
+        ),
+        ("NUL in a value", client.get("x").header("x-a", "1\u{0}2")),
+        ("zero timeout", client.get("x").timeout(Duration::ZERO)),
+        (
+            "zero total timeout",
+            client.get("x").total_timeout(Duration::ZERO),
+        ),
+        (
+            "retry cap below its base",
+            client
+                .get("x")
+                .retry(Retry::new().backoff(Duration::from_secs(2), Duration::from_secs(1))),
+        ),
+        ("bad URL", client.get("http://[::1")),
+        ("file URL", client.get("file:///etc/passwd")),
+    ];
+    for (what, req) in bad_requests {
+        let e = req.send().await.unwrap_err();
+        assert!(e.is_builder(), "{what}: {e}");
+        assert!(e.url().is_some(), "{what}: names the request: {e}");
+    }
+    let bad_clients = [
+        ("no base URL scheme", Client::builder().base_url("api.test")),
+        (
+            "base URL with a query",
+            Client::builder().base_url("http://h/?q=1"),
+        ),
+        ("ftp base URL", Client::builder().base_url("ftp://h/")),
+        ("limit 0", Client::builder().limit(0)),
+        ("limit_per_host 0", Client::builder().limit_per_host(0)),
+        ("zero timeout", Client::builder().timeout(Duration::ZERO)),
+        (
+            "bad default header",
+            Client::builder().default_header("x", "a\nb"),
+        ),
+    ];
+    for (what, builder) in bad_clients {
+        let e = builder.build().unwrap_err();
+        assert!(e.is_builder(), "{what}: {e}");
+    }
+    assert!(mock.requests().is_empty(), "nothing was sent");
+
+    // Extreme but valid: huge timeouts, a far-future Retry-After.
+    let resp = client
+        .get("x")
+        .timeout(Duration::MAX)
+        .total_timeout(Duration::MAX)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.text().await.unwrap(), "ok");
+    let mock =
+        MockTransport::new().fallback(|_| Reply::status(503).header("retry-after", "99999999999"));
+    let client = client_with(&mock)
+        .retry(
+            Retry::new()
+                .limit(1)
+                .max_retry_after(Duration::from_millis(5)),
+        )
+        .build()
+        .unwrap();
+    let resp = client.get("x").send().await.unwrap();
+    assert_eq!(
+        (resp.status(), resp.attempts()),
+        (503, 2),
+        "waited the ceiling, not the header"
+    );
+}
+
 /// Calls `$m!` with the name of every case, for the harness to declare one
 /// test each: `#[test]` natively, `#[wasm_bindgen_test]` in wasm.
 #[macro_export]
@@ -479,7 +831,15 @@ macro_rules! for_each_pipeline_case {
             options_merge_request_over_client,
             cross_origin_guard_is_a_layer,
             decode_error_keeps_its_source,
-            unusable_urls_are_builder_errors_never_sent
+            unusable_urls_are_builder_errors_never_sent,
+            hooks_run_client_first_and_add_up,
+            after_response_hooks_retry_and_replace,
+            a_failing_hook_stops_the_request_and_before_error_sees_it,
+            dedupe_shares_one_fetch_between_identical_gets,
+            dedupe_outlives_a_dropped_caller_and_aborts_when_all_are_gone,
+            one_refresh_for_many_401s,
+            a_failed_refresh_fails_every_waiting_request,
+            bad_input_is_a_typed_error_and_nothing_is_sent
         );
     };
 }

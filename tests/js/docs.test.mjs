@@ -111,3 +111,27 @@ test('docs: errors', async () => {
   assert.equal(lines[1], 'TimeoutError');
   assert.equal(lines[2], 'false 404 { status: 404 }');
 });
+
+test('docs: download progress', async () => {
+  const lines = await runNode(asModule('progress'), 'mjs');
+  assert.equal(lines.at(-1), '5000 photos');
+  const percents = lines.slice(0, -1).map((l) => Number(l.replace('%', '')));
+  assert.ok(percents.length >= 2, lines.join('\n'));
+  assert.ok(percents.every((p, i) => i === 0 || p >= percents[i - 1]));
+  assert.equal(percents.at(-1), 100);
+});
+
+test('docs: NDJSON lines', async () => {
+  const lines = await runNode(asModule('ndjson'), 'mjs');
+  assert.deepEqual(lines, [1, 2, 3].map((n) => `${n} caf\u00e9 \u2603 \u{1F600} #${n}`));
+});
+
+test('docs: Server-Sent Events with a reconnection', async () => {
+  const lines = await runNode(asModule('sse'), 'mjs');
+  assert.equal(lines.length, 5, lines.join('\n'));
+  assert.match(lines[0], /^message 1 \S/);
+  assert.match(lines[1], /^message 2 \S/);
+  assert.equal(lines[2], 'reconnecting after #2 in 100 ms');
+  assert.match(lines[3], /^message 3 \S/);
+  assert.match(lines[4], /^message 4 \S/);
+});

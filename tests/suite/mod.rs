@@ -5,7 +5,10 @@
 mod client;
 mod concurrency;
 mod errors;
+mod features;
 mod pipeline;
 mod requests;
 mod responses;
+mod streams;
 mod support;
+mod urls;

@@ -220,3 +220,48 @@ export async function web(): Promise<string> {
   const c = new WebClient({ baseUrl: 'http://127.0.0.1:8080/' });
   return (await c.get('posts/1')).text();
 }
+
+export async function streams(signal: AbortSignal): Promise<string[]> {
+  const out: string[] = [];
+  const res = await client.get('photos', {
+    onDownloadProgress: ({ loaded, total, percent }) => {
+      const l: number = loaded;
+      const t: number | undefined = total;
+      const p: number | undefined = percent;
+      console.log(l, t, p);
+    },
+  });
+  for await (const line of res.lines()) {
+    const s: string = line;
+    out.push(s);
+  }
+  const nd = (await client.get('ndjson')).jsonLines<{ n: number }>({
+    onBadLine: (e: FanoutError) => console.log(e.name),
+  });
+  for await (const v of nd) out.push(String(v.n));
+  const r: IteratorResult<{ n: number }, undefined> = await nd.next();
+  await nd.return();
+  console.log(r.done);
+  const events = client.sse('sse', {
+    method: 'POST',
+    json: { topic: 'posts' },
+    signal,
+    retryDelayMs: 100,
+    maxRetryDelayMs: 5000,
+    maxReconnects: 3,
+    lastEventId: '7',
+    onReconnect: ({ attempt, delayMs, lastEventId, cause }) => console.log(attempt, delayMs, lastEventId, cause),
+  });
+  for await (const { event, data, id, retry } of events) {
+    const e: string = event;
+    const n: number | undefined = retry;
+    out.push(e, data, id, String(n));
+  }
+  // @ts-expect-error: the retry delay is in ms, as retryDelayMs
+  client.sse('sse', { retryDelay: 100 });
+  // @ts-expect-error: an event's data is a string
+  for await (const e of client.sse('sse')) e.data.toFixed();
+  // @ts-expect-error: progress is an object, not a number
+  await client.get('photos', { onDownloadProgress: (n: number) => n });
+  return out;
+}

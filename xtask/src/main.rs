@@ -29,7 +29,8 @@ commands:
                                 (default port: $FANOUT_PORT, else 8080)
   test [--skip-firefox] [STAGE...]
                                 run the test stages (all by default):
-                                native build chrome firefox node js e2e types bundler";
+                                native build chrome firefox node soak js e2e types
+                                bundler";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

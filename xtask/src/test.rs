@@ -27,6 +27,8 @@ pub enum Stage {
     Firefox,
     /// wasm tests in Node.js.
     Node,
+    /// The fault soak: 10,000 requests with faults, in Chromium and Node.js.
+    Soak,
     /// `node --test tests/js/` against `pkg/nodejs`.
     Js,
     /// `node --test tests/e2e/`: playwright-core driving Chromium.
@@ -39,12 +41,13 @@ pub enum Stage {
 
 impl Stage {
     /// All stages in run order.
-    pub const ALL: [Stage; 9] = [
+    pub const ALL: [Stage; 10] = [
         Stage::Native,
         Stage::Build,
         Stage::Chrome,
         Stage::Firefox,
         Stage::Node,
+        Stage::Soak,
         Stage::Js,
         Stage::Types,
         Stage::Bundler,
@@ -60,6 +63,7 @@ impl Stage {
             Stage::Chrome => "chrome",
             Stage::Firefox => "firefox",
             Stage::Node => "node",
+            Stage::Soak => "soak",
             Stage::Js => "js",
             Stage::E2e => "e2e",
             Stage::Types => "types",
@@ -75,7 +79,7 @@ impl Stage {
     fn needs_server(self) -> bool {
         matches!(
             self,
-            Stage::Chrome | Stage::Firefox | Stage::Node | Stage::Js | Stage::E2e
+            Stage::Chrome | Stage::Firefox | Stage::Node | Stage::Soak | Stage::Js | Stage::E2e
         )
     }
 
@@ -88,7 +92,13 @@ impl Stage {
     fn counts_tests(self) -> bool {
         matches!(
             self,
-            Stage::Native | Stage::Chrome | Stage::Firefox | Stage::Node | Stage::Js | Stage::E2e
+            Stage::Native
+                | Stage::Chrome
+                | Stage::Firefox
+                | Stage::Node
+                | Stage::Soak
+                | Stage::Js
+                | Stage::E2e
         )
     }
 }
@@ -103,7 +113,7 @@ pub struct Options {
 }
 
 pub const USAGE: &str = "usage: cargo xtask test [--skip-firefox] [STAGE...]\n\
-stages, in run order: native build chrome firefox node js e2e types bundler\n\
+stages, in run order: native build chrome firefox node soak js e2e types bundler\n\
 (no stage names: all of them; with names: those, plus build if js, e2e, types or bundler is named)";
 
 /// Parses `test`'s arguments.
@@ -314,7 +324,8 @@ fn wasm_pack_tests(runner_args: &[&str], tests: &[&str]) -> Vec<Command> {
             command
                 .arg("test")
                 .args(runner_args)
-                .args(["--", "--test", test]);
+                // The optional features too, so their wasm paths are tested.
+                .args(["--", "--features", "http send", "--test", test]);
             if std::env::var_os("WASM_BINDGEN_TEST_TIMEOUT").is_none() {
                 command.env("WASM_BINDGEN_TEST_TIMEOUT", BROWSER_TEST_TIMEOUT_SECS);
             }
@@ -347,7 +358,7 @@ pub fn test(args: &[String]) -> Result<ExitCode> {
         let started = Instant::now();
         let (outcome, counts) = {
             let mut native = cargo();
-            native.args(["test", "--workspace"]);
+            native.args(["test", "--workspace", "--all-features"]);
             run_counted(Stage::Native, &mut [native])
         };
         rows.push(Row {
@@ -474,6 +485,11 @@ pub fn test(args: &[String]) -> Result<ExitCode> {
                 &["browser", "worker"],
             )),
             Stage::Node => api(wasm_pack_tests(&["--node"], &["node"])),
+            Stage::Soak => {
+                let mut commands = wasm_pack_tests(&["--headless", "--chrome"], &["soak_browser"]);
+                commands.extend(wasm_pack_tests(&["--node"], &["soak_node"]));
+                api(commands)
+            }
             Stage::Js => {
                 let mut c = cmd("node");
                 c.args(["--test", "tests/js/"]);

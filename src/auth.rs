@@ -1,0 +1,193 @@
+//! [`Refresh`]: bearer tokens with one refresh for many 401s.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::future::Future;
+use std::rc::Rc;
+
+use futures_util::future::LocalBoxFuture;
+
+use crate::error::Error;
+use crate::middleware::{Middleware, Next};
+use crate::request::Request;
+use crate::response::Response;
+use crate::shared::Flight;
+use crate::url;
+
+type Fetcher = Rc<dyn Fn() -> LocalBoxFuture<'static, Result<String, Error>>>;
+
+/// The token in force, and the latest refresh (kept once done, so that
+/// requests sent before it started share its outcome, even a failure).
+#[derive(Default)]
+struct State {
+    token: Option<String>,
+    /// Refreshes started so far (failed ones included).
+    started: u64,
+    /// Refreshes that gave a token.
+    refreshes: u64,
+    latest: Option<Flight<Result<String, Error>>>,
+}
+
+/// A [`Middleware`] that sends `Authorization: Bearer <token>` with every
+/// request to one origin, and renews the token when the server answers
+/// 401. However many requests come back 401 at once, exactly one refresh
+/// runs; the others wait for it, and each is sent again once with the new
+/// token. If the refresh fails, all of them fail with an error that
+/// [`is_status`](Error::is_status) (the 401) and says why, with the
+/// refresh's error as its [`source`](std::error::Error::source). Requests to
+/// any other origin never get the token.
+///
+/// The token comes from `fetch_token`, an async function (typically a
+/// request to your token endpoint, with its own client); it is called for
+/// the first request, and after a 401. Requests with a stream body are sent
+/// once, without a replay.
+///
+/// ```
+/// use fanout::auth::Refresh;
+/// use fanout::Client;
+///
+/// let token_client = Client::builder().base_url("http://127.0.0.1:8080/").build().unwrap();
+/// let refresh = Refresh::new("http://127.0.0.1:8080", move || {
+///     let c = token_client.clone();
+///     async move { c.post("auth/demo/token").send().await?.text().await }
+/// });
+/// let client = Client::builder()
+///     .base_url("http://127.0.0.1:8080/")
+///     .with(refresh)
+///     .build()
+///     .unwrap();
+/// ```
+pub struct Refresh {
+    origin: String,
+    fetch_token: Fetcher,
+    state: Rc<RefCell<State>>,
+}
+
+impl fmt::Debug for Refresh {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.state.borrow();
+        f.debug_struct("Refresh")
+            .field("origin", &self.origin)
+            .field("has_token", &s.token.is_some())
+            .field("refreshes", &s.refreshes)
+            .finish()
+    }
+}
+
+impl Refresh {
+    /// Tokens for requests to `origin` (such as `https://api.example`),
+    /// fetched with `fetch_token`.
+    ///
+    /// # Panics
+    /// If `origin` is not an http(s) URL.
+    pub fn new<F, Fut>(origin: &str, fetch_token: F) -> Refresh
+    where
+        F: Fn() -> Fut + 'static,
+        Fut: Future<Output = Result<String, Error>> + 'static,
+    {
+        let origin = url::origin(origin).expect("Refresh::new: an http(s) origin");
+        Refresh {
+            origin,
+            fetch_token: Rc::new(move || Box::pin(fetch_token())),
+            state: Rc::new(RefCell::new(State::default())),
+        }
+    }
+
+    /// Starts with this token instead of fetching one first.
+    pub fn with_token(self, token: impl Into<String>) -> Refresh {
+        self.state.borrow_mut().token = Some(token.into());
+        self
+    }
+
+    /// How many tokens were fetched so far.
+    pub fn refreshes(&self) -> u64 {
+        self.state.borrow().refreshes
+    }
+
+    /// The token in force, and how many refreshes had started: fetching a
+    /// token first if there is none yet.
+    async fn current(&self) -> Result<(String, u64), Error> {
+        let (known, started, running) = {
+            let s = self.state.borrow();
+            let running = s.latest.clone().filter(|f| !f.is_done());
+            (s.token.clone(), s.started, running)
+        };
+        let token = match (running, known) {
+            // A refresh is under way: wait for its token rather than send
+            // one that is being replaced.
+            (Some(flight), _) => flight.await?,
+            (None, Some(t)) => t,
+            (None, None) => self.renew(started).await?,
+        };
+        Ok((token, self.state.borrow().started))
+    }
+
+    /// A new token for a request sent when `started` refreshes had begun:
+    /// the outcome of a refresh begun since (running or done, failed or
+    /// not), or of one begun now.
+    async fn renew(&self, started: u64) -> Result<String, Error> {
+        let flight = {
+            let mut s = self.state.borrow_mut();
+            match &s.latest {
+                Some(f) if s.started > started => f.clone(),
+                _ => {
+                    let fetch = self.fetch_token.clone();
+                    let state = self.state.clone();
+                    let f = Flight::new(async move {
+                        let token = fetch().await?;
+                        let mut s = state.borrow_mut();
+                        s.refreshes += 1;
+                        s.token = Some(token.clone());
+                        Ok(token)
+                    });
+                    s.started += 1;
+                    s.latest = Some(f.clone());
+                    f
+                }
+            }
+        };
+        flight.await
+    }
+}
+
+impl Middleware for Refresh {
+    fn handle<'a>(
+        &'a self,
+        mut req: Request,
+        next: Next<'a>,
+    ) -> LocalBoxFuture<'a, Result<Response, Error>> {
+        if url::origin(&req.url).as_deref() != Some(self.origin.as_str()) {
+            return next.run(req);
+        }
+        Box::pin(async move {
+            let (token, started) = match self.current().await {
+                Ok(t) => t,
+                Err(e) => return Err(refresh_failed(&req, e)),
+            };
+            req.set_header("authorization", format!("Bearer {token}"))?;
+            let replay = req.try_clone();
+            let resp = next.run(req).await?;
+            let Some(mut replay) = replay.filter(|_| resp.status() == 401) else {
+                return Ok(resp);
+            };
+            drop(resp);
+            let token = match self.renew(started).await {
+                Ok(t) => t,
+                Err(e) => return Err(refresh_failed(&replay, e)),
+            };
+            replay.set_header("authorization", format!("Bearer {token}"))?;
+            next.run(replay).await
+        })
+    }
+}
+
+/// The error of a request whose token could not be refreshed: its 401,
+/// saying why, with the refresh's error as the source.
+fn refresh_failed(req: &Request, e: Error) -> Error {
+    let status = Error::from_status(401, "");
+    let message = format!("{}: token refresh failed: {e}", status.message());
+    status
+        .with_message(message)
+        .with_request(req.method, &req.url)
+        .with_source(e)
+}

@@ -1,0 +1,204 @@
+//! A single flight: one future whose result many callers await, driven by
+//! whichever of them is polled (no task is spawned), and dropped (so its
+//! work cancelled) only when the last caller has gone. Behind
+//! [`ClientBuilder::dedupe`](crate::ClientBuilder::dedupe) and the token
+//! refresh of [`auth::Refresh`](crate::auth::Refresh).
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::{Rc, Weak};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Wake, Waker};
+
+use futures_util::future::LocalBoxFuture;
+
+/// The flight's state, shared by its callers.
+struct Inner<T> {
+    work: RefCell<Option<LocalBoxFuture<'static, T>>>,
+    result: RefCell<Option<T>>,
+    wakers: Arc<Wakers>,
+}
+
+/// Every caller's waker: the work is polled with a waker that wakes them
+/// all, so that when the caller that polled it last is gone, the others
+/// still hear of its progress.
+#[derive(Default)]
+struct Wakers(Mutex<Vec<Waker>>);
+
+impl Wake for Wakers {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        let wakers = std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()));
+        for w in wakers {
+            w.wake();
+        }
+    }
+}
+
+impl Wakers {
+    fn register(&self, waker: &Waker) {
+        let mut list = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if !list.iter().any(|w| w.will_wake(waker)) {
+            list.push(waker.clone());
+        }
+    }
+}
+
+/// A caller's handle on a flight: a future of the flight's result.
+pub(crate) struct Flight<T: Clone> {
+    inner: Rc<Inner<T>>,
+}
+
+impl<T: Clone + 'static> Flight<T> {
+    /// Starts a flight of `work` (nothing runs until a caller polls).
+    pub(crate) fn new(work: impl Future<Output = T> + 'static) -> Flight<T> {
+        Flight {
+            inner: Rc::new(Inner {
+                work: RefCell::new(Some(Box::pin(work))),
+                result: RefCell::new(None),
+                wakers: Arc::new(Wakers::default()),
+            }),
+        }
+    }
+
+    /// A handle that does not keep the flight alive: for a table of flights
+    /// that new callers join.
+    pub(crate) fn downgrade(&self) -> WeakFlight<T> {
+        WeakFlight(Rc::downgrade(&self.inner))
+    }
+
+    /// Whether the result is in (a finished flight is not joined again).
+    pub(crate) fn is_done(&self) -> bool {
+        self.inner.result.borrow().is_some()
+    }
+}
+
+impl<T: Clone> Clone for Flight<T> {
+    fn clone(&self) -> Flight<T> {
+        Flight {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<T: Clone> Future for Flight<T> {
+    type Output = T;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        let inner = &self.inner;
+        if let Some(r) = inner.result.borrow().as_ref() {
+            return Poll::Ready(r.clone());
+        }
+        inner.wakers.register(cx.waker());
+        let Ok(mut slot) = inner.work.try_borrow_mut() else {
+            // Polled from inside the work itself: it will wake us.
+            return Poll::Pending;
+        };
+        let Some(work) = slot.as_mut() else {
+            return Poll::Pending;
+        };
+        let waker = Waker::from(inner.wakers.clone());
+        match work.as_mut().poll(&mut Context::from_waker(&waker)) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(r) => {
+                *slot = None;
+                drop(slot);
+                *inner.result.borrow_mut() = Some(r.clone());
+                inner.wakers.wake_by_ref();
+                Poll::Ready(r)
+            }
+        }
+    }
+}
+
+/// A flight that new callers may still join, if any caller is left.
+pub(crate) struct WeakFlight<T>(Weak<Inner<T>>);
+
+impl<T: Clone> WeakFlight<T> {
+    /// A new caller's handle, unless every caller has gone (and so the
+    /// work was dropped).
+    pub(crate) fn join(&self) -> Option<Flight<T>> {
+        self.0.upgrade().map(|inner| Flight { inner })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_util::FutureExt;
+    use std::cell::Cell;
+
+    /// Ready on the second poll, counting its polls and drops.
+    struct Work {
+        polls: Rc<Cell<u32>>,
+        dropped: Rc<Cell<bool>>,
+    }
+
+    impl Future for Work {
+        type Output = u32;
+        fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<u32> {
+            self.polls.set(self.polls.get() + 1);
+            if self.polls.get() < 2 {
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            } else {
+                Poll::Ready(7)
+            }
+        }
+    }
+
+    impl Drop for Work {
+        fn drop(&mut self) {
+            self.dropped.set(true);
+        }
+    }
+
+    fn work() -> (Work, Rc<Cell<u32>>, Rc<Cell<bool>>) {
+        let (polls, dropped) = (Rc::new(Cell::new(0)), Rc::new(Cell::new(false)));
+        let w = Work {
+            polls: polls.clone(),
+            dropped: dropped.clone(),
+        };
+        (w, polls, dropped)
+    }
+
+    #[test]
+    fn many_callers_one_run() {
+        let (w, polls, _) = work();
+        let a = Flight::new(w);
+        let b = a.downgrade().join().unwrap();
+        let c = a.clone();
+        let all = futures_util::future::join3(a, b, c);
+        assert_eq!(futures::executor::block_on(all), (7, 7, 7));
+        assert_eq!(polls.get(), 2, "the work ran once");
+    }
+
+    #[test]
+    fn a_caller_gone_leaves_the_work_to_the_others() {
+        let (w, _, dropped) = work();
+        let mut a = Flight::new(w);
+        let b = a.clone();
+        assert!((&mut a).now_or_never().is_none());
+        drop(a);
+        assert!(!dropped.get());
+        assert_eq!(futures::executor::block_on(b), 7);
+    }
+
+    #[test]
+    fn the_last_caller_gone_drops_the_work() {
+        let (w, _, dropped) = work();
+        let mut a = Flight::new(w);
+        let weak = a.downgrade();
+        assert!((&mut a).now_or_never().is_none());
+        let b = weak.join().unwrap();
+        drop(a);
+        assert!(!dropped.get());
+        drop(b);
+        assert!(dropped.get());
+        assert!(weak.join().is_none());
+    }
+}
