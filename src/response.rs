@@ -833,3 +833,63 @@ mod tests {
         assert_eq!(v["big"].as_u64(), Some(u64::MAX));
     }
 }
+
+/// The JSON error-path finder against a model: a value of known shape with
+/// one bad element at a known place must be reported at that place, and no
+/// input panics.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn any_bytes_decode_without_panic(bytes in prop::collection::vec(any::<u8>(), 0..80)) {
+            let _ = decode_json::<Vec<BTreeMap<String, u8>>>(&bytes);
+            for line in 0..3 {
+                for column in 0..90 {
+                    let _ = json_path_at(&bytes, line, column);
+                }
+            }
+        }
+
+        #[test]
+        fn a_bad_element_in_nested_arrays_is_found(
+            rows in prop::collection::vec(prop::collection::vec(0u8..=255, 1..6), 1..6),
+            pick in any::<prop::sample::Index>(),
+            pretty in any::<bool>(),
+        ) {
+            let i = pick.index(rows.len());
+            let j = pick.index(rows[i].len());
+            let mut value = serde_json::to_value(&rows).unwrap();
+            value[i][j] = serde_json::json!("not a number");
+            let text = if pretty {
+                serde_json::to_vec_pretty(&value).unwrap()
+            } else {
+                serde_json::to_vec(&value).unwrap()
+            };
+            let e = decode_json::<Vec<Vec<u8>>>(&text).unwrap_err();
+            let want = format!("[{i}][{j}]");
+            prop_assert_eq!(e.decode_path(), Some(want.as_str()));
+        }
+
+        #[test]
+        fn a_bad_element_under_a_key_is_found(
+            map in prop::collection::btree_map("[a-z]{1,5}", prop::collection::vec(0u8..=9, 1..4), 1..5),
+            pick in any::<prop::sample::Index>(),
+        ) {
+            let keys: Vec<&String> = map.keys().collect();
+            let key = keys[pick.index(keys.len())].clone();
+            let j = pick.index(map[&key].len());
+            let mut value = serde_json::to_value(&map).unwrap();
+            value[&key][j] = serde_json::json!({"nested": true});
+            let text = serde_json::to_vec(&value).unwrap();
+            let e = decode_json::<BTreeMap<String, Vec<u8>>>(&text).unwrap_err();
+            let want = format!("{key}[{j}]");
+            prop_assert_eq!(e.decode_path(), Some(want.as_str()));
+        }
+    }
+}
