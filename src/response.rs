@@ -279,22 +279,9 @@ impl Response {
     pub fn error_for_status(self) -> Result<Response, Error> {
         let status = self.status();
         if (400..600).contains(&status) {
-            let text = self.status_text();
-            let reason = if text.is_empty() {
-                canonical_reason(status)
-            } else {
-                text.as_str()
-            };
-            let message = format!("HTTP {status} {reason}").trim_end().to_owned();
-            Err(Error::new(
-                Kind::Status {
-                    status,
-                    status_text: text.clone(),
-                },
-                message,
-            )
-            .with_request(self.method, &self.url())
-            .with_attempts(self.attempts))
+            Err(Error::from_status(status, &self.status_text())
+                .with_request(self.method, &self.url())
+                .with_attempts(self.attempts))
         } else {
             Ok(self)
         }
@@ -640,29 +627,6 @@ fn json_path_at(bytes: &[u8], line: usize, column: usize) -> String {
         }
     }
     path
-}
-
-fn canonical_reason(status: u16) -> &'static str {
-    match status {
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        408 => "Request Timeout",
-        409 => "Conflict",
-        410 => "Gone",
-        413 => "Content Too Large",
-        418 => "I'm a teapot",
-        422 => "Unprocessable Content",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        501 => "Not Implemented",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        _ => "",
-    }
 }
 
 /// The body of a [`Response`] as a `Stream` of byte chunks; from
