@@ -368,6 +368,7 @@ pub(crate) struct Snapshot {
     url: String,
     headers: Vec<(String, String)>,
     attempts: u32,
+    started_ms: f64,
     body: Vec<u8>,
 }
 
@@ -376,6 +377,7 @@ impl Snapshot {
         let status = resp.status();
         let status_text = resp.status_text();
         let (method, url, attempts) = (resp.method(), resp.url(), resp.attempts());
+        let started_ms = resp.started_ms();
         let headers = resp.headers().iter().collect();
         let body = resp.bytes().await?;
         Ok(Snapshot {
@@ -385,6 +387,7 @@ impl Snapshot {
             url,
             headers,
             attempts,
+            started_ms,
             body,
         })
     }
@@ -398,6 +401,7 @@ impl Snapshot {
         }
         resp.set_request(self.method, &self.url);
         resp.set_attempts(self.attempts);
+        resp.set_started_ms(self.started_ms);
         resp
     }
 }

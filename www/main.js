@@ -1,28 +1,32 @@
-// Loads the wasm module and wires the form to it. Rust renders everything
-// the page shows about a run (see www/src/lib.rs); this file only reads the
-// controls, calls `run` / `compare` / `stop`, and reports errors that Rust
-// hands back in the status line.
-import init, { run, compare, stop } from './pkg/fanout.js';
+// Loads the wasm module and wires the forms to it. Rust renders everything
+// the page shows about a run (see www/src/lib.rs and www/src/live.rs); this
+// file only reads the controls, calls `run` / `compare` / `stop` and
+// `startLive` / `stopLive`, and reports errors that Rust hands back in the
+// status lines.
+import init, { run, compare, stop, startLive, stopLive } from './pkg/fanout.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('controls');
 const status = $('status');
 const api = $('api');
 const buttons = { run: $('run'), compare: $('compare-button'), stop: $('stop') };
+const live = { form: $('live-controls'), status: $('live-status'), start: $('live-start'), stop: $('live-stop') };
 
 const params = new URLSearchParams(location.search);
 api.value = params.get('api') || location.origin;
 
+const messageOf = (err) => (err && typeof err === 'object' && 'message' in err ? err.message : String(err));
+
 function showError(prefix, err) {
-  const message = err && typeof err === 'object' && 'message' in err ? err.message : String(err);
-  status.textContent = `${prefix}: ${message}`;
+  status.textContent = `${prefix}: ${messageOf(err)}`;
   status.className = 'status error';
   $('progress').hidden = true;
 }
 
+const number = (id) => $(id).valueAsNumber;
+
 /** The form's values as the options object `run` and `compare` take. */
 function options() {
-  const number = (id) => $(id).valueAsNumber;
   return {
     api: api.value.trim(),
     count: number('count'),
@@ -31,6 +35,17 @@ function options() {
     failRate: number('fail-rate'),
     retries: $('retries').checked,
     failFast: $('fail-fast').checked,
+    dedupe: $('dedupe').checked,
+  };
+}
+
+/** The Live panel's values as the options object `startLive` takes. */
+function liveOptions() {
+  return {
+    api: api.value.trim(),
+    count: number('live-count'),
+    intervalMs: number('live-interval'),
+    dropAfter: number('live-drop'),
   };
 }
 
@@ -70,11 +85,37 @@ buttons.compare.addEventListener('click', () => {
 });
 buttons.stop.addEventListener('click', () => stop());
 
+// The Live panel: a new Start stops the run in progress (Rust does that);
+// only the latest run's end disables Stop.
+let latestLive = 0;
+async function startLiveRun() {
+  const token = ++latestLive;
+  live.stop.disabled = false;
+  try {
+    await startLive(liveOptions());
+  } catch (err) {
+    if (token === latestLive) {
+      live.status.textContent = `Could not start: ${messageOf(err)}`;
+      live.status.className = 'status error';
+    }
+  } finally {
+    if (token === latestLive) live.stop.disabled = true;
+  }
+}
+live.form.addEventListener('submit', (event) => {
+  event.preventDefault();
+  if (!api.reportValidity()) return;
+  rememberApi();
+  startLiveRun();
+});
+live.stop.addEventListener('click', () => stopLive());
+
 try {
   await init();
 } catch (err) {
   buttons.run.disabled = true;
   buttons.compare.disabled = true;
+  live.start.disabled = true;
   showError('Could not load the WebAssembly module (build it with `cargo xtask build`)', err);
 }
 if (!buttons.run.disabled) start(run);

@@ -10,6 +10,14 @@
 //! body into wasm memory). Every option is checked: a wrong type or an
 //! unknown name is a `TypeError` that names it, never a panic.
 //!
+//! Errors are instances of exported classes (`FanoutError` and its
+//! subclasses, see `js_error`), and a 4xx or 5xx is turned into an
+//! `HTTPError` here rather than by the library, so that it can carry the
+//! body as `data` (`raise_for_status`): the library's `error_for_status`
+//! is always off under this binding. The promise of a request has
+//! `json()`, `text()` and `bytes()` (`response_promise`); `dedupe` and
+//! `auth` map onto `ClientBuilder::dedupe` and [`fanout::auth::Refresh`].
+//!
 //! The settings a client and a request share are [`fanout::Options`], read
 //! from JS by one parser (`parse_options`, whose keys are `OPTION_KEYS`)
 //! and declared once in TypeScript (`SharedOptions`): adding a shared
@@ -65,8 +73,9 @@ export type FanoutErrorName =
   | 'HTTPError' | 'TimeoutError' | 'NetworkError' | 'DecodeError' | 'AbortError' | 'TypeError';
 
 /**
- * The errors fanout throws and rejects with: plain JS `Error`s whose `name`
- * says what went wrong.
+ * The base class of the errors fanout throws and rejects with (it extends
+ * `Error`); `name` says what went wrong, and the subclasses below allow
+ * `instanceof`. Its constructor is not for calling.
  *
  * - `HTTPError`: a 4xx or 5xx status while `throwHttpErrors` is on (the default).
  * - `TimeoutError`: `timeoutMs` or `totalTimeoutMs` elapsed; the fetch was aborted.
@@ -75,7 +84,8 @@ export type FanoutErrorName =
  * - `AbortError`: your `AbortSignal` fired, or a `failFast` gather cancelled the request.
  * - `TypeError`: a bad argument or option (nothing was sent), or an unreadable body.
  */
-export interface FanoutError extends Error {
+export class FanoutError extends Error {
+  protected constructor();
   name: FanoutErrorName;
   /** The response status, for an `HTTPError`. */
   status: number | undefined;
@@ -85,6 +95,77 @@ export interface FanoutError extends Error {
   method: string | undefined;
   /** How many attempts were made (0 when nothing was sent). */
   attempts: number;
+}
+
+/**
+ * A 4xx or 5xx status while `throwHttpErrors` is on. `data` is the
+ * response body, parsed as JSON when its `content-type` says JSON, else
+ * its text (as ky's `error.data`), so an API's message can be shown:
+ *
+ * ```js
+ * try { await client.get('status/404'); }
+ * catch (e) { if (e instanceof HTTPError) console.log(e.status, e.data); }
+ * ```
+ */
+export class HTTPError<T = unknown> extends FanoutError {
+  name: 'HTTPError';
+  status: number;
+  /**
+   * The response (status, headers; its body already read into `data`).
+   * `undefined` when the error came from elsewhere (a stream, a failed
+   * token refresh).
+   */
+  response: FanoutResponse | undefined;
+  /** The body: parsed JSON, text, or `undefined` if it could not be read. */
+  data: T | undefined;
+}
+
+/** `timeoutMs` or `totalTimeoutMs` elapsed; the fetch was aborted. */
+export class TimeoutError extends FanoutError {
+  name: 'TimeoutError';
+}
+
+/** No response: connection refused, DNS, CORS, a dropped connection. */
+export class NetworkError extends FanoutError {
+  name: 'NetworkError';
+}
+
+/** `json()` met a body that is not JSON. */
+export class DecodeError extends FanoutError {
+  name: 'DecodeError';
+}
+
+/**
+ * The promise of a response (ky's `ResponsePromise`): `await` it for the
+ * `FanoutResponse`, or call a reader on it directly.
+ *
+ * ```js
+ * const post = await client.get('posts/1').json();
+ * ```
+ */
+export interface ResponsePromise extends Promise<FanoutResponse> {
+  /** Awaits the response and parses its body as JSON. */
+  json<T = unknown>(): Promise<T>;
+  /** Awaits the response and reads its body as text. */
+  text(): Promise<string>;
+  /** Awaits the response and reads its body as bytes. */
+  bytes(): Promise<Uint8Array>;
+}
+
+/**
+ * `auth` of `ClientOptions`: bearer tokens for one origin. `refresh` is
+ * called for the first request and after a 401; however many requests get
+ * a 401 at once, it runs once, and each is replayed once with the new
+ * token. If it fails, each of them rejects with an `HTTPError` 401 saying
+ * so. Requests to other origins never get the token.
+ */
+export interface AuthOptions {
+  /** Fetches a new token (async allowed). */
+  refresh: () => string | Promise<string>;
+  /** The origin the token is for (default: the `baseUrl`'s). */
+  origin?: string | URL;
+  /** A token to start with, instead of calling `refresh` first. */
+  token?: string;
 }
 
 /**
@@ -172,6 +253,13 @@ export interface ClientOptions extends SharedOptions {
   limitPerHost?: number;
   /** Also send the default `headers` to other origins than `baseUrl`'s (default false). */
   allowCrossOriginHeaders?: boolean;
+  /**
+   * Concurrent identical GET and HEAD requests (same URL and headers)
+   * share one fetch; each caller gets its own response (default false).
+   */
+  dedupe?: boolean;
+  /** Bearer tokens with one refresh for many 401s. */
+  auth?: AuthOptions;
 }
 
 /** Options of one request; each shared setting replaces the client's. */
@@ -402,6 +490,103 @@ export interface FanoutResponse {
 /// A bad argument: `name` `TypeError` on the JS side.
 fn type_error(message: impl Into<String>) -> Error {
     Error::builder(message)
+}
+
+// The error classes: `FanoutError` (extends `Error`) and its subclasses,
+// exported as classes so that `instanceof` works in every build. They are
+// wasm-bindgen classes (nothing is evaluated, so a strict CSP is fine)
+// whose prototypes are chained at first use: `HTTPError.prototype` →
+// `FanoutError.prototype` → `Error.prototype`. An error keeps the JS
+// `Error` the library makes (message, stack, fields); only its prototype
+// is set. Their constructors are not for calling.
+
+/// The base class of every error fanout throws or rejects with.
+#[wasm_bindgen(js_name = FanoutError, skip_typescript)]
+pub struct FanoutErrorClass {
+    _unused: u8,
+}
+
+/// A 4xx or 5xx status while `throwHttpErrors` is on.
+#[wasm_bindgen(js_name = HTTPError, skip_typescript)]
+pub struct HttpErrorClass {
+    _unused: u8,
+}
+
+/// `timeoutMs` or `totalTimeoutMs` elapsed.
+#[wasm_bindgen(js_name = TimeoutError, skip_typescript)]
+pub struct TimeoutErrorClass {
+    _unused: u8,
+}
+
+/// No response: a refused or dropped connection, DNS, CORS.
+#[wasm_bindgen(js_name = NetworkError, skip_typescript)]
+pub struct NetworkErrorClass {
+    _unused: u8,
+}
+
+/// A body that is not the JSON it should be.
+#[wasm_bindgen(js_name = DecodeError, skip_typescript)]
+pub struct DecodeErrorClass {
+    _unused: u8,
+}
+
+/// The prototypes of the error classes, chained.
+struct ErrorProtos {
+    base: Object,
+    http: Object,
+    timeout: Object,
+    network: Object,
+    decode: Object,
+}
+
+impl ErrorProtos {
+    fn new() -> ErrorProtos {
+        let proto = |v: JsValue| Object::get_prototype_of(&v);
+        let base = proto(FanoutErrorClass { _unused: 0 }.into());
+        Object::set_prototype_of(&base, &proto(js_sys::Error::new("").into()));
+        let sub = |v: JsValue| {
+            let p = proto(v);
+            Object::set_prototype_of(&p, &base);
+            p
+        };
+        ErrorProtos {
+            http: sub(HttpErrorClass { _unused: 0 }.into()),
+            timeout: sub(TimeoutErrorClass { _unused: 0 }.into()),
+            network: sub(NetworkErrorClass { _unused: 0 }.into()),
+            decode: sub(DecodeErrorClass { _unused: 0 }.into()),
+            base,
+        }
+    }
+}
+
+thread_local! {
+    static ERROR_PROTOS: ErrorProtos = ErrorProtos::new();
+}
+
+/// Chains the error classes' prototypes as the module starts, so that
+/// they are in place before the first error.
+#[wasm_bindgen(start)]
+fn start() {
+    ERROR_PROTOS.with(|_| ());
+}
+
+/// An [`Error`] as the JS error fanout rejects with: an instance of its
+/// class (`HTTPError`, ... or `FanoutError` for `AbortError` and
+/// `TypeError`, which keep their `name`).
+fn js_error(e: Error) -> JsValue {
+    let name = e.js_name();
+    let value = JsValue::from(e);
+    ERROR_PROTOS.with(|p| {
+        let proto = match name {
+            "HTTPError" => &p.http,
+            "TimeoutError" => &p.timeout,
+            "NetworkError" => &p.network,
+            "DecodeError" => &p.decode,
+            _ => &p.base,
+        };
+        Object::set_prototype_of(value.unchecked_ref::<Object>(), proto);
+    });
+    value
 }
 
 /// The message of a thrown JS value: an `Error`'s `message`, or the value
@@ -866,6 +1051,8 @@ struct Spec {
     signal: Option<AbortSignal>,
     /// `onDownloadProgress`.
     on_download: Option<Function>,
+    /// `throwHttpErrors`, checked by the binding (see [`raise_for_status`]).
+    throw_http: Option<bool>,
     /// The shared settings; those unset fall back to the client's.
     options: Options,
 }
@@ -915,13 +1102,15 @@ impl Spec {
             ),
         };
         let on_download = f.function("onDownloadProgress")?;
+        let mut options = parse_options(f)?;
         Ok(Spec {
             headers,
             query,
             body,
             signal,
             on_download,
-            options: parse_options(f)?,
+            throw_http: options.error_for_status.take(),
+            options,
             ..Spec::new(method, path)
         })
     }
@@ -936,6 +1125,7 @@ impl Spec {
             body: None,
             signal: None,
             on_download: None,
+            throw_http: None,
             options: Options::new(),
         }
     }
@@ -995,7 +1185,11 @@ impl Spec {
         if let Some(s) = &self.signal {
             b = b.abort_signal(s);
         }
-        b.options(self.options.clone())
+        // The binding turns a 4xx or 5xx into an `HTTPError` itself, with
+        // the body as `data` (see `raise_for_status`).
+        let mut options = self.options.clone();
+        options.error_for_status = Some(false);
+        b.options(options)
     }
 }
 
@@ -1077,6 +1271,115 @@ async fn read_as(resp: fanout::Response, how: As, rust: bool) -> Result<JsValue,
     })
 }
 
+/// A failed request as JS sees it: the [`Error`], and for an `HTTPError`
+/// raised by [`raise_for_status`] its `response` and `data`.
+struct Failure {
+    error: Error,
+    /// `(response, data)`.
+    http: Option<(JsValue, JsValue)>,
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Failure {
+        Failure { error, http: None }
+    }
+}
+
+impl From<fanout::Cancelled> for Failure {
+    fn from(c: fanout::Cancelled) -> Failure {
+        Error::from(c).into()
+    }
+}
+
+impl Failure {
+    fn into_js(self) -> JsValue {
+        let value = js_error(self.error);
+        if let Some((response, data)) = self.http {
+            set(value.unchecked_ref(), "response", &response);
+            set(value.unchecked_ref(), "data", &data);
+        }
+        value
+    }
+}
+
+/// `throwHttpErrors`: a 4xx or 5xx response becomes an `HTTPError` with
+/// `response` (a `FanoutResponse` whose body was read) and `data`: the body
+/// parsed as JSON when its `content-type` says JSON (and it parses), else
+/// its text; `undefined` if it could not be read.
+async fn raise_for_status(
+    resp: fanout::Response,
+    throw: bool,
+    rust: bool,
+) -> Result<fanout::Response, Failure> {
+    let status = resp.status();
+    if !throw || !(400..600).contains(&status) {
+        return Ok(resp);
+    }
+    let error = Error::from_status(status, &resp.status_text())
+        .with_request(resp.method(), &resp.url())
+        .with_attempts(resp.attempts());
+    let json = resp
+        .headers()
+        .get("content-type")
+        .is_some_and(|ct| ct.to_ascii_lowercase().contains("json"));
+    let response = JsResponse::new(resp, rust);
+    let body = std::mem::replace(&mut *response.body.borrow_mut(), BodyState::Used);
+    let data = match body {
+        BodyState::Unread(resp) => match read_text(resp, rust).await {
+            Ok(text) if json => json_parse(&text).unwrap_or(text),
+            Ok(text) => text,
+            Err(_) => JsValue::UNDEFINED,
+        },
+        _ => JsValue::UNDEFINED,
+    };
+    Err(Failure {
+        error,
+        http: Some((response.into(), data)),
+    })
+}
+
+/// A `client.get(...)` promise with `json()`, `text()` and `bytes()` (ky's
+/// `ResponsePromise`): each awaits the response and reads its body, so
+/// `await client.get(u).json()` is the body and `await client.get(u)` still
+/// the response. Works on whatever the promise resolves to that has the
+/// method (a `FanoutResponse`, or a platform `Response` a hook returned).
+fn response_promise(promise: Promise) -> Promise {
+    // The methods are one shared function bound to the promise, so that
+    // only JS holds the promise (a Rust closure holding it would keep it,
+    // and its response, alive forever).
+    RESPONSE_READER.with(|reader| {
+        let reader: &Function = reader.as_ref().unchecked_ref();
+        for name in ["json", "text", "bytes"] {
+            let method = reader.bind2(&JsValue::UNDEFINED, &JsValue::from_str(name), &promise);
+            set(promise.unchecked_ref(), name, &method);
+        }
+    });
+    promise
+}
+
+thread_local! {
+    /// `(name, promise) => promise.then((r) => r[name]())`, as the methods
+    /// of a [`response_promise`].
+    static RESPONSE_READER: Closure<dyn Fn(JsValue, Promise) -> Promise> =
+        Closure::new(|name: JsValue, promise: Promise| {
+            future_to_promise(async move {
+                let resp = wasm_bindgen_futures::JsFuture::from(promise).await?;
+                let method = Reflect::get(&resp, &name)?;
+                let method = method.dyn_into::<Function>().map_err(|_| {
+                    js_error(type_error(format!(
+                        "the response has no {}() method to call",
+                        name.as_string().unwrap_or_default()
+                    )))
+                })?;
+                let out = method.call0(&resp)?;
+                match out.dyn_into::<Promise>() {
+                    Ok(p) => wasm_bindgen_futures::JsFuture::from(p).await,
+                    Err(v) => Ok(v),
+                }
+            })
+        });
+}
+
 // ---------------------------------------------------------------------------
 // Client
 // ---------------------------------------------------------------------------
@@ -1088,17 +1391,30 @@ const CLIENT_KEYS: &[&str] = &[
     "limit",
     "limitPerHost",
     "allowCrossOriginHeaders",
+    "dedupe",
+    "auth",
 ];
 
-fn build_client(options: &JsValue) -> Result<Session, Error> {
+/// A client and its `throwHttpErrors` (default true).
+fn build_client(options: &JsValue) -> Result<(Session, bool), Error> {
     let f = Fields::new(options, "Client options", &[CLIENT_KEYS, OPTION_KEYS])?;
+    let mut opts = parse_options(&f)?;
     // Unlike the Rust client, a JS client rejects 4xx and 5xx responses
-    // unless told otherwise (like ky).
-    let mut b = Session::builder()
-        .error_for_status(true)
-        .options(parse_options(&f)?);
+    // unless told otherwise (like ky); the binding does it, to attach the
+    // body (`raise_for_status`).
+    let throw_http = opts.error_for_status.take().unwrap_or(true);
+    let mut b = Session::builder().error_for_status(false).options(opts);
+    let mut base = None;
     if let Some(v) = f.get("baseUrl")? {
-        b = b.base_url(url_arg(&v, &f.field("baseUrl"))?);
+        let url = url_arg(&v, &f.field("baseUrl"))?;
+        base = Some(url.clone());
+        b = b.base_url(url);
+    }
+    if let Some(on) = f.bool("dedupe")? {
+        b = b.dedupe(on);
+    }
+    if let Some(v) = f.get("auth")? {
+        b = b.with(auth_refresh(&v, &f.field("auth"), base.as_deref())?);
     }
     if let Some(v) = f.get("headers")? {
         b = b.default_headers(pairs(&v, &f.field("headers"), false)?);
@@ -1112,7 +1428,72 @@ fn build_client(options: &JsValue) -> Result<Session, Error> {
     if let Some(on) = f.bool("allowCrossOriginHeaders")? {
         b = b.allow_cross_origin_default_headers(on);
     }
-    b.build()
+    Ok((b.build()?, throw_http))
+}
+
+const AUTH_KEYS: &[&str] = &["refresh", "origin", "token"];
+
+/// `auth: { refresh, origin?, token? }`: bearer tokens for one origin (by
+/// default the `baseUrl`'s) from the async function `refresh`, called
+/// once for any number of concurrent 401s ([`fanout::auth::Refresh`]).
+fn auth_refresh(
+    value: &JsValue,
+    what: &str,
+    base: Option<&str>,
+) -> Result<fanout::auth::Refresh, Error> {
+    let f = Fields::new(value, what, &[AUTH_KEYS])?;
+    let refresh = f
+        .function("refresh")?
+        .ok_or_else(|| type_error(format!("{what}.refresh must be a function, not undefined")))?;
+    let origin = match f.get("origin")? {
+        Some(v) => url_arg(&v, &f.field("origin"))?,
+        None => base.map(str::to_owned).ok_or_else(|| {
+            type_error(format!("{what}.origin is needed when there is no baseUrl"))
+        })?,
+    };
+    // Checked (and normalized) as a base URL first: `Refresh::new` panics
+    // on a URL that is not http(s).
+    let origin = Session::builder()
+        .base_url(&origin)
+        .build()
+        .ok()
+        .and_then(|c| c.base_url().map(str::to_owned))
+        .ok_or_else(|| {
+            type_error(format!(
+                "{what}.origin must be an absolute http(s) URL, not {}",
+                describe(&JsValue::from_str(&origin))
+            ))
+        })?;
+    let token = match f.get("token")? {
+        None => None,
+        Some(v) => Some(
+            v.as_string()
+                .ok_or_else(|| f.bad("token", "a string", &v))?,
+        ),
+    };
+    let r = fanout::auth::Refresh::new(&origin, move || {
+        let called = refresh.call0(&JsValue::UNDEFINED);
+        async move {
+            let failed =
+                |e: JsValue| Error::network(format!("auth.refresh failed: {}", js_message(&e)));
+            let mut v = called.map_err(failed)?;
+            if let Some(p) = v.dyn_ref::<Promise>() {
+                v = wasm_bindgen_futures::JsFuture::from(p.clone())
+                    .await
+                    .map_err(failed)?;
+            }
+            v.as_string().ok_or_else(|| {
+                type_error(format!(
+                    "auth.refresh must resolve to a string token, not {}",
+                    describe(&v)
+                ))
+            })
+        }
+    });
+    Ok(match token {
+        Some(t) => r.with_token(t),
+        None => r,
+    })
 }
 
 /// A reusable HTTP session over `fetch`, like aiohttp's `ClientSession` or a
@@ -1130,6 +1511,8 @@ fn build_client(options: &JsValue) -> Result<Session, Error> {
 #[wasm_bindgen(js_name = Client)]
 pub struct JsClient {
     inner: Session,
+    /// The client's `throwHttpErrors`.
+    throw_http: bool,
 }
 
 impl std::fmt::Debug for JsClient {
@@ -1148,8 +1531,8 @@ impl JsClient {
         #[wasm_bindgen(unchecked_optional_param_type = "ClientOptions")] options: JsValue,
     ) -> Result<JsClient, JsValue> {
         build_client(&options)
-            .map(|inner| JsClient { inner })
-            .map_err(JsValue::from)
+            .map(|(inner, throw_http)| JsClient { inner, throw_http })
+            .map_err(js_error)
     }
 
     /// The base URL, its path ending in `/`, or `undefined`.
@@ -1167,18 +1550,22 @@ impl JsClient {
                     .map_err(|e| e.with_request(method, &path))?;
                 Spec::parse(&client, method, path, &f)
             });
-        future_to_promise(async move {
-            let spec = spec.map_err(JsValue::from)?;
-            let resp = spec.builder(&client).send().await.map_err(JsValue::from)?;
+        let throw = self.throw_http;
+        response_promise(future_to_promise(async move {
+            let spec = spec.map_err(js_error)?;
+            let resp = spec.builder(&client).send().await.map_err(js_error)?;
             let (resp, rust) = spec.progress(resp);
+            let resp = raise_for_status(resp, spec.throw_http.unwrap_or(throw), rust)
+                .await
+                .map_err(Failure::into_js)?;
             Ok(JsResponse::new(resp, rust).into())
-        })
+        }))
     }
 
     /// Sends a `GET` request. Resolves to the `FanoutResponse` once its headers
     /// arrive; rejects with a `FanoutError` (`HTTPError` for a 4xx or 5xx
     /// status unless `throwHttpErrors` is off).
-    #[wasm_bindgen(unchecked_return_type = "Promise<FanoutResponse>")]
+    #[wasm_bindgen(unchecked_return_type = "ResponsePromise")]
     pub fn get(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string | URL")] path: JsValue,
@@ -1189,7 +1576,7 @@ impl JsClient {
 
     /// Sends a `POST` request (never retried). Pass the body as `json` or
     /// `body`.
-    #[wasm_bindgen(unchecked_return_type = "Promise<FanoutResponse>")]
+    #[wasm_bindgen(unchecked_return_type = "ResponsePromise")]
     pub fn post(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string | URL")] path: JsValue,
@@ -1199,7 +1586,7 @@ impl JsClient {
     }
 
     /// Sends a `PUT` request.
-    #[wasm_bindgen(unchecked_return_type = "Promise<FanoutResponse>")]
+    #[wasm_bindgen(unchecked_return_type = "ResponsePromise")]
     pub fn put(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string | URL")] path: JsValue,
@@ -1209,7 +1596,7 @@ impl JsClient {
     }
 
     /// Sends a `PATCH` request (never retried).
-    #[wasm_bindgen(unchecked_return_type = "Promise<FanoutResponse>")]
+    #[wasm_bindgen(unchecked_return_type = "ResponsePromise")]
     pub fn patch(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string | URL")] path: JsValue,
@@ -1219,7 +1606,7 @@ impl JsClient {
     }
 
     /// Sends a `DELETE` request.
-    #[wasm_bindgen(unchecked_return_type = "Promise<FanoutResponse>")]
+    #[wasm_bindgen(unchecked_return_type = "ResponsePromise")]
     pub fn delete(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string | URL")] path: JsValue,
@@ -1229,7 +1616,7 @@ impl JsClient {
     }
 
     /// Sends a `HEAD` request.
-    #[wasm_bindgen(unchecked_return_type = "Promise<FanoutResponse>")]
+    #[wasm_bindgen(unchecked_return_type = "ResponsePromise")]
     pub fn head(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string | URL")] path: JsValue,
@@ -1239,7 +1626,7 @@ impl JsClient {
     }
 
     /// Sends a request with any method (`'GET'`, `'options'`, ...).
-    #[wasm_bindgen(unchecked_return_type = "Promise<FanoutResponse>")]
+    #[wasm_bindgen(unchecked_return_type = "ResponsePromise")]
     pub fn request(
         &self,
         #[wasm_bindgen(unchecked_param_type = "HttpMethod")] method: JsValue,
@@ -1255,7 +1642,7 @@ impl JsClient {
         };
         match parsed {
             Ok(m) => self.send(m, &path, &options),
-            Err(e) => Promise::reject(&JsValue::from(e)),
+            Err(e) => response_promise(Promise::reject(&js_error(e))),
         }
     }
 
@@ -1265,9 +1652,10 @@ impl JsClient {
     pub fn gather(&self, inputs: JsValue, options: JsValue) -> Promise {
         let client = self.inner.clone();
         let setup = parse_gather(&client, &inputs, &options);
+        let throw = self.throw_http;
         future_to_promise(async move {
-            let (specs, opts) = setup.map_err(JsValue::from)?;
-            Ok(run_gather(client, specs, opts).await.into())
+            let (specs, opts) = setup.map_err(js_error)?;
+            Ok(run_gather(client, throw, specs, opts).await.into())
         })
     }
 }
@@ -1379,7 +1767,7 @@ fn parse_input(client: &Session, item: &JsValue) -> Input {
     Spec::parse(client, method, path, &f)
 }
 
-async fn run_gather(client: Session, specs: Vec<Input>, opts: GatherOpts) -> Array {
+async fn run_gather(client: Session, throw: bool, specs: Vec<Input>, opts: GatherOpts) -> Array {
     // For cancelled inputs, which fail outside their request.
     let targets: Vec<Option<(Method, String)>> = specs
         .iter()
@@ -1395,7 +1783,7 @@ async fn run_gather(client: Session, specs: Vec<Input>, opts: GatherOpts) -> Arr
     let futures = specs.into_iter().map(move |spec| {
         let client = client.clone();
         let signal = signal.clone();
-        async move { run_one(client, spec?, signal, how).await }
+        async move { run_one(client, throw, spec?, signal, how).await }
     });
     let mut batch = fanout::gather(futures)
         .limit_opt(limit)
@@ -1415,19 +1803,24 @@ async fn run_gather(client: Session, specs: Vec<Input>, opts: GatherOpts) -> Arr
 /// One gather input: send, read the body, unless the batch's signal fires.
 async fn run_one(
     client: Session,
+    throw: bool,
     spec: Spec,
     batch: Option<AbortSignal>,
     how: As,
-) -> Result<(JsValue, u32), Error> {
+) -> Result<(JsValue, u32), Failure> {
     let (method, url) = (spec.method, spec.url(&client));
     let work = async move {
         let resp = spec.builder(&client).send().await?;
         let attempts = resp.attempts();
         let (resp, rust) = spec.progress(resp);
-        Ok((read_as(resp, how, rust).await?, attempts))
+        let resp = raise_for_status(resp, spec.throw_http.unwrap_or(throw), rust).await?;
+        Ok::<_, Failure>((read_as(resp, how, rust).await?, attempts))
     };
-    let aborted =
-        || Error::aborted("aborted by the gather's AbortSignal").with_request(method, &url);
+    let aborted = || -> Failure {
+        Error::aborted("aborted by the gather's AbortSignal")
+            .with_request(method, &url)
+            .into()
+    };
     let Some(signal) = batch else {
         return work.await;
     };
@@ -1463,7 +1856,7 @@ fn progress(f: &Function, p: Progress) {
     }
 }
 
-fn outcome(o: Outcome<(JsValue, u32), Error>, target: Option<(Method, String)>) -> JsValue {
+fn outcome(o: Outcome<(JsValue, u32), Failure>, target: Option<(Method, String)>) -> JsValue {
     let obj = Object::new();
     match o.result {
         Ok((value, attempts)) => {
@@ -1474,13 +1867,13 @@ fn outcome(o: Outcome<(JsValue, u32), Error>, target: Option<(Method, String)>) 
             set(&obj, "startMs", &o.started_ms.unwrap_or(o.ended_ms).into());
         }
         Err(mut e) => {
-            if e.url().is_none() {
+            if e.error.url().is_none() {
                 if let Some((method, url)) = target {
-                    e = e.with_request(method, &url);
+                    e.error = e.error.with_request(method, &url);
                 }
             }
             set(&obj, "ok", &JsValue::FALSE);
-            set(&obj, "error", &JsValue::from(e));
+            set(&obj, "error", &e.into_js());
             set(&obj, "index", &(o.index as f64).into());
             set(
                 &obj,
@@ -1624,7 +2017,7 @@ impl JsResponse {
             BodyState::Unread(resp) => {
                 let rust = self.rust_read;
                 return future_to_promise(async move {
-                    read_as(resp, how, rust).await.map_err(JsValue::from)
+                    read_as(resp, how, rust).await.map_err(js_error)
                 });
             }
             BodyState::Empty => {
@@ -1639,7 +2032,7 @@ impl JsResponse {
         };
         match empty {
             Ok(value) => Promise::resolve(&value),
-            Err(e) => Promise::reject(&JsValue::from(
+            Err(e) => Promise::reject(&js_error(
                 e.with_request(self.method, &self.url)
                     .with_attempts(self.attempts),
             )),
@@ -1745,8 +2138,8 @@ impl JsResponse {
     #[wasm_bindgen(js_name = jsonLines, skip_typescript)]
     pub fn json_lines(&self, options: JsValue) -> Result<JsValue, JsValue> {
         let f = Fields::new(&options, "jsonLines options", &[&["onBadLine"]])
-            .map_err(|e| JsValue::from(e.with_request(self.method, &self.url)))?;
-        let on_bad = f.function("onBadLine").map_err(JsValue::from)?;
+            .map_err(|e| js_error(e.with_request(self.method, &self.url)))?;
+        let on_bad = f.function("onBadLine").map_err(js_error)?;
         let lines = self.take_lines()?;
         let (method, url) = (self.method, self.url.clone());
         let mut n = 0u64;
@@ -1767,7 +2160,7 @@ impl JsResponse {
                         match &on_bad {
                             None => Some(Err(err)),
                             Some(f) => {
-                                call_back(f, &JsValue::from(err));
+                                call_back(f, &js_error(err));
                                 None
                             }
                         }
@@ -1792,7 +2185,7 @@ impl JsResponse {
                 *self.body.borrow_mut() = BodyState::Empty;
                 Ok(futures_util::stream::empty().boxed_local())
             }
-            BodyState::Used => Err(JsValue::from(
+            BodyState::Used => Err(js_error(
                 type_error("the body was already read")
                     .with_request(self.method, &self.url)
                     .with_attempts(self.attempts),
@@ -1892,7 +2285,7 @@ impl JsStream {
                 return Promise::resolve(&iter_result(&JsValue::UNDEFINED, true));
             }
             StreamState::Busy => {
-                return Promise::reject(&JsValue::from(type_error(
+                return Promise::reject(&js_error(type_error(
                     "next() was called again before the previous call settled",
                 )))
             }
@@ -1929,9 +2322,7 @@ impl JsStream {
                     *state.borrow_mut() = StreamState::Closed;
                     drop(items);
                     return match by_signal {
-                        Some(()) => {
-                            Err(JsValue::from(Error::aborted("aborted by the AbortSignal")))
-                        }
+                        Some(()) => Err(js_error(Error::aborted("aborted by the AbortSignal"))),
                         None => Ok(iter_result(&JsValue::UNDEFINED, true)),
                     };
                 }
@@ -1946,7 +2337,7 @@ impl JsStream {
                 }
                 Some(Err(e)) => {
                     *state.borrow_mut() = StreamState::Closed;
-                    Err(JsValue::from(e))
+                    Err(js_error(e))
                 }
                 None => {
                     *state.borrow_mut() = StreamState::Closed;
@@ -2058,7 +2449,7 @@ impl JsClient {
     /// `Client` interface.
     #[wasm_bindgen(skip_typescript)]
     pub fn sse(&self, path: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-        let (items, signal) = sse_stream(&self.inner, &path, &options).map_err(JsValue::from)?;
+        let (items, signal) = sse_stream(&self.inner, &path, &options).map_err(js_error)?;
         Ok(JsStream::wrap(items, signal))
     }
 }

@@ -136,7 +136,14 @@ async fn one(client: Client, tag: Rc<str>, i: usize, fault: Fault) -> Result<(),
         Fault::Drip => "drip?chunks=3&interval_ms=5&chunk_size=10".into(),
     };
     let sep = if path.contains('?') { '&' } else { '?' };
-    let resp = client.get(format!("{path}{sep}tag={tag}")).send().await?;
+    // Only a hang waits for its timeout; the others get room enough that a
+    // loaded machine does not turn them into timeouts.
+    let timeout = if fault == Fault::Hang { 300 } else { 10_000 };
+    let resp = client
+        .get(format!("{path}{sep}tag={tag}"))
+        .timeout(Duration::from_millis(timeout))
+        .send()
+        .await?;
     match fault {
         Fault::Dropped | Fault::Drip => {
             let text = resp.text().await?;
@@ -186,7 +193,6 @@ pub async fn soak(context: &str) {
         client = client.limit_per_host(6);
     }
     let client = client
-        .timeout(Duration::from_millis(300))
         .error_for_status(true)
         .retry(
             Retry::new()

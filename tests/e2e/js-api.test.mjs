@@ -180,6 +180,43 @@ test('web build in a page: an HTTPError has its name, status, url and method', a
   assert.deepEqual(e, { name: 'HTTPError', status: 404, url: `${API}/status/404`, method: 'GET', isError: true });
 });
 
+test('web build in a page: error classes (instanceof), error.data, get(u).json()', async () => {
+  const out = await page.evaluate(async (api) => {
+    const { Client, FanoutError, HTTPError, TimeoutError, NetworkError, DecodeError } = window.fanout;
+    const client = new Client({ baseUrl: api, retry: false });
+    const kinds = async (p) => {
+      try {
+        await p;
+        return null;
+      } catch (e) {
+        return [e.name, e instanceof FanoutError, e instanceof Error, ...[HTTPError, TimeoutError, NetworkError, DecodeError].map((C) => e instanceof C)];
+      }
+    };
+    let data;
+    try {
+      await client.get('status/404');
+    } catch (e) {
+      data = e.data;
+    }
+    return {
+      http: await kinds(client.get('status/404')),
+      timeout: await kinds(client.get('hang', { timeoutMs: 100 })),
+      network: await kinds(new Client({ baseUrl: 'http://127.0.0.1:9/', retry: false }).get('x')),
+      decode: await kinds(client.get('ndjson?n=2').json()),
+      data,
+      id: (await client.get('posts/1').json()).id,
+    };
+  }, `${API}/`);
+  assert.deepEqual(out, {
+    http: ['HTTPError', true, true, true, false, false, false],
+    timeout: ['TimeoutError', true, true, false, true, false, false],
+    network: ['NetworkError', true, true, false, false, true, false],
+    decode: ['DecodeError', true, true, false, false, false, true],
+    data: { status: 404 },
+    id: 1,
+  });
+});
+
 test('web build in a page: gather with a limit, results in order', async () => {
   const tag = uniqueTag('gather');
   const out = await page.evaluate(

@@ -328,3 +328,104 @@ test('a bad API base URL is reported in the status line', async () => {
     await page.close();
   }
 });
+
+/** Waits until the text of `selector` matches `re`; returns it. */
+async function waitForText(page, selector, re) {
+  try {
+    await page.waitForFunction(
+      ([sel, source, flags]) => new RegExp(source, flags).test(document.querySelector(sel)?.textContent ?? ''),
+      [selector, re.source, re.flags],
+      { timeout: TIMEOUT, polling: 50 },
+    );
+  } catch (err) {
+    const now = await page.locator(selector).textContent();
+    throw new Error(`${selector} never matched ${re}; it says ${JSON.stringify(now)}`, { cause: err });
+  }
+  return page.locator(selector).textContent();
+}
+
+/** The server's statistics of one tag. */
+async function tagStats(tag) {
+  const res = await fetch(`${API}/stats?tag=${encodeURIComponent(tag)}`);
+  assert.equal(res.status, 200);
+  return res.json();
+}
+
+/** Polls the server's statistics of `tag` until `ok(stats)`; returns them. */
+async function waitForStats(tag, ok, what) {
+  const end = Date.now() + TIMEOUT;
+  for (;;) {
+    const s = await tagStats(tag);
+    if (ok(s)) return s;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; /stats?tag=${tag} says ${JSON.stringify(s)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+test('dedupe: every post asked for twice at once, and the server sees one request per post', async () => {
+  const { page, problems } = await openPage();
+  try {
+    const sent = [];
+    page.on('request', (req) => {
+      if (new URL(req.url()).pathname.startsWith('/posts/')) sent.push(req.url());
+    });
+    await setControls(page, { dedupe: true, delay: 20 });
+    await page.click('#run');
+    await waitForStatus(page, /^Fetched 100 titles in \d+\.\d\d s$/);
+    const line = await waitForText(page, '#dedupe-count', /the server saw/);
+    assert.equal(
+      line,
+      'Dedupe: 200 GETs asked for 100 posts, twice each at once; the server saw 100 requests, one per post.',
+    );
+    assert.deepEqual(await listTexts(page), titles);
+    assert.deepEqual(await listClasses(page), Array(100).fill('ok'));
+
+    const tag = await page.getAttribute('#dedupe-count', 'data-tag');
+    assert.match(tag, /^demo-\d+-\d+-\d+$/);
+    const s = await tagStats(tag);
+    assert.equal(s.requests, 100);
+    assert.deepEqual(
+      Object.entries(s.by_path).sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true })),
+      Array.from({ length: 100 }, (_, i) => [`/posts/${i + 1}`, 1]),
+    );
+    assert.equal(s.in_flight, 0);
+    // The browser too sent one request per post.
+    assert.equal(sent.length, 100);
+    assert.deepEqual(
+      sent.map((u) => new URL(u).searchParams.get('tag')),
+      Array(100).fill(tag),
+    );
+
+    // Off again: one GET per post, no count shown.
+    await setControls(page, { dedupe: false, count: 5 });
+    await page.click('#run');
+    await waitForStatus(page, /^Fetched 5 titles in \d+\.\d\d s$/);
+    assert.equal(await page.locator('#dedupe-count').isHidden(), true);
+    assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
+    assert.deepEqual(problems, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('dedupe: Stop drops both callers of a post, which aborts their shared fetch', async () => {
+  const { page, problems } = await openPage();
+  try {
+    await setControls(page, { dedupe: true, count: 10, limit: 1, delay: 3000 });
+    await page.click('#run');
+    await waitForStatus(page, /^Fetching 10 posts/);
+    const tag = await page.getAttribute('#dedupe-count', 'data-tag');
+    await waitForStats(tag, (s) => s.in_flight === 1, 'post 1 to reach the server');
+    await page.click('#stop');
+    await waitForStatus(page, /^Stopped after \d+\.\d\d s: fetched 0 titles, 10 stopped$/);
+    assert.deepEqual(await listClasses(page), Array(10).fill('cancelled'));
+    assert.equal((await listTexts(page))[0], 'post 1: stopped');
+    const s = await waitForStats(tag, (s) => s.in_flight === 0, 'the shared fetch to be aborted');
+    assert.equal(s.requests, 1, 'one request for post 1, none for the others');
+    assert.equal(s.cancelled, 1);
+    await waitForText(page, '#dedupe-count', /^Dedupe: stopped; the server saw 1 request for the posts\.$/);
+    assert.deepEqual(problems, []);
+  } finally {
+    await page.close();
+  }
+});

@@ -34,7 +34,8 @@ async function runNode(code, ext) {
 /** A `node-snippet`: the block with `Client` imported, as an ES module. */
 function asModule(name) {
   const { code } = snippet(name);
-  return `import { Client } from ${JSON.stringify(NODE_PKG)};\n${withApi(code, API)}`;
+  const names = 'Client, FanoutError, HTTPError, TimeoutError, NetworkError, DecodeError';
+  return `import { ${names} } from ${JSON.stringify(NODE_PKG)};\n${withApi(code, API)}`;
 }
 
 test('every code block is marked with a kind that a test runs', () => {
@@ -110,6 +111,14 @@ test('docs: errors', async () => {
   assert.match(lines[0], /^HTTPError: HTTP 404 from GET http:\/\/127\.0\.0\.1:\d+\/status\/404$/);
   assert.equal(lines[1], 'TimeoutError');
   assert.equal(lines[2], 'false 404 { status: 404 }');
+});
+
+test('docs: error classes, error.data and get(u).json()', async () => {
+  assert.deepEqual(await runNode(asModule('error-classes'), 'mjs'), ['404 { status: 404 }', '1']);
+});
+
+test('docs: dedupe and token refresh', async () => {
+  assert.deepEqual(await runNode(asModule('dedupe-auth'), 'mjs'), ['true']);
 });
 
 test('docs: download progress', async () => {

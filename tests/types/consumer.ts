@@ -265,3 +265,63 @@ export async function streams(signal: AbortSignal): Promise<string[]> {
   await client.get('photos', { onDownloadProgress: (n: number) => n });
   return out;
 }
+
+// Issue 10: error classes, ResponsePromise, dedupe and auth.
+import {
+  DecodeError,
+  FanoutError as FanoutErrorClass,
+  HTTPError,
+  NetworkError,
+  TimeoutError,
+  type AuthOptions,
+  type ResponsePromise,
+} from 'fanout';
+
+export async function issue10(): Promise<string[]> {
+  const out: string[] = [];
+  const c = new Client({
+    baseUrl: 'http://127.0.0.1:8080/',
+    dedupe: true,
+    auth: { refresh: async () => 'token', origin: new URL('http://127.0.0.1:8080'), token: 'old' },
+  });
+  const sync: AuthOptions = { refresh: () => 'token' };
+  const p: ResponsePromise = c.get('posts/1');
+  const post = await p.json<{ id: number }>();
+  const n: number = post.id;
+  const text: string = await c.post('posts', { json: {} }).text();
+  const bytes: Uint8Array = await c.request('GET', 'posts/1').bytes();
+  const res: FanoutResponse = await c.get('posts/1');
+  out.push(String(n), text, String(bytes.length), String(res.status), String(sync));
+  try {
+    await c.get('status/404');
+  } catch (e) {
+    if (e instanceof HTTPError) {
+      const status: number = e.status;
+      const data: unknown = e.data;
+      const r: FanoutResponse | undefined = e.response;
+      out.push(String(status), String(data), String(r?.headers['content-type']));
+    }
+    if (e instanceof FanoutErrorClass) {
+      const name: FanoutErrorName = e.name;
+      const attempts: number = e.attempts;
+      out.push(name, String(attempts));
+    }
+    const all = [TimeoutError, NetworkError, DecodeError].map((C) => e instanceof C);
+    out.push(String(all));
+  }
+  const typed = new Client().get('x').catch((e: HTTPError<{ message: string }>) => e.data?.message);
+  out.push(String(await typed));
+  // @ts-expect-error: dedupe is a boolean
+  new Client({ dedupe: 'yes' });
+  // @ts-expect-error: auth needs refresh
+  new Client({ auth: { token: 'x' } });
+  // @ts-expect-error: refresh gives a string token
+  new Client({ auth: { refresh: async () => 42 } });
+  // @ts-expect-error: the error classes are not for constructing
+  new HTTPError();
+  // @ts-expect-error: json() of a ResponsePromise is a promise, not the body
+  (c.get('posts/1').json<{ id: number }>()).id;
+  // @ts-expect-error: an HTTPError's status is a number
+  ((e: HTTPError) => e.status.toUpperCase())(undefined as unknown as HTTPError);
+  return out;
+}

@@ -3,28 +3,40 @@
 //!
 //! `cargo xtask build` (or `cargo xtask serve`) builds this crate with
 //! wasm-pack into `www/pkg/` (`fanout.js` and `fanout_bg.wasm`). The page's
-//! JavaScript (`www/main.js`) only loads that module and wires the form to
-//! three entry points: [`run`], [`compare`] and [`stop`].
+//! JavaScript (`www/main.js`) only loads that module and wires the forms to
+//! its entry points: [`run`], [`compare`] and [`stop`] for the batch of
+//! posts, [`start_live`] and [`stop_live`] for the "Live" panel.
 //! Everything the page shows about a batch is rendered here: the list of
 //! titles (filled in as each post arrives, in post order), the progress bar,
 //! the status line, the request waterfall (an inline SVG built with DOM
-//! calls) and the sequential-versus-concurrent comparison.
+//! calls), the sequential-versus-concurrent comparison and, with dedupe on,
+//! the number of requests the server saw (its `/stats`). The Live panel
+//! (module `live`) shows a Server-Sent Events feed with its reconnections
+//! and a download with a progress bar.
 //!
 //! Fetched text only ever reaches the DOM through `set_text_content`, never
 //! as HTML, and nothing here sets a `style` attribute: the page's
 //! Content-Security-Policy allows neither inline scripts nor inline styles.
 
 use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::pin::pin;
 
+use futures_util::future::{join, select, Either};
 use wasm_bindgen::prelude::*;
 use web_sys::{AbortController, AbortSignal, Document, Element};
 
 use fanout::{gather, CacheMode, Client, Error, Outcome, Retry};
 
 use crate::posts::Post;
+use crate::switch::Switch;
 
+mod live;
 mod posts;
+mod switch;
+
+pub use live::{start_live, stop_live};
 
 #[wasm_bindgen]
 extern "C" {
@@ -61,7 +73,10 @@ const SVG_NS: &str = "http://www.w3.org/2000/svg";
 ///   policy); with retries on, the injected failures fail once and then
 ///   succeed;
 /// * `failFast` (default `false`): cancel the rest of the batch at the first
-///   failure.
+///   failure;
+/// * `dedupe` (default `false`): ask for every post twice at once, through a
+///   client built with `dedupe(true)`, and show how many requests the server
+///   saw (its `/stats` for a tag that the post URLs carry).
 ///
 /// A new call (or [`stop`]) aborts the batch in flight. Rejects, without
 /// touching the page, if the options or the API URL are invalid or the page
@@ -127,11 +142,10 @@ pub async fn compare(options: JsValue) -> Result<(), JsValue> {
 /// shows what had arrived. Does nothing when no batch is running.
 #[wasm_bindgen]
 pub fn stop() {
-    ACTIVE.with(|active| {
-        if let Some((_, controller)) = active.borrow().as_ref() {
-            controller.abort();
-        }
-    });
+    let active = ACTIVE.with(|active| active.borrow().clone());
+    if let Some(claim) = active {
+        claim.abort();
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -148,6 +162,7 @@ struct Settings {
     fail_rate: u32,
     retries: bool,
     fail_fast: bool,
+    dedupe: bool,
 }
 
 /// A number field: rounded and clamped to `lo..=hi`, `default` when missing.
@@ -189,14 +204,17 @@ impl Settings {
             fail_rate: number("failRate", 0, 100, 0)?,
             retries: flag("retries", true)?,
             fail_fast: flag("failFast", false)?,
+            dedupe: flag("dedupe", false)?,
         })
     }
 
     /// The session every request of a run goes through. The browser's HTTP
-    /// cache is bypassed so that timings are real round trips.
+    /// cache is bypassed so that timings are real round trips; with dedupe
+    /// on, identical GETs in flight at once share one fetch.
     fn client(&self) -> Result<Client, JsValue> {
         let mut builder = Client::builder()
             .cache(CacheMode::NoStore)
+            .dedupe(self.dedupe)
             .retry(if self.retries {
                 Retry::new()
             } else {
@@ -222,9 +240,27 @@ fn limit_phrase(limit: Option<usize>) -> String {
 // Runs: at most one batch owns the page at a time
 // ---------------------------------------------------------------------------
 
+/// How the batch that owns the page is stopped: its requests' signal (each
+/// request carries it) and a switch that drops the requests which cannot
+/// carry a signal (deduplicated ones: a caller's signal would abort the
+/// fetch shared with the other caller; dropping both callers aborts it).
+#[derive(Clone)]
+struct Claim {
+    generation: u64,
+    controller: AbortController,
+    switch: Switch,
+}
+
+impl Claim {
+    fn abort(&self) {
+        self.controller.abort();
+        self.switch.flip();
+    }
+}
+
 thread_local! {
-    /// The batch that owns the page: its generation and its abort switch.
-    static ACTIVE: RefCell<Option<(u64, AbortController)>> = const { RefCell::new(None) };
+    /// The batch that owns the page: its generation and its abort switches.
+    static ACTIVE: RefCell<Option<Claim>> = const { RefCell::new(None) };
     static GENERATION: Cell<u64> = const { Cell::new(0) };
     static BATCHES: Cell<u64> = const { Cell::new(0) };
 }
@@ -234,21 +270,32 @@ thread_local! {
 struct Ticket {
     generation: u64,
     signal: AbortSignal,
+    switch: Switch,
 }
 
 impl Ticket {
     fn begin() -> Result<Ticket, JsValue> {
         let controller = AbortController::new()?;
         let signal = controller.signal();
+        let switch = Switch::default();
         let generation = GENERATION.with(|g| {
             g.set(g.get() + 1);
             g.get()
         });
-        let previous = ACTIVE.with(|a| a.borrow_mut().replace((generation, controller)));
-        if let Some((_, old)) = previous {
+        let claim = Claim {
+            generation,
+            controller,
+            switch: switch.clone(),
+        };
+        let previous = ACTIVE.with(|a| a.borrow_mut().replace(claim));
+        if let Some(old) = previous {
             old.abort();
         }
-        Ok(Ticket { generation, signal })
+        Ok(Ticket {
+            generation,
+            signal,
+            switch,
+        })
     }
 
     fn is_current(&self) -> bool {
@@ -276,7 +323,7 @@ impl Drop for Ticket {
     fn drop(&mut self) {
         ACTIVE.with(|a| {
             let mut a = a.borrow_mut();
-            if matches!(a.as_ref(), Some((g, _)) if *g == self.generation) {
+            if matches!(a.as_ref(), Some(c) if c.generation == self.generation) {
                 *a = None;
             }
         });
@@ -293,6 +340,9 @@ impl Drop for Ticket {
 struct Plan {
     delay_ms: u32,
     retries: bool,
+    /// Every post asked for twice at once; the post URLs carry `?tag=key`
+    /// so that the server counts them apart (`/stats?tag=key`).
+    dedupe: bool,
     failing: Vec<bool>,
     key: String,
 }
@@ -302,6 +352,7 @@ impl Plan {
         Plan {
             delay_ms: settings.delay_ms,
             retries: settings.retries,
+            dedupe: settings.dedupe,
             failing: failing_posts(settings.count, settings.fail_rate),
             key,
         }
@@ -322,7 +373,11 @@ impl Plan {
 
     /// The URL that must succeed before the post is fetched, and the post's.
     fn urls(&self, id: u32) -> (Option<String>, String) {
-        let post = format!("posts/{id}{}", self.delay('?'));
+        let mut post = format!("posts/{id}{}", self.delay('?'));
+        if self.dedupe {
+            let sep = if post.contains('?') { '&' } else { '?' };
+            let _ = write!(post, "{sep}tag={}", self.key);
+        }
         if !self.is_failing(id) {
             (None, post)
         } else if self.retries {
@@ -372,22 +427,26 @@ struct Fetched {
     retried_until: Option<f64>,
 }
 
+/// Fetches one post (after its gate, if any). `signal` aborts it; without
+/// one, only dropping the future does.
 async fn fetch_one(
     client: &Client,
     plan: &Plan,
     id: u32,
-    signal: &AbortSignal,
+    signal: Option<&AbortSignal>,
 ) -> Result<Fetched, Error> {
+    let get = |url: String| {
+        let req = client.get(url).error_for_status(true);
+        match signal {
+            Some(s) => req.abort_signal(s),
+            None => req,
+        }
+    };
     let (gate, url) = plan.urls(id);
     let mut attempts = 1;
     let mut retried_until = None;
     if let Some(gate) = gate {
-        let resp = client
-            .get(gate)
-            .abort_signal(signal)
-            .error_for_status(true)
-            .send()
-            .await?;
+        let resp = get(gate).send().await?;
         if resp.attempts() > 1 {
             attempts = resp.attempts();
             retried_until = Some(resp.started_ms());
@@ -395,12 +454,7 @@ async fn fetch_one(
         // Read the small body so the connection is reused, not torn down.
         resp.bytes().await?;
     }
-    let resp = client
-        .get(url)
-        .abort_signal(signal)
-        .error_for_status(true)
-        .send()
-        .await?;
+    let resp = get(url).send().await?;
     if resp.attempts() > 1 {
         attempts += resp.attempts() - 1;
         retried_until = Some(resp.started_ms());
@@ -411,6 +465,37 @@ async fn fetch_one(
         attempts,
         retried_until,
     })
+}
+
+/// Asks for one post twice at once, through the deduplicating client: the
+/// two identical GETs share one fetch. They carry no signal (a deduplicated
+/// request must not: its signal would abort the other caller's fetch), so
+/// [`stop`] drops them instead, which aborts the shared fetch once both are
+/// gone.
+async fn fetch_twice(
+    client: &Client,
+    plan: &Plan,
+    id: u32,
+    switch: &Switch,
+) -> Result<Fetched, Error> {
+    let both = pin!(join(
+        fetch_one(client, plan, id, None),
+        fetch_one(client, plan, id, None)
+    ));
+    // The switch first: once it is flipped, nothing more is rendered.
+    match select(switch.wait(), both).await {
+        Either::Left(((), _)) => Err(Error::aborted("stopped by the user")),
+        Either::Right(((first, second), _)) => {
+            let mut fetched = match (first, second) {
+                (Ok(f), Ok(_)) => f,
+                (Err(e), _) | (Ok(_), Err(e)) => return Err(e),
+            };
+            // A shared response is a copy made when the fetch ended: its
+            // start time is that of the copy, not of the last attempt.
+            fetched.retried_until = None;
+            Ok(fetched)
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -530,11 +615,20 @@ async fn batch(
     page.set_status(&line, false);
 
     let plan = Plan::new(settings, ticket.key());
+    if plan.dedupe {
+        page.start_dedupe(&plan.key, n);
+    } else {
+        page.hide_dedupe();
+    }
     let (items, plan) = (&items, &plan);
-    let signal = &ticket.signal;
+    let (signal, switch) = (&ticket.signal, &ticket.switch);
     let start = now_ms();
     let outcomes: Vec<Outcome<Fetched, Error>> = gather((1..=n).map(move |id| async move {
-        let result = fetch_one(client, plan, id, signal).await;
+        let result = if plan.dedupe {
+            fetch_twice(client, plan, id, switch).await
+        } else {
+            fetch_one(client, plan, id, Some(signal)).await
+        };
         if ticket.is_current() {
             if let Some(li) = items.get(id as usize - 1) {
                 show_item(li, id, &result, true);
@@ -607,7 +701,34 @@ async fn batch(
     }
     page.finish_progress();
     page.draw_waterfall(&rows, end - start, limit, &report)?;
+    if plan.dedupe {
+        let seen = server_count(client, &plan.key).await;
+        if !ticket.is_current() {
+            return Ok(None);
+        }
+        page.show_dedupe(n, report.stopped, &seen);
+    }
     Ok(Some(report))
+}
+
+/// What `GET /stats?tag=T` says of one tag (the fields the page uses).
+#[derive(Debug, serde::Deserialize)]
+struct TagStats {
+    /// Requests that arrived.
+    requests: u64,
+    /// Requests per path (`/posts/7`).
+    by_path: BTreeMap<String, u64>,
+}
+
+/// The dev server's count of the requests tagged `tag`.
+async fn server_count(client: &Client, tag: &str) -> Result<TagStats, Error> {
+    client
+        .get(format!("stats?tag={tag}"))
+        .error_for_status(true)
+        .send()
+        .await?
+        .json()
+        .await
 }
 
 /// Fills one list item with its post's outcome: the title as text, or
@@ -638,6 +759,7 @@ struct Page {
     list: Element,
     waterfall: Element,
     compare: Element,
+    dedupe: Element,
 }
 
 fn text_el(doc: &Document, tag: &str, text: &str) -> Result<Element, JsValue> {
@@ -661,6 +783,7 @@ impl Page {
             list: by_id("titles")?,
             waterfall: by_id("waterfall")?,
             compare: by_id("compare")?,
+            dedupe: by_id("dedupe-count")?,
             doc,
         })
     }
@@ -703,6 +826,66 @@ impl Page {
 
     fn hide_compare(&self) {
         let _ = self.compare.set_attribute("hidden", "");
+    }
+
+    // -- dedupe -------------------------------------------------------------
+
+    fn hide_dedupe(&self) {
+        let _ = self.dedupe.set_attribute("hidden", "");
+    }
+
+    /// Shows that every post is being asked for twice; `tag` is what the
+    /// post URLs carry (also in `data-tag`, for the end-to-end tests).
+    fn start_dedupe(&self, tag: &str, n: u32) {
+        let _ = self.dedupe.set_attribute("data-tag", tag);
+        let _ = self.dedupe.set_attribute("class", "dedupe-count");
+        self.dedupe.set_text_content(Some(&format!(
+            "Dedupe: asking for each of the {n} posts twice at once ({} GETs)…",
+            2 * n
+        )));
+        let _ = self.dedupe.remove_attribute("hidden");
+    }
+
+    /// The server's count of the batch's post requests (`stopped`: the
+    /// batch was stopped before its end).
+    fn show_dedupe(&self, n: u32, stopped: bool, seen: &Result<TagStats, Error>) {
+        let (text, class) = match seen {
+            Ok(stats) if stopped => (
+                format!(
+                    "Dedupe: stopped; the server saw {} request{} for the posts.",
+                    stats.requests,
+                    if stats.requests == 1 { "" } else { "s" }
+                ),
+                "dedupe-count",
+            ),
+            Ok(stats) => {
+                let most = stats.by_path.values().copied().max().unwrap_or(0);
+                let per_post = match most {
+                    0 => String::new(),
+                    1 => ", one per post".to_owned(),
+                    m => format!(", up to {m} for one post"),
+                };
+                let requests = if stats.requests == 1 {
+                    "request"
+                } else {
+                    "requests"
+                };
+                (
+                    format!(
+                        "Dedupe: {} GETs asked for {n} posts, twice each at once; the server saw {} {requests}{per_post}.",
+                        2 * n,
+                        stats.requests
+                    ),
+                    "dedupe-count",
+                )
+            }
+            Err(e) => (
+                format!("Dedupe: could not read the server's count: {e}"),
+                "dedupe-count warn",
+            ),
+        };
+        self.dedupe.set_text_content(Some(&text));
+        let _ = self.dedupe.set_attribute("class", class);
     }
 
     // -- comparison ---------------------------------------------------------

@@ -1,0 +1,172 @@
+// Issue 10's JS API (`pkg/nodejs`) against the dev server: error classes
+// with `instanceof` and `error.data`, the ResponsePromise readers
+// (`client.get(u).json()`), `dedupe` and `auth` (one token refresh for
+// many 401s).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { API, REFUSED, fanout, rejection, stats, thrown, uniqueTag } from './support.mjs';
+
+const { Client, FanoutError, HTTPError, TimeoutError, NetworkError, DecodeError, FanoutResponse } = fanout;
+
+const client = new Client({ baseUrl: API });
+
+test('error classes: exported, chained to Error', () => {
+  for (const C of [HTTPError, TimeoutError, NetworkError, DecodeError]) {
+    assert.equal(typeof C, 'function');
+    assert.equal(Object.getPrototypeOf(C.prototype), FanoutError.prototype);
+  }
+  assert.equal(Object.getPrototypeOf(FanoutError.prototype), Error.prototype);
+});
+
+test('instanceof: each error class, and FanoutError and Error for all', async () => {
+  const cases = [
+    [() => client.get('status/404'), HTTPError, 'HTTPError'],
+    [() => client.get('hang', { timeoutMs: 100 }), TimeoutError, 'TimeoutError'],
+    [() => new Client({ baseUrl: REFUSED, retry: false }).get('x'), NetworkError, 'NetworkError'],
+  ];
+  for (const [p, C, name] of cases) {
+    const e = await rejection(p());
+    assert.ok(e instanceof C, `${name} instanceof its class`);
+    assert.ok(e instanceof FanoutError);
+    assert.ok(e instanceof Error);
+    assert.equal(e.name, name);
+    assert.equal(typeof e.stack, 'string');
+    for (const Other of [HTTPError, TimeoutError, NetworkError, DecodeError].filter((o) => o !== C)) {
+      assert.ok(!(e instanceof Other));
+    }
+  }
+  const bad = await client.get('ndjson?n=2');
+  const d = await rejection(bad.json());
+  assert.ok(d instanceof DecodeError && d instanceof FanoutError);
+  assert.equal(d.name, 'DecodeError');
+
+  // AbortError and TypeError keep their names, and are FanoutErrors.
+  const c = new AbortController();
+  c.abort();
+  const a = await rejection(client.get('posts/1', { signal: c.signal }));
+  assert.equal(a.name, 'AbortError');
+  assert.ok(a instanceof FanoutError);
+  const t = thrown(() => new Client({ baseUrl: 'nope' }));
+  assert.equal(t.name, 'TypeError');
+  assert.ok(t instanceof FanoutError);
+});
+
+test('HTTPError: data is the parsed JSON body, response has status and headers', async () => {
+  const e = await rejection(client.get('status/404'));
+  assert.ok(e instanceof HTTPError);
+  assert.equal(e.status, 404);
+  assert.deepEqual(e.data, { status: 404 });
+  assert.ok(e.response instanceof FanoutResponse);
+  assert.equal(e.response.status, 404);
+  assert.match(e.response.headers['content-type'], /json/);
+  assert.equal(e.response.bodyUsed, true);
+  assert.match(e.message, /^GET http:\/\/127\.0\.0\.1:\d+\/status\/404: HTTP 404 Not Found$/);
+  assert.equal(e.attempts, 1);
+  // Retried statuses keep the attempts; gather failures carry data too.
+  const r = await client.gather(['status/404'], { as: 'text' });
+  assert.equal(r[0].ok, false);
+  assert.ok(r[0].error instanceof HTTPError);
+  assert.deepEqual(r[0].error.data, { status: 404 });
+  // throwHttpErrors: false on a request or a client still resolves.
+  const ok = await client.get('status/404', { throwHttpErrors: false });
+  assert.equal(ok.status, 404);
+  assert.deepEqual(await ok.json(), { status: 404 });
+  const lax = new Client({ baseUrl: API, throwHttpErrors: false });
+  assert.equal((await lax.get('status/500', { retry: false })).status, 500);
+  const e2 = await rejection(lax.get('status/404', { throwHttpErrors: true }));
+  assert.ok(e2 instanceof HTTPError);
+});
+
+test('ResponsePromise: get(u).json(), text(), bytes(); await still gives the response', async () => {
+  const post = await client.get('posts/1').json();
+  assert.equal(post.id, 1);
+  const text = await client.get('posts/1').text();
+  assert.equal(JSON.parse(text).id, 1);
+  const bytes = await client.post('posts', { json: { a: 1 } }).bytes();
+  assert.ok(bytes instanceof Uint8Array && bytes.length > 0);
+  const res = await client.request('GET', 'posts/2');
+  assert.ok(res instanceof FanoutResponse);
+  assert.equal((await res.json()).id, 2);
+  // A rejection reaches the reader's promise, typed.
+  const e = await rejection(client.get('status/404').json());
+  assert.ok(e instanceof HTTPError);
+  const m = await rejection(client.request(42, 'posts/1').json());
+  assert.equal(m.name, 'TypeError');
+});
+
+test('dedupe: 50 concurrent identical GETs are 1 request at the server, 50 bodies', async () => {
+  const tag = uniqueTag('dedupe');
+  const c = new Client({ baseUrl: API, dedupe: true });
+  const bodies = await Promise.all(
+    Array.from({ length: 50 }, () => c.get('posts/3', { query: { tag, delay: 50 } }).json()),
+  );
+  assert.equal(bodies.length, 50);
+  for (const b of bodies) assert.equal(b.id, 3);
+  const s = await stats(tag);
+  assert.equal(s.requests, 1, JSON.stringify(s));
+  assert.equal(thrown(() => new Client({ dedupe: 'yes' })).name, 'TypeError');
+});
+
+async function authCounts(key) {
+  return (await fetch(`${API}/auth/${key}/count`)).json();
+}
+
+function refreshing(key, fail) {
+  let calls = 0;
+  const c = new Client({
+    baseUrl: API,
+    retry: false,
+    auth: {
+      token: 'stale',
+      refresh: async () => {
+        calls += 1;
+        const r = await fetch(`${API}/auth/${key}/token${fail ? '?fail=1' : ''}`, { method: 'POST' });
+        if (!r.ok) throw new Error(`token endpoint answered ${r.status}`);
+        return r.text();
+      },
+    },
+  });
+  return { c, calls: () => calls };
+}
+
+test('auth: 20 concurrent 401s share one refresh, 20 successes', async () => {
+  const key = uniqueTag('refresh');
+  const { c, calls } = refreshing(key, false);
+  const all = await Promise.all(Array.from({ length: 20 }, (_, i) => c.get(`auth/${key}/data`, { query: { i } }).json()));
+  for (const r of all) assert.equal(r.ok, true);
+  const counts = await authCounts(key);
+  assert.equal(counts.tokens, 1, JSON.stringify(counts));
+  assert.equal(calls(), 1);
+  assert.ok(counts.requests <= 40, JSON.stringify(counts));
+});
+
+test('auth: a failing refresh gives 20 typed errors', async () => {
+  const key = uniqueTag('refresh-fail');
+  const { c } = refreshing(key, true);
+  const all = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => c.get(`auth/${key}/data`, { query: { i } })));
+  for (const r of all) {
+    assert.equal(r.status, 'rejected');
+    assert.ok(r.reason instanceof HTTPError, String(r.reason));
+    assert.equal(r.reason.status, 401);
+    assert.match(r.reason.message, /token endpoint answered 500/);
+  }
+  const counts = await authCounts(key);
+  assert.equal(counts.tokens, 0);
+});
+
+test('auth: bad options are TypeErrors naming them', () => {
+  const bad = [
+    [{ auth: {} }, /Client options\.auth\.refresh must be a function/],
+    [{ auth: { refresh: () => 't' } }, /Client options\.auth\.origin is needed/],
+    [{ baseUrl: API, auth: { refresh: () => 't', origin: 'ftp://x' } }, /Client options\.auth\.origin must be/],
+    [{ baseUrl: API, auth: { refresh: () => 't', token: 1 } }, /Client options\.auth\.token must be a string/],
+    [{ baseUrl: API, auth: { refresh: () => 't', nope: 1 } }, /unknown option "nope" in Client options\.auth/],
+    [{ baseUrl: API, auth: 'x' }, /Client options\.auth must be an object/],
+  ];
+  for (const [opts, re] of bad) {
+    const e = thrown(() => new Client(opts));
+    assert.equal(e.name, 'TypeError');
+    assert.match(e.message, re);
+  }
+});
