@@ -768,15 +768,23 @@ fn text_el(doc: &Document, tag: &str, text: &str) -> Result<Element, JsValue> {
     Ok(el)
 }
 
+/// The page's document (the demo runs only in a page).
+fn document() -> Result<Document, JsValue> {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or_else(|| JsValue::from_str("no document: the demo runs in a page"))
+}
+
+/// The element `#id`, or an error naming it.
+fn element(doc: &Document, id: &str) -> Result<Element, JsValue> {
+    doc.get_element_by_id(id)
+        .ok_or_else(|| JsValue::from_str(&format!("the page has no #{id}")))
+}
+
 impl Page {
     fn find() -> Result<Page, JsValue> {
-        let doc = web_sys::window()
-            .and_then(|w| w.document())
-            .ok_or_else(|| JsValue::from_str("no document: the demo runs in a page"))?;
-        let by_id = |id: &str| {
-            doc.get_element_by_id(id)
-                .ok_or_else(|| JsValue::from_str(&format!("the page has no #{id}")))
-        };
+        let doc = crate::document()?;
+        let by_id = |id: &str| crate::element(&doc, id);
         Ok(Page {
             status: by_id("status")?,
             progress: by_id("progress")?,

@@ -279,13 +279,8 @@ struct LivePanel {
 
 impl LivePanel {
     fn find() -> Result<LivePanel, JsValue> {
-        let doc = web_sys::window()
-            .and_then(|w| w.document())
-            .ok_or_else(|| JsValue::from_str("no document: the demo runs in a page"))?;
-        let by_id = |id: &str| {
-            doc.get_element_by_id(id)
-                .ok_or_else(|| JsValue::from_str(&format!("the page has no #{id}")))
-        };
+        let doc = crate::document()?;
+        let by_id = |id: &str| crate::element(&doc, id);
         Ok(LivePanel {
             root: by_id("live")?,
             status: by_id("live-status")?,
