@@ -36,7 +36,7 @@ use crate::limit::{Permit, Semaphore};
 use crate::method::Method;
 use crate::middleware::{Endpoint, Middleware, Next};
 use crate::options::Options;
-use crate::request::{Action, Hooks, Request};
+use crate::request::{Action, Hook, Hooks, Request};
 use crate::response::Response;
 use crate::retry::{Attempt, Retry};
 use crate::shared::{Flight, WeakFlight};
@@ -118,9 +118,17 @@ impl Pipeline {
             return self.run(req).await;
         }
         let before_error = req.hooks.before_error.clone();
-        self.run(req)
-            .await
-            .map_err(|e| before_error.iter().fold(e, |e, hook| hook(e)))
+        let mut e = match self.run(req).await {
+            Ok(resp) => return Ok(resp),
+            Err(e) => e,
+        };
+        for hook in &before_error {
+            e = match hook {
+                Hook::Now(f) => f(e),
+                Hook::Later(f) => f(e).await,
+            };
+        }
+        Err(e)
     }
 
     /// The pipeline from `prepare` on.
@@ -133,10 +141,16 @@ impl Pipeline {
             });
         }
         for i in 0..req.hooks.before_request.len() {
-            let hook = req.hooks.before_request[i].clone();
-            if let Err(e) = hook(&mut req) {
-                return Err(e.with_request(req.method, &req.url));
-            }
+            let (method, url) = (req.method, req.url.clone());
+            let result = match req.hooks.before_request[i].clone() {
+                Hook::Now(f) => f(&mut req).map(|()| req),
+                Hook::Later(f) => f(req).await,
+            };
+            req = match result {
+                Ok(req) => req,
+                Err(e) if e.has_request() => return Err(e),
+                Err(e) => return Err(e.with_request(method, &url)),
+            };
         }
         let total = req.options.total_timeout;
         let error_for_status = req.options.error_for_status.unwrap_or(false);
@@ -236,7 +250,7 @@ impl Pipeline {
     }
 
     /// The retry layer: attempts until one settles.
-    async fn retrying(&self, req: Request) -> Result<Response, Error> {
+    async fn retrying(&self, mut req: Request) -> Result<Response, Error> {
         let retry = req.options.retry.clone().unwrap_or_default();
         let resendable = !req.body.as_ref().is_some_and(|b| b.is_stream());
         let retryable = resendable && req.method.is_idempotent();
@@ -246,7 +260,10 @@ impl Pipeline {
             let mut forced = false;
             if !req.hooks.after_response.is_empty() {
                 if let Ok(resp) = result {
-                    let (resp, retry_asked) = after_response(&req, resp);
+                    let (resp, retry_asked) = match after_response(&req, resp).await {
+                        Ok(r) => r,
+                        Err(e) => return finish(&req, Err(e), attempt),
+                    };
                     forced = retry_asked && resendable;
                     result = Ok(resp);
                 }
@@ -268,19 +285,35 @@ impl Pipeline {
             match delay {
                 None => return finish(&req, result, attempt),
                 Some(delay) => {
-                    if !req.hooks.before_retry.is_empty() {
-                        let cause = match &result {
-                            Ok(resp) => Error::from_status(resp.status(), &resp.status_text())
-                                .with_request(req.method, &req.url),
-                            Err(e) => e.clone(),
-                        };
-                        for hook in &req.hooks.before_retry {
-                            hook(&req, &cause, attempt);
+                    let cause = (!req.hooks.before_retry.is_empty()).then(|| match &result {
+                        Ok(resp) => Error::from_status(resp.status(), &resp.status_text())
+                            .with_request(req.method, &req.url),
+                        Err(e) => e.clone(),
+                    });
+                    // Dropping the response frees its connection (and its
+                    // place under the limits) before the hooks and the wait.
+                    drop(result);
+                    if let Some(cause) = cause {
+                        for hook in req.hooks.before_retry.clone() {
+                            match hook {
+                                Hook::Now(f) => f(&req, &cause, attempt),
+                                Hook::Later(f) => {
+                                    let (method, url) = (req.method, req.url.clone());
+                                    req = match f(req, cause.clone(), attempt).await {
+                                        Ok(req) => req,
+                                        Err(e) => {
+                                            let e = if e.has_request() {
+                                                e
+                                            } else {
+                                                e.with_request(method, &url)
+                                            };
+                                            return Err(e.with_attempts(attempt));
+                                        }
+                                    };
+                                }
+                            }
                         }
                     }
-                    // Dropping the response frees its connection before the
-                    // wait.
-                    drop(result);
                     sys::sleep(delay).await;
                     attempt += 1;
                 }
@@ -327,11 +360,18 @@ impl Endpoint for Pipeline {
 
 /// Runs the `after_response` hooks on one attempt's response: the
 /// response to keep, and whether a hook asked for a retry.
-fn after_response(req: &Request, mut resp: Response) -> (Response, bool) {
+async fn after_response(req: &Request, mut resp: Response) -> Result<(Response, bool), Error> {
     for hook in &req.hooks.after_response {
-        match hook(&resp) {
+        let action = match hook {
+            Hook::Now(f) => f(&resp),
+            Hook::Later(f) => match resp.try_clone() {
+                Some(copy) => f(copy).await?,
+                None => Action::Continue,
+            },
+        };
+        match action {
             Action::Continue => {}
-            Action::Retry => return (resp, true),
+            Action::Retry => return Ok((resp, true)),
             Action::Replace(mut other) => {
                 other.set_request(req.method, &req.url);
                 other.set_max_body_size(req.options.max_body_size);
@@ -339,7 +379,7 @@ fn after_response(req: &Request, mut resp: Response) -> (Response, bool) {
             }
         }
     }
-    (resp, false)
+    Ok((resp, false))
 }
 
 /// Whether a request may share a flight: a GET or HEAD without a body

@@ -4,7 +4,10 @@
 //! them (they live here because a request carries its own).
 
 use std::fmt;
+use std::future::Future;
 use std::rc::Rc;
+
+use futures_util::future::LocalBoxFuture;
 
 use wasm_bindgen::JsValue;
 use web_sys::{AbortSignal, FormData, ReadableStream};
@@ -325,10 +328,30 @@ pub enum Action {
     Replace(Response),
 }
 
-type BeforeRequest = Rc<dyn Fn(&mut Request) -> Result<(), Error>>;
-type AfterResponse = Rc<dyn Fn(&Response) -> Action>;
-type BeforeRetry = Rc<dyn Fn(&Request, &Error, u32)>;
-type BeforeError = Rc<dyn Fn(Error) -> Error>;
+/// A hook: a plain function, or an async one (its future is awaited
+/// before the request goes on).
+pub(crate) enum Hook<S: ?Sized, A: ?Sized> {
+    Now(Rc<S>),
+    Later(Rc<A>),
+}
+
+impl<S: ?Sized, A: ?Sized> Clone for Hook<S, A> {
+    fn clone(&self) -> Self {
+        match self {
+            Hook::Now(f) => Hook::Now(f.clone()),
+            Hook::Later(f) => Hook::Later(f.clone()),
+        }
+    }
+}
+
+type Fut<T> = LocalBoxFuture<'static, T>;
+pub(crate) type BeforeRequest =
+    Hook<dyn Fn(&mut Request) -> Result<(), Error>, dyn Fn(Request) -> Fut<Result<Request, Error>>>;
+pub(crate) type AfterResponse =
+    Hook<dyn Fn(&Response) -> Action, dyn Fn(Response) -> Fut<Result<Action, Error>>>;
+pub(crate) type BeforeRetry =
+    Hook<dyn Fn(&Request, &Error, u32), dyn Fn(Request, Error, u32) -> Fut<Result<Request, Error>>>;
+pub(crate) type BeforeError = Hook<dyn Fn(Error) -> Error, dyn Fn(Error) -> Fut<Error>>;
 
 /// Functions the pipeline calls at fixed points of a request:
 ///
@@ -343,6 +366,15 @@ type BeforeError = Rc<dyn Fn(Error) -> Error>;
 ///   the first).
 /// - `before_error`: on the error a request ends with; it may return
 ///   another one.
+///
+/// Each has an `_async` twin whose function returns a future, awaited
+/// before the request goes on (to fetch a token, log to a server, read
+/// the body of a response): [`before_request_async`](Hooks::before_request_async)
+/// and [`before_retry_async`](Hooks::before_retry_async) take the request
+/// and give it back, changed or not;
+/// [`after_response_async`](Hooks::after_response_async) gets a copy of the
+/// response ([`Response::try_clone`]) whose body it may read. Hooks of
+/// both kinds run in the order they were added.
 ///
 /// A client's hooks ([`ClientBuilder::hooks`](crate::ClientBuilder::hooks))
 /// run first, then the request's
@@ -380,25 +412,96 @@ impl Hooks {
         mut self,
         f: impl Fn(&mut Request) -> Result<(), Error> + 'static,
     ) -> Hooks {
-        self.before_request.push(Rc::new(f));
+        self.before_request.push(Hook::Now(Rc::new(f)));
+        self
+    }
+
+    /// Adds an async hook that gets each request before it is sent and
+    /// gives it back (changed or not), or stops it with an error.
+    ///
+    /// ```
+    /// let hooks = fanout::Hooks::new().before_request_async(|mut req| async move {
+    ///     let token = "t0k3n"; // e.g. read from IndexedDB
+    ///     req.set_header("authorization", format!("Bearer {token}"))?;
+    ///     Ok(req)
+    /// });
+    /// # let _ = hooks;
+    /// ```
+    pub fn before_request_async<F, R>(mut self, f: F) -> Hooks
+    where
+        F: Fn(Request) -> R + 'static,
+        R: Future<Output = Result<Request, Error>> + 'static,
+    {
+        self.before_request
+            .push(Hook::Later(Rc::new(move |req| Box::pin(f(req)))));
         self
     }
 
     /// Adds a hook on the response of each attempt.
     pub fn after_response(mut self, f: impl Fn(&Response) -> Action + 'static) -> Hooks {
-        self.after_response.push(Rc::new(f));
+        self.after_response.push(Hook::Now(Rc::new(f)));
+        self
+    }
+
+    /// Adds an async hook on the response of each attempt. It gets a copy
+    /// ([`Response::try_clone`]) whose body it may read; with
+    /// [`Action::Continue`] the original goes on, unread. An error ends the
+    /// request with it, without a retry.
+    ///
+    /// ```
+    /// use fanout::Action;
+    /// let hooks = fanout::Hooks::new().after_response_async(|resp| async move {
+    ///     let body = resp.text().await?;
+    ///     Ok(if body.contains("try again") { Action::Retry } else { Action::Continue })
+    /// });
+    /// # let _ = hooks;
+    /// ```
+    pub fn after_response_async<F, R>(mut self, f: F) -> Hooks
+    where
+        F: Fn(Response) -> R + 'static,
+        R: Future<Output = Result<Action, Error>> + 'static,
+    {
+        self.after_response
+            .push(Hook::Later(Rc::new(move |resp| Box::pin(f(resp)))));
         self
     }
 
     /// Adds a hook called before each retry.
     pub fn before_retry(mut self, f: impl Fn(&Request, &Error, u32) + 'static) -> Hooks {
-        self.before_retry.push(Rc::new(f));
+        self.before_retry.push(Hook::Now(Rc::new(f)));
+        self
+    }
+
+    /// Adds an async hook called before each retry, with the request, what
+    /// went wrong and the number of the retry; it gives the request back
+    /// (changed or not: the retry sends what it returns), or an error that
+    /// ends the request without retrying.
+    pub fn before_retry_async<F, R>(mut self, f: F) -> Hooks
+    where
+        F: Fn(Request, Error, u32) -> R + 'static,
+        R: Future<Output = Result<Request, Error>> + 'static,
+    {
+        self.before_retry
+            .push(Hook::Later(Rc::new(move |req, e, n| {
+                Box::pin(f(req, e, n))
+            })));
         self
     }
 
     /// Adds a hook on the error a request ends with.
     pub fn before_error(mut self, f: impl Fn(Error) -> Error + 'static) -> Hooks {
-        self.before_error.push(Rc::new(f));
+        self.before_error.push(Hook::Now(Rc::new(f)));
+        self
+    }
+
+    /// Adds an async hook on the error a request ends with.
+    pub fn before_error_async<F, R>(mut self, f: F) -> Hooks
+    where
+        F: Fn(Error) -> R + 'static,
+        R: Future<Output = Error> + 'static,
+    {
+        self.before_error
+            .push(Hook::Later(Rc::new(move |e| Box::pin(f(e)))));
         self
     }
 

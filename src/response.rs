@@ -266,6 +266,60 @@ impl Response {
         }
     }
 
+    /// A copy whose body can be read on its own: a response made in Rust
+    /// is copied; a fetch response is cloned the Fetch API's way
+    /// (`Response.clone()`, which tees the body, so the part one copy has
+    /// read and the other has not is kept in memory). `None` if the body
+    /// is being read or was read. The copy holds no place under the
+    /// client's limits and is not aborted when dropped; dropping the
+    /// original aborts the download under both.
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let resp = fanout::Response::new(200, "hi");
+    /// let copy = resp.try_clone().unwrap();
+    /// assert_eq!(copy.text().await.unwrap(), "hi");
+    /// assert_eq!(resp.text().await.unwrap(), "hi");
+    /// # });
+    /// ```
+    pub fn try_clone(&self) -> Option<Response> {
+        let source = match &self.source {
+            Source::Fetch { raw, .. } => {
+                if raw.body_used() {
+                    return None;
+                }
+                let guard = AbortGuard::new(None, None).ok()?;
+                guard.finished();
+                Source::Fetch {
+                    raw: raw.clone().ok()?,
+                    guard,
+                }
+            }
+            Source::Memory {
+                status_text,
+                url,
+                headers,
+                body,
+            } => Source::Memory {
+                status_text: status_text.clone(),
+                url: url.clone(),
+                headers: headers.clone(),
+                body: body.clone(),
+            },
+        };
+        Some(Response {
+            status: self.status,
+            source,
+            method: self.method,
+            request_url: self.request_url.clone(),
+            permits: Vec::new(),
+            attempts: self.attempts,
+            started_ms: self.started_ms,
+            max_body_size: self.max_body_size,
+            progress: None,
+        })
+    }
+
     /// Turns a 4xx or 5xx response into an error that
     /// [`is_status`](Error::is_status), like aiohttp's `raise_for_status()`.
     ///

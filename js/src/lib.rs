@@ -39,6 +39,7 @@ use fanout::{
 use futures_util::future::{select, Either};
 use futures_util::StreamExt;
 use js_sys::{Array, ArrayBuffer, Function, JsString, Object, Promise, Reflect, Uint8Array};
+use wasm_bindgen::convert::TryFromJsValue;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
@@ -241,6 +242,87 @@ export interface SharedOptions {
   redirect?: RedirectMode;
 }
 
+/**
+ * The request as a hook sees it. A hook may assign `url` and change
+ * `headers`: the request is sent as they then are.
+ */
+export interface HookRequest {
+  /** The method, such as `'GET'`. */
+  readonly method: string;
+  /** The absolute URL. */
+  url: string;
+  /** The request's headers (the client's default headers included). */
+  headers: Headers;
+}
+
+/** What `retry()` returns, for an `afterResponse` hook to ask for a retry. */
+export interface RetryMarker {
+  readonly retry: true;
+}
+
+/**
+ * Called before each request is sent (async allowed; it is awaited). A
+ * throw rejects the request with what was thrown; nothing is sent.
+ * `options` is the request's options object (the client's, for a client's hook).
+ */
+export type BeforeRequestHook = (request: HookRequest, options: object) => void | Promise<void>;
+
+/**
+ * Called with each attempt's response, before retries are decided and
+ * before a 4xx or 5xx becomes an `HTTPError`. `response` is a copy, whose
+ * body the hook may read. Return nothing to go on, a `Response` or
+ * `FanoutResponse` to use instead, or `retry()` to send the request again
+ * (counted against the retry limit; POST too).
+ */
+export type AfterResponseHook = (
+  request: HookRequest,
+  options: object,
+  response: FanoutResponse,
+) => AfterResponseResult | Promise<AfterResponseResult>;
+
+/** What an `afterResponse` hook returns. */
+export type AfterResponseResult = void | undefined | Response | FanoutResponse | RetryMarker;
+
+/** What a `beforeRetry` hook is told. */
+export interface BeforeRetryState {
+  /** The request to send again: changes to `url` and `headers` are sent. */
+  request: HookRequest;
+  /** The request's options object (the client's, for a client's hook). */
+  options: object;
+  /** What went wrong (for a retried status, an `HTTPError` without `data`). */
+  error: FanoutError;
+  /** The number of this retry: 1 for the first. */
+  retryCount: number;
+}
+
+/** Called before each retry (async allowed); a throw ends the request with what was thrown. */
+export type BeforeRetryHook = (state: BeforeRetryState) => void | Promise<void>;
+
+/**
+ * Called with the error a request rejects with (async allowed); returns
+ * the error to reject with instead, or nothing to keep it.
+ */
+export type BeforeErrorHook = (error: FanoutError) => unknown;
+
+/**
+ * Functions called at fixed points of each request, as ky has them (each
+ * a function or an array of them). A client's hooks run first, then the
+ * request's: a request's hooks add to its client's, never replace them.
+ *
+ * ```js
+ * const client = new Client({ baseUrl, hooks: {
+ *   beforeRequest: [async (request) => request.headers.set('x-token', await getToken())],
+ *   afterResponse: [(request, options, response) => (response.status === 202 ? retry() : undefined)],
+ * } });
+ * ```
+ */
+export interface Hooks {
+  beforeRequest?: BeforeRequestHook | BeforeRequestHook[];
+  afterResponse?: AfterResponseHook | AfterResponseHook[];
+  beforeRetry?: BeforeRetryHook | BeforeRetryHook[];
+  beforeError?: BeforeErrorHook | BeforeErrorHook[];
+}
+
 /** Options of `new Client(options)`: its own, and the defaults of its requests. */
 export interface ClientOptions extends SharedOptions {
   /** An absolute http(s) URL that relative paths are joined onto (its path is a directory). */
@@ -260,6 +342,8 @@ export interface ClientOptions extends SharedOptions {
   dedupe?: boolean;
   /** Bearer tokens with one refresh for many 401s. */
   auth?: AuthOptions;
+  /** Hooks of every request, run before a request's own. */
+  hooks?: Hooks;
 }
 
 /** Options of one request; each shared setting replaces the client's. */
@@ -281,6 +365,8 @@ export interface RequestOptions extends SharedOptions {
    * `total === loaded`.
    */
   onDownloadProgress?: (progress: DownloadProgress) => void;
+  /** Hooks of this request, run after the client's. */
+  hooks?: Hooks;
 }
 
 /** What `onDownloadProgress` is told. */
@@ -574,6 +660,9 @@ fn start() {
 /// class (`HTTPError`, ... or `FanoutError` for `AbortError` and
 /// `TypeError`, which keep their `name`).
 fn js_error(e: Error) -> JsValue {
+    if let Some(thrown) = thrown_value(&e) {
+        return thrown;
+    }
     let name = e.js_name();
     let value = JsValue::from(e);
     ERROR_PROTOS.with(|p| {
@@ -1029,6 +1118,7 @@ const REQUEST_KEYS: &[&str] = &[
     "body",
     "signal",
     "onDownloadProgress",
+    "hooks",
 ];
 
 /// A request body, read from the options when the request is made.
@@ -1053,6 +1143,10 @@ struct Spec {
     on_download: Option<Function>,
     /// `throwHttpErrors`, checked by the binding (see [`raise_for_status`]).
     throw_http: Option<bool>,
+    /// `hooks`: the library's, added after the client's.
+    hooks: Option<fanout::Hooks>,
+    /// `hooks.beforeError`, run after the client's.
+    before_error: Vec<Function>,
     /// The shared settings; those unset fall back to the client's.
     options: Options,
 }
@@ -1103,7 +1197,17 @@ impl Spec {
         };
         let on_download = f.function("onDownloadProgress")?;
         let mut options = parse_options(f)?;
+        let (hooks, before_error) = match f.get("hooks")? {
+            None => (None, Vec::new()),
+            Some(v) => {
+                let options = f.obj.clone().unwrap_or(JsValue::UNDEFINED);
+                let h = parse_hooks(&v, &f.field("hooks"), &options)?;
+                (Some(h.lib), h.before_error)
+            }
+        };
         Ok(Spec {
+            hooks,
+            before_error,
             headers,
             query,
             body,
@@ -1126,6 +1230,8 @@ impl Spec {
             signal: None,
             on_download: None,
             throw_http: None,
+            hooks: None,
+            before_error: Vec::new(),
             options: Options::new(),
         }
     }
@@ -1184,6 +1290,9 @@ impl Spec {
         };
         if let Some(s) = &self.signal {
             b = b.abort_signal(s);
+        }
+        if let Some(h) = &self.hooks {
+            b = b.hooks(h.clone());
         }
         // The binding turns a 4xx or 5xx into an `HTTPError` itself, with
         // the body as `data` (see `raise_for_status`).
@@ -1277,11 +1386,17 @@ struct Failure {
     error: Error,
     /// `(response, data)`.
     http: Option<(JsValue, JsValue)>,
+    /// The JS error already made (and passed through `beforeError`).
+    js: Option<JsValue>,
 }
 
 impl From<Error> for Failure {
     fn from(error: Error) -> Failure {
-        Failure { error, http: None }
+        Failure {
+            error,
+            http: None,
+            js: None,
+        }
     }
 }
 
@@ -1293,6 +1408,9 @@ impl From<fanout::Cancelled> for Failure {
 
 impl Failure {
     fn into_js(self) -> JsValue {
+        if let Some(js) = self.js {
+            return js;
+        }
         let value = js_error(self.error);
         if let Some((response, data)) = self.http {
             set(value.unchecked_ref(), "response", &response);
@@ -1335,6 +1453,7 @@ async fn raise_for_status(
     Err(Failure {
         error,
         http: Some((response.into(), data)),
+        js: None,
     })
 }
 
@@ -1381,6 +1500,304 @@ thread_local! {
 }
 
 // ---------------------------------------------------------------------------
+// Hooks: ky's `hooks` option over the library's async hooks
+// ---------------------------------------------------------------------------
+
+const HOOK_KEYS: &[&str] = &[
+    "beforeRequest",
+    "afterResponse",
+    "beforeRetry",
+    "beforeError",
+];
+
+/// A value a hook threw (or its promise rejected with), kept on the JS
+/// side until the request's error reaches JS, which then rejects with
+/// that very value: ky's behaviour, so nothing about it is lost. The
+/// library's `Error` (which must stay `Send`) carries only the key.
+#[derive(Debug)]
+struct HookThrew(u32);
+
+impl std::fmt::Display for HookThrew {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a hook threw")
+    }
+}
+
+impl std::error::Error for HookThrew {}
+
+thread_local! {
+    /// Values hooks threw, by key; the oldest dropped past 256 (an error
+    /// that never reaches JS, for example one a Rust hook replaced).
+    static THROWN: RefCell<(u32, Vec<(u32, JsValue)>)> = const { RefCell::new((0, Vec::new())) };
+    /// What `retry()` returns: an `afterResponse` hook returns it to ask
+    /// for a retry.
+    static RETRY_MARKER: Object = {
+        let marker = Object::new();
+        set(&marker, "retry", &JsValue::TRUE);
+        Object::freeze(&marker)
+    };
+}
+
+/// The error a request ends with when hook `name` threw `value`: a
+/// `TypeError`-named error whose message says so, which becomes `value`
+/// itself when it reaches JS.
+fn hook_error(name: &str, value: JsValue) -> Error {
+    let message = format!("{name} hook threw: {}", js_message(&value));
+    let key = THROWN.with(|t| {
+        let (next, list) = &mut *t.borrow_mut();
+        *next = next.wrapping_add(1);
+        if list.len() >= 256 {
+            list.remove(0);
+        }
+        list.push((*next, value));
+        *next
+    });
+    type_error(message).with_source(HookThrew(key))
+}
+
+/// The value a hook threw, if `e` is the error it made (taken out once).
+fn thrown_value(e: &Error) -> Option<JsValue> {
+    let key = std::error::Error::source(e)?.downcast_ref::<HookThrew>()?.0;
+    THROWN.with(|t| {
+        let list = &mut t.borrow_mut().1;
+        let at = list.iter().position(|(k, _)| *k == key)?;
+        Some(list.remove(at).1)
+    })
+}
+
+/// Asks for a retry when returned by an `afterResponse` hook (ky's
+/// `ky.retry()`): the request is sent again like one that got a 503,
+/// counted against the retry limit and announced to `beforeRetry`.
+///
+/// ```js
+/// import { Client, retry } from 'fanout';
+/// const client = new Client({ hooks: { afterResponse: [
+///   async (request, options, response) => (response.status === 202 ? retry() : undefined),
+/// ] } });
+/// ```
+#[wasm_bindgen(js_name = retry, unchecked_return_type = "RetryMarker")]
+pub fn retry_marker() -> JsValue {
+    RETRY_MARKER.with(|m| m.clone().into())
+}
+
+/// Calls hook `f` with `args` and awaits what it returns (a promise or a
+/// plain value); a throw or a rejection is the request's error.
+async fn call_hook(name: &str, f: &Function, args: &Array) -> Result<JsValue, Error> {
+    let out = f
+        .apply(&JsValue::UNDEFINED, args)
+        .map_err(|e| hook_error(name, e))?;
+    if !out.has_type::<Promise>() && !out.is_object() {
+        return Ok(out);
+    }
+    wasm_bindgen_futures::JsFuture::from(Promise::resolve(&out))
+        .await
+        .map_err(|e| hook_error(name, e))
+}
+
+/// The request as a hook sees it: `{ method, url, headers }`, with
+/// `headers` a `Headers`. A hook may set `url` and change `headers`;
+/// [`read_back`] copies them into the request.
+fn hook_request(req: &fanout::Request) -> Result<Object, Error> {
+    let obj = Object::new();
+    set(&obj, "method", &JsValue::from_str(req.method().as_str()));
+    set(&obj, "url", &JsValue::from_str(req.url()));
+    let headers = web_sys::Headers::new().map_err(|e| type_error(js_message(&e)))?;
+    for (name, value) in req.headers() {
+        headers
+            .append(name, value)
+            .map_err(|e| type_error(format!("header {name:?}: {}", js_message(&e))))?;
+    }
+    set(&obj, "headers", &headers);
+    Ok(obj)
+}
+
+/// Copies a hook's changes to `url` and `headers` into the request.
+fn read_back(name: &str, obj: &Object, req: &mut fanout::Request) -> Result<(), Error> {
+    let what = format!("{name} hook's request");
+    let url = get(obj, "url", &what)?;
+    match url_arg(&url, &format!("{what}.url")) {
+        Ok(u) if u != req.url() => req.set_url(u),
+        Ok(_) => {}
+        Err(e) => return Err(e),
+    }
+    let headers = get(obj, "headers", &what)?;
+    let pairs = pairs(&headers, &format!("{what}.headers"), false)?;
+    let names: Vec<String> = req.headers().iter().map(|(n, _)| n.clone()).collect();
+    for n in names {
+        req.remove_header(&n);
+    }
+    for (n, v) in pairs {
+        req.append_header(n, v)?;
+    }
+    Ok(())
+}
+
+/// The response an `afterResponse` hook returned, or the action it asked for.
+async fn after_response_action(value: JsValue) -> Result<fanout::Action, Error> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(fanout::Action::Continue);
+    }
+    if RETRY_MARKER.with(|m| Object::is(&value, m)) {
+        return Ok(fanout::Action::Retry);
+    }
+    if let Some(raw) = value.dyn_ref::<web_sys::Response>() {
+        // A platform `Response` (`new Response(...)`): read into memory.
+        let mut resp =
+            fanout::Response::new(raw.status(), Vec::new()).with_status_text(raw.status_text());
+        let body = match raw.array_buffer() {
+            Ok(p) => wasm_bindgen_futures::JsFuture::from(p)
+                .await
+                .map_err(|e| hook_error("afterResponse", e))?,
+            Err(e) => return Err(hook_error("afterResponse", e)),
+        };
+        let bytes = Uint8Array::new(&body).to_vec();
+        let headers = pairs(
+            &raw.headers().into(),
+            "afterResponse hook's Response.headers",
+            false,
+        )?;
+        resp = fanout::Response::new(raw.status(), bytes).with_status_text(resp.status_text());
+        if !raw.url().is_empty() {
+            resp = resp.with_url(raw.url());
+        }
+        for (n, v) in headers {
+            resp = resp.with_header(n, v);
+        }
+        return Ok(fanout::Action::Replace(resp));
+    }
+    match JsResponse::try_from_js_value(value) {
+        Ok(r) => match std::mem::replace(&mut *r.body.borrow_mut(), BodyState::Used) {
+            BodyState::Unread(resp) => Ok(fanout::Action::Replace(resp)),
+            BodyState::Empty => Ok(fanout::Action::Replace(
+                fanout::Response::new(r.status, Vec::new())
+                    .with_status_text(r.status_text.clone())
+                    .with_url(r.url.clone()),
+            )),
+            BodyState::Used => Err(type_error(
+                "an afterResponse hook returned a FanoutResponse whose body was read",
+            )),
+        },
+        Err(v) => Err(type_error(format!(
+            "an afterResponse hook must return undefined, a Response, a FanoutResponse or \
+             retry(), not {}",
+            describe(&v)
+        ))),
+    }
+}
+
+/// The hooks of a `hooks` option: the library's (`beforeRequest`,
+/// `afterResponse`, `beforeRetry`, run in its pipeline) and the
+/// `beforeError` functions, which the binding runs on the JS error.
+/// `options` is the request's options object, handed to the hooks as ky
+/// does.
+struct JsHooks {
+    lib: fanout::Hooks,
+    before_error: Vec<Function>,
+}
+
+/// A hook list: a function or an array of functions.
+fn hook_list(f: &Fields, key: &str) -> Result<Vec<Function>, Error> {
+    let Some(v) = f.get(key)? else {
+        return Ok(Vec::new());
+    };
+    if let Some(func) = v.dyn_ref::<Function>() {
+        return Ok(vec![func.clone()]);
+    }
+    if !Array::is_array(&v) {
+        return Err(f.bad(key, "a function or an array of functions", &v));
+    }
+    v.unchecked_ref::<Array>()
+        .iter()
+        .map(|h| {
+            h.dyn_into::<Function>()
+                .map_err(|h| f.bad(key, "an array of functions", &h))
+        })
+        .collect()
+}
+
+fn parse_hooks(value: &JsValue, what: &str, options: &JsValue) -> Result<JsHooks, Error> {
+    let f = Fields::new(value, what, &[HOOK_KEYS])?;
+    let options = if options.is_object() {
+        options.clone()
+    } else {
+        Object::new().into()
+    };
+    let mut lib = fanout::Hooks::new();
+    for h in hook_list(&f, "beforeRequest")? {
+        let options = options.clone();
+        lib = lib.before_request_async(move |mut req| {
+            let (h, options) = (h.clone(), options.clone());
+            async move {
+                let obj = hook_request(&req)?;
+                let out = call_hook("beforeRequest", &h, &Array::of2(&obj, &options)).await?;
+                if !out.is_undefined() {
+                    return Err(type_error(format!(
+                        "a beforeRequest hook must return undefined (change request.url or \
+                         request.headers instead), not {}",
+                        describe(&out)
+                    )));
+                }
+                read_back("beforeRequest", &obj, &mut req)?;
+                Ok(req)
+            }
+        });
+    }
+    for h in hook_list(&f, "afterResponse")? {
+        let options = options.clone();
+        lib = lib.after_response_async(move |copy| {
+            let (h, options) = (h.clone(), options.clone());
+            async move {
+                let req = fanout::Request::new(copy.method(), copy.url());
+                let obj = hook_request(&req)?;
+                let resp = JsValue::from(JsResponse::new(copy, false));
+                let out =
+                    call_hook("afterResponse", &h, &Array::of3(&obj, &options, &resp)).await?;
+                after_response_action(out).await
+            }
+        });
+    }
+    for h in hook_list(&f, "beforeRetry")? {
+        let options = options.clone();
+        lib = lib.before_retry_async(move |mut req, error, n| {
+            let (h, options) = (h.clone(), options.clone());
+            async move {
+                let obj = hook_request(&req)?;
+                let state = Object::new();
+                set(&state, "request", &obj);
+                set(&state, "options", &options);
+                set(&state, "error", &js_error(error));
+                set(&state, "retryCount", &JsValue::from(n));
+                call_hook("beforeRetry", &h, &Array::of1(&state)).await?;
+                read_back("beforeRetry", &obj, &mut req)?;
+                Ok(req)
+            }
+        });
+    }
+    Ok(JsHooks {
+        lib,
+        before_error: hook_list(&f, "beforeError")?,
+    })
+}
+
+/// Runs `beforeError` hooks (the client's, then the request's) on the
+/// error a request rejects with; each gets the error so far and returns
+/// the next (returning nothing keeps it). A hook that throws rejects with
+/// what it threw.
+async fn before_error(hooks: &[&[Function]], mut error: JsValue) -> JsValue {
+    for h in hooks.iter().flat_map(|l| l.iter()) {
+        let out = match h.call1(&JsValue::UNDEFINED, &error) {
+            Ok(v) => wasm_bindgen_futures::JsFuture::from(Promise::resolve(&v)).await,
+            Err(e) => Err(e),
+        };
+        error = match out {
+            Ok(v) if v.is_undefined() => error,
+            Ok(v) | Err(v) => v,
+        };
+    }
+    error
+}
+
+// ---------------------------------------------------------------------------
 // Client
 // ---------------------------------------------------------------------------
 
@@ -1393,10 +1810,12 @@ const CLIENT_KEYS: &[&str] = &[
     "allowCrossOriginHeaders",
     "dedupe",
     "auth",
+    "hooks",
 ];
 
-/// A client and its `throwHttpErrors` (default true).
-fn build_client(options: &JsValue) -> Result<(Session, bool), Error> {
+/// A client, its `throwHttpErrors` (default true) and its
+/// `hooks.beforeError`.
+fn build_client(options: &JsValue) -> Result<(Session, bool, Vec<Function>), Error> {
     let f = Fields::new(options, "Client options", &[CLIENT_KEYS, OPTION_KEYS])?;
     let mut opts = parse_options(&f)?;
     // Unlike the Rust client, a JS client rejects 4xx and 5xx responses
@@ -1428,7 +1847,13 @@ fn build_client(options: &JsValue) -> Result<(Session, bool), Error> {
     if let Some(on) = f.bool("allowCrossOriginHeaders")? {
         b = b.allow_cross_origin_default_headers(on);
     }
-    Ok((b.build()?, throw_http))
+    let mut before_error = Vec::new();
+    if let Some(v) = f.get("hooks")? {
+        let h = parse_hooks(&v, &f.field("hooks"), options)?;
+        b = b.hooks(h.lib);
+        before_error = h.before_error;
+    }
+    Ok((b.build()?, throw_http, before_error))
 }
 
 const AUTH_KEYS: &[&str] = &["refresh", "origin", "token"];
@@ -1513,6 +1938,8 @@ pub struct JsClient {
     inner: Session,
     /// The client's `throwHttpErrors`.
     throw_http: bool,
+    /// The client's `hooks.beforeError`.
+    before_error: Rc<[Function]>,
 }
 
 impl std::fmt::Debug for JsClient {
@@ -1531,7 +1958,11 @@ impl JsClient {
         #[wasm_bindgen(unchecked_optional_param_type = "ClientOptions")] options: JsValue,
     ) -> Result<JsClient, JsValue> {
         build_client(&options)
-            .map(|(inner, throw_http)| JsClient { inner, throw_http })
+            .map(|(inner, throw_http, before_error)| JsClient {
+                inner,
+                throw_http,
+                before_error: before_error.into(),
+            })
             .map_err(js_error)
     }
 
@@ -1551,14 +1982,20 @@ impl JsClient {
                 Spec::parse(&client, method, path, &f)
             });
         let throw = self.throw_http;
+        let hooks = self.before_error.clone();
         response_promise(future_to_promise(async move {
             let spec = spec.map_err(js_error)?;
-            let resp = spec.builder(&client).send().await.map_err(js_error)?;
-            let (resp, rust) = spec.progress(resp);
-            let resp = raise_for_status(resp, spec.throw_http.unwrap_or(throw), rust)
-                .await
-                .map_err(Failure::into_js)?;
-            Ok(JsResponse::new(resp, rust).into())
+            let sent = async {
+                let resp = spec.builder(&client).send().await?;
+                let (resp, rust) = spec.progress(resp);
+                let resp = raise_for_status(resp, spec.throw_http.unwrap_or(throw), rust).await?;
+                Ok::<_, Failure>(JsResponse::new(resp, rust).into())
+            };
+            match sent.await {
+                Ok(v) => Ok(v),
+                Err(f) if hooks.is_empty() && spec.before_error.is_empty() => Err(f.into_js()),
+                Err(f) => Err(before_error(&[&hooks, &spec.before_error], f.into_js()).await),
+            }
         }))
     }
 
@@ -1653,9 +2090,10 @@ impl JsClient {
         let client = self.inner.clone();
         let setup = parse_gather(&client, &inputs, &options);
         let throw = self.throw_http;
+        let hooks = self.before_error.clone();
         future_to_promise(async move {
             let (specs, opts) = setup.map_err(js_error)?;
-            Ok(run_gather(client, throw, specs, opts).await.into())
+            Ok(run_gather(client, throw, hooks, specs, opts).await.into())
         })
     }
 }
@@ -1767,7 +2205,13 @@ fn parse_input(client: &Session, item: &JsValue) -> Input {
     Spec::parse(client, method, path, &f)
 }
 
-async fn run_gather(client: Session, throw: bool, specs: Vec<Input>, opts: GatherOpts) -> Array {
+async fn run_gather(
+    client: Session,
+    throw: bool,
+    hooks: Rc<[Function]>,
+    specs: Vec<Input>,
+    opts: GatherOpts,
+) -> Array {
     // For cancelled inputs, which fail outside their request.
     let targets: Vec<Option<(Method, String)>> = specs
         .iter()
@@ -1783,7 +2227,18 @@ async fn run_gather(client: Session, throw: bool, specs: Vec<Input>, opts: Gathe
     let futures = specs.into_iter().map(move |spec| {
         let client = client.clone();
         let signal = signal.clone();
-        async move { run_one(client, throw, spec?, signal, how).await }
+        let hooks = hooks.clone();
+        async move {
+            let spec = spec?;
+            let own = spec.before_error.clone();
+            match run_one(client, throw, spec, signal, how).await {
+                Err(f) if !(hooks.is_empty() && own.is_empty()) => Err(Failure {
+                    js: Some(before_error(&[&hooks, &own], f.into_js()).await),
+                    ..Failure::from(Error::builder(""))
+                }),
+                other => other,
+            }
+        }
     });
     let mut batch = fanout::gather(futures)
         .limit_opt(limit)

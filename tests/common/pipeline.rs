@@ -569,6 +569,140 @@ pub async fn a_failing_hook_stops_the_request_and_before_error_sees_it() {
     assert!(mock.requests().is_empty(), "nothing was sent");
 }
 
+/// A future that is pending once (and wakes itself), as an async hook's
+/// real work would be.
+async fn yield_once() {
+    let mut yielded = false;
+    std::future::poll_fn(|cx| {
+        if yielded {
+            std::task::Poll::Ready(())
+        } else {
+            yielded = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    })
+    .await
+}
+
+pub async fn async_hooks_are_awaited_in_order_and_may_change_the_request() {
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let (l1, l2, l3) = (log.clone(), log.clone(), log.clone());
+    let hits = Rc::new(RefCell::new(0));
+    let counter = hits.clone();
+    let mock = MockTransport::new().route_fn(Method::Get, "/v1/job", move |_| {
+        *counter.borrow_mut() += 1;
+        match *counter.borrow() {
+            1 => Reply::text(200, "not yet"),
+            _ => Reply::text(200, "done"),
+        }
+    });
+    let client = client_with(&mock)
+        .retry(Retry::new().backoff(Duration::from_millis(1), Duration::from_millis(1)))
+        .hooks(
+            fanout::Hooks::new()
+                .before_request(move |_| {
+                    l1.borrow_mut().push("sync 1".to_owned());
+                    Ok(())
+                })
+                .before_request_async(move |mut req| {
+                    let log = l2.clone();
+                    async move {
+                        yield_once().await;
+                        log.borrow_mut().push("async 2".to_owned());
+                        req.set_header("x-token", "first")?;
+                        Ok(req)
+                    }
+                })
+                // Reads the body of its copy; the caller still gets the
+                // original's.
+                .after_response_async(|copy| async move {
+                    Ok(match copy.text().await?.as_str() {
+                        "not yet" => fanout::Action::Retry,
+                        _ => fanout::Action::Continue,
+                    })
+                })
+                .before_retry_async(move |mut req, err, n| {
+                    let log = l3.clone();
+                    async move {
+                        yield_once().await;
+                        log.borrow_mut()
+                            .push(format!("retry {n}: {:?}", err.status()));
+                        req.set_header("x-token", "second")?;
+                        Ok(req)
+                    }
+                }),
+        )
+        .build()
+        .unwrap();
+    let resp = client.get("job").send().await.unwrap();
+    assert_eq!(resp.attempts(), 2);
+    assert_eq!(resp.text().await.unwrap(), "done");
+    assert_eq!(*log.borrow(), ["sync 1", "async 2", "retry 1: Some(200)"]);
+    let sent: Vec<_> = mock
+        .requests()
+        .iter()
+        .map(|r| r.header("x-token").map(str::to_owned))
+        .collect();
+    assert_eq!(sent, [Some("first".to_owned()), Some("second".to_owned())]);
+}
+
+pub async fn async_hooks_may_stop_a_retry_and_map_the_error() {
+    let mock = MockTransport::new().route(Method::Get, "/v1/flaky", Reply::status(503));
+    let client = client_with(&mock)
+        .retry(Retry::new().backoff(Duration::from_millis(1), Duration::from_millis(1)))
+        .hooks(
+            fanout::Hooks::new()
+                .before_retry_async(|_req, err, _n| async move {
+                    yield_once().await;
+                    Err(Error::aborted(format!("gave up after {err}")))
+                })
+                .before_error_async(|e| async move {
+                    yield_once().await;
+                    assert!(e.is_aborted(), "{e}");
+                    // The error names the request and its attempts.
+                    assert_eq!(e.url(), Some(&*format!("{BASE}flaky")));
+                    assert_eq!(e.attempts(), 1);
+                    Error::builder(format!("mapped: {}", e.message()))
+                }),
+        )
+        .build()
+        .unwrap();
+    let e = client.get("flaky").send().await.unwrap_err();
+    assert!(e.is_builder(), "{e}");
+    assert!(e.message().starts_with("mapped: gave up after"), "{e}");
+    assert!(e.message().contains("503"), "{e}");
+    assert_eq!(mock.requests().len(), 1, "the retry was stopped");
+
+    // A failing async after_response: the request ends with its error,
+    // not retried.
+    let client = client_with(&mock)
+        .retry(Retry::new().backoff(Duration::from_millis(1), Duration::from_millis(1)))
+        .hooks(
+            fanout::Hooks::new()
+                .after_response_async(|_copy| async { Err(Error::body("hook failed")) }),
+        )
+        .build()
+        .unwrap();
+    let e = client.get("flaky").send().await.unwrap_err();
+    assert_eq!(e.message(), "hook failed");
+    assert_eq!(e.url(), Some(&*format!("{BASE}flaky")));
+    assert_eq!(mock.requests().len(), 2, "one more request, not retried");
+
+    // A failing async before_request: nothing is sent.
+    let client = client_with(&mock)
+        .hooks(
+            fanout::Hooks::new()
+                .before_request_async(|_req| async { Err(Error::builder("no session")) }),
+        )
+        .build()
+        .unwrap();
+    let e = client.get("flaky").send().await.unwrap_err();
+    assert_eq!(e.message(), "no session");
+    assert_eq!(e.url(), Some(&*format!("{BASE}flaky")));
+    assert_eq!(mock.requests().len(), 2);
+}
+
 pub async fn dedupe_shares_one_fetch_between_identical_gets() {
     let mock = MockTransport::new().route(
         Method::Get,
@@ -835,6 +969,8 @@ macro_rules! for_each_pipeline_case {
             hooks_run_client_first_and_add_up,
             after_response_hooks_retry_and_replace,
             a_failing_hook_stops_the_request_and_before_error_sees_it,
+            async_hooks_are_awaited_in_order_and_may_change_the_request,
+            async_hooks_may_stop_a_retry_and_map_the_error,
             dedupe_shares_one_fetch_between_identical_gets,
             dedupe_outlives_a_dropped_caller_and_aborts_when_all_are_gone,
             one_refresh_for_many_401s,

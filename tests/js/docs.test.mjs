@@ -34,7 +34,7 @@ async function runNode(code, ext) {
 /** A `node-snippet`: the block with `Client` imported, as an ES module. */
 function asModule(name) {
   const { code } = snippet(name);
-  const names = 'Client, FanoutError, HTTPError, TimeoutError, NetworkError, DecodeError';
+  const names = 'Client, FanoutError, HTTPError, TimeoutError, NetworkError, DecodeError, retry';
   return `import { ${names} } from ${JSON.stringify(NODE_PKG)};\n${withApi(code, API)}`;
 }
 
@@ -115,6 +115,14 @@ test('docs: errors', async () => {
 
 test('docs: error classes, error.data and get(u).json()', async () => {
   assert.deepEqual(await runNode(asModule('error-classes'), 'mjs'), ['404 { status: 404 }', '1']);
+});
+
+test('docs: hooks', async () => {
+  const lines = await runNode(asModule('hooks'), 'mjs');
+  assert.equal(lines[0], 'readme');
+  assert.equal(lines[1], 'retry 1 after 503');
+  assert.equal(lines[2], "2 attempts: { attempts: 2, body: '', ok: true }");
+  assert.equal(lines[3], 'not found: {"status":404}');
 });
 
 test('docs: dedupe and token refresh', async () => {

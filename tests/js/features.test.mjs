@@ -170,3 +170,233 @@ test('auth: bad options are TypeErrors naming them', () => {
     assert.match(e.message, re);
   }
 });
+
+// ---------------------------------------------------------------------------
+// hooks: ky's beforeRequest, afterResponse, beforeRetry, beforeError
+// ---------------------------------------------------------------------------
+
+const { retry } = fanout;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+test('hooks: client first, then the request, async awaited; both changes are sent', async () => {
+  const log = [];
+  const c = new Client({
+    baseUrl: API,
+    hooks: {
+      beforeRequest: [
+        async (request, options) => {
+          await sleep(5);
+          log.push(`client ${request.method} ${typeof options}`);
+          request.headers.set('x-client', '1');
+        },
+      ],
+    },
+  });
+  const echo = await c
+    .get('echo', {
+      hooks: {
+        beforeRequest: (request) => {
+          log.push(`request ${request.headers.get('x-client')}`);
+          request.headers.set('x-request', '2');
+        },
+      },
+    })
+    .json();
+  assert.deepEqual(log, ['client GET object', 'request 1']);
+  assert.equal(echo.headers['x-client'], '1');
+  assert.equal(echo.headers['x-request'], '2');
+  // A request without hooks of its own still runs the client's.
+  const plain = await c.get('echo').json();
+  assert.equal(plain.headers['x-client'], '1');
+  assert.equal(plain.headers['x-request'], undefined);
+  assert.equal(log.length, 3);
+});
+
+test('hooks: beforeRequest may change the URL', async () => {
+  const c = new Client({ baseUrl: API });
+  const echo = await c
+    .get('status/500', {
+      hooks: { beforeRequest: (request) => { request.url = `${API}/echo?moved=1`; } },
+    })
+    .json();
+  assert.equal(echo.path, '/echo');
+  assert.equal(echo.query.moved, '1');
+});
+
+test('hooks: afterResponse reads its copy and asks for a retry; beforeRetry sees it', async () => {
+  const key = uniqueTag('hook-retry');
+  const retries = [];
+  const c = new Client({
+    baseUrl: API,
+    retry: { limit: 2, backoffMs: 1 },
+    hooks: {
+      afterResponse: [
+        async (request, options, response) => {
+          assert.ok(response instanceof FanoutResponse);
+          const body = await response.json();
+          return body.attempt === 1 ? retry() : undefined;
+        },
+      ],
+      beforeRetry: [
+        async ({ request, error, retryCount }) => {
+          await sleep(1);
+          retries.push([request.url, error.status, retryCount]);
+        },
+      ],
+    },
+  });
+  const res = await c.get(`flaky/${key}?status=202`);
+  assert.equal(res.status, 200);
+  assert.equal(res.attempts, 2);
+  // The caller reads the original body, which the hook's copy left unread.
+  const body = await res.json();
+  assert.equal(body.ok, true);
+  assert.equal(body.attempts, 2);
+  assert.deepEqual(retries, [[`${API}/flaky/${key}?status=202`, 202, 1]]);
+});
+
+test('hooks: afterResponse may replace the response, before a 4xx becomes an HTTPError', async () => {
+  const c = new Client({
+    baseUrl: API,
+    hooks: {
+      afterResponse: (request, options, response) =>
+        response.status === 404
+          ? new Response('{"replaced":true}', { status: 200, headers: { 'content-type': 'application/json' } })
+          : undefined,
+    },
+  });
+  const res = await c.get('status/404');
+  assert.equal(res.status, 200);
+  assert.equal(res.header('content-type'), 'application/json');
+  assert.deepEqual(await res.json(), { replaced: true });
+  // Returning another FanoutResponse works too.
+  const other = await c.get('posts/2', { hooks: { afterResponse: () => c.get('posts/3') } }).json();
+  assert.equal(other.id, 3);
+});
+
+test('hooks: beforeRetry may change the request that is sent again', async () => {
+  const c = new Client({ baseUrl: API, retry: { limit: 1, backoffMs: 1 } });
+  const echo = await c
+    .get('status/503', {
+      hooks: {
+        beforeRetry: ({ request }) => {
+          request.url = `${API}/echo`;
+          request.headers.set('x-retried', 'yes');
+        },
+      },
+    })
+    .json();
+  assert.equal(echo.path, '/echo');
+  assert.equal(echo.headers['x-retried'], 'yes');
+});
+
+test('hooks: a hook that throws rejects with what it threw; nothing sent, nothing unhandled', async () => {
+  const unhandled = [];
+  const onUnhandled = (e) => unhandled.push(e);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    const tag = uniqueTag('hook-throws');
+    const boom = new Error('no session');
+    const c = new Client({ baseUrl: API, hooks: { beforeRequest: () => { throw boom; } } });
+    assert.equal(await rejection(c.get('posts/1', { query: { tag } })), boom);
+    // An async hook's rejection, and a thrown non-Error value.
+    const rejecting = new Client({ baseUrl: API, hooks: { beforeRequest: async () => { throw 'nope'; } } });
+    assert.equal(await rejection(rejecting.get('posts/1', { query: { tag } })), 'nope');
+    assert.equal((await stats(tag)).requests, 0, 'nothing was sent');
+
+    const after = new Client({ baseUrl: API, retry: { limit: 2, backoffMs: 1 } });
+    const e = await rejection(after.get('posts/1', { query: { tag }, hooks: { afterResponse: () => { throw boom; } } }));
+    assert.equal(e, boom);
+    assert.equal((await stats(tag)).requests, 1, 'sent once, not retried');
+
+    const bad = await rejection(after.get('posts/1', { hooks: { afterResponse: () => 42 } }));
+    assert.equal(bad.name, 'TypeError');
+    assert.match(bad.message, /afterResponse hook must return undefined, a Response, a FanoutResponse or retry\(\), not 42/);
+
+    const stopped = await rejection(
+      after.get('status/503', { query: { tag }, hooks: { beforeRetry: () => { throw boom; } } }),
+    );
+    assert.equal(stopped, boom);
+    await sleep(20);
+    assert.deepEqual(unhandled, []);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+});
+
+test('hooks: beforeError sees the HTTPError with data, client first, and may replace it', async () => {
+  const seen = [];
+  const c = new Client({
+    baseUrl: API,
+    hooks: {
+      beforeError: (error) => {
+        seen.push(['client', error instanceof HTTPError, error.data?.status]);
+        error.message = `client: ${error.message}`;
+        return error;
+      },
+    },
+  });
+  const e = await rejection(
+    c.get('status/404', {
+      hooks: {
+        beforeError: [
+          async (error) => {
+            seen.push(['request', error.message.startsWith('client: ')]);
+            const mapped = new Error(`mapped ${error.status}`);
+            mapped.original = error;
+            return mapped;
+          },
+        ],
+      },
+    }),
+  );
+  assert.equal(e.message, 'mapped 404');
+  assert.ok(e.original instanceof HTTPError);
+  assert.deepEqual(seen, [['client', true, 404], ['request', true]]);
+  // Returning nothing keeps the error.
+  const kept = await rejection(c.get('status/404', { hooks: { beforeError: () => {} } }));
+  assert.ok(kept instanceof HTTPError);
+});
+
+test('hooks: a gather runs the client hooks for each input, beforeError on failures', async () => {
+  let before = 0;
+  const c = new Client({
+    baseUrl: API,
+    retry: false,
+    hooks: {
+      beforeRequest: () => { before += 1; },
+      beforeError: (error) => Object.assign(error, { marked: true }),
+    },
+  });
+  const results = await c.gather(['posts/1', 'status/500', 'posts/2']);
+  assert.equal(before, 3);
+  assert.deepEqual(results.map((r) => r.ok), [true, false, true]);
+  assert.equal(results[1].error.marked, true);
+  assert.ok(results[1].error instanceof HTTPError);
+});
+
+test('hooks: bad hooks options are TypeErrors naming them', () => {
+  const bad = [
+    [{ hooks: 'x' }, /Client options\.hooks must be an object/],
+    [{ hooks: { beforeRequest: 1 } }, /Client options\.hooks\.beforeRequest must be a function or an array of functions/],
+    [{ hooks: { afterResponse: [() => {}, 'x'] } }, /Client options\.hooks\.afterResponse must be an array of functions/],
+    [{ hooks: { onRequest: [] } }, /unknown option "onRequest" in Client options\.hooks/],
+  ];
+  for (const [opts, re] of bad) {
+    const e = thrown(() => new Client(opts));
+    assert.equal(e.name, 'TypeError');
+    assert.match(e.message, re);
+  }
+});
+
+test('auth: a request to another origin never carries the token', async () => {
+  const key = uniqueTag('auth-origin');
+  const c = new Client({ baseUrl: API, auth: { token: 'secret', refresh: async () => 'secret2' } });
+  const own = await c.get('echo').json();
+  assert.equal(own.headers.authorization, 'Bearer secret');
+  // The same server under another origin (localhost, not 127.0.0.1).
+  const other = API.replace('127.0.0.1', 'localhost');
+  assert.notEqual(other, API);
+  const away = await c.get(`${other}/echo?key=${key}`).json();
+  assert.equal(away.headers.authorization, undefined);
+});

@@ -325,3 +325,42 @@ export async function issue10(): Promise<string[]> {
   ((e: HTTPError) => e.status.toUpperCase())(undefined as unknown as HTTPError);
   return out;
 }
+
+// Issue 10: hooks, as ky has them, and retry().
+import { retry, type Hooks, type HookRequest, type RetryMarker } from 'fanout';
+
+export async function hooks(): Promise<string[]> {
+  const out: string[] = [];
+  const h: Hooks = {
+    beforeRequest: [
+      async (request: HookRequest, options: object) => {
+        request.headers.set('x-token', 't');
+        request.url = `${request.url}?v=1`;
+        out.push(request.method, String(options));
+      },
+    ],
+    afterResponse: (request, options, response) => {
+      const marker: RetryMarker = retry();
+      if (response.status === 202) return marker;
+      if (response.status === 404) return new Response('{}', { status: 200 });
+      return undefined;
+    },
+    beforeRetry: async ({ request, error, retryCount }) => {
+      const n: number = retryCount;
+      const name: string = error.name;
+      out.push(request.url, String(n), name);
+    },
+    beforeError: [(error) => error],
+  };
+  const c = new Client({ hooks: h });
+  await c.get('posts/1', { hooks: { beforeRequest: (request) => request.headers.delete('x-token') } });
+  // @ts-expect-error: an unknown hook
+  new Client({ hooks: { onRequest: [] } });
+  // @ts-expect-error: the method is read-only
+  c.get('x', { hooks: { beforeRequest: (request) => { request.method = 'POST'; } } });
+  // @ts-expect-error: afterResponse returns a response, retry() or nothing
+  c.get('x', { hooks: { afterResponse: () => 42 } });
+  // @ts-expect-error: beforeRetry gets one state object
+  c.get('x', { hooks: { beforeRetry: (request: HookRequest, error: FanoutError) => out.push(request.url, error.name) } });
+  return out;
+}
