@@ -68,6 +68,72 @@ self.onmessage = async ({ data: { api, tag } }) => {
 };
 `;
 
+
+/**
+ * Issue 10's JS features, run the same way in the page and in a worker:
+ * hooks (order, async, retry(), a replaced response, a throw), dedupe and
+ * auth (one refresh, never sent to another origin).
+ */
+const FEATURES_PROBE = `
+async function featuresProbe({ Client, HTTPError, retry }, api, tag) {
+  const out = {};
+  const log = [];
+  const hooked = new Client({
+    baseUrl: api,
+    retry: { limit: 2, backoffMs: 1 },
+    hooks: {
+      beforeRequest: [async (request) => { await null; log.push('client'); request.headers.set('x-hook', 'c'); }],
+      beforeError: (e) => Object.assign(e, { seenByHook: true }),
+    },
+  });
+  const echo = await hooked.get('echo', { hooks: { beforeRequest: () => { log.push('request'); } } }).json();
+  out.order = log.join(',');
+  out.header = echo.headers['x-hook'];
+  const key = tag + '-flaky';
+  const retried = await hooked.get('flaky/' + key + '?status=202', {
+    hooks: { afterResponse: async (request, options, response) => ((await response.json()).attempt === 1 ? retry() : undefined) },
+  });
+  out.retried = [retried.status, retried.attempts, (await retried.json()).ok];
+  const replaced = await hooked.get('status/404', {
+    hooks: { afterResponse: () => new Response('{"r":1}', { status: 200 }) },
+  }).json();
+  out.replaced = replaced.r;
+  const boom = new Error('boom');
+  try { await hooked.get('posts/1', { hooks: { beforeRequest: () => { throw boom; } } }); } catch (e) { out.thrownIsSame = e === boom; }
+  try { await hooked.get('status/404', { retry: false }); } catch (e) { out.beforeError = [e instanceof HTTPError, e.seenByHook, e.data.status]; }
+
+  const dedupe = new Client({ baseUrl: api, dedupe: true });
+  const bodies = await Promise.all(Array.from({ length: 20 }, () => dedupe.get('posts/4?delay=50&tag=' + tag).json()));
+  out.deduped = bodies.filter((b) => b.id === 4).length;
+
+  const authKey = tag + '-auth';
+  let refreshes = 0;
+  const authed = new Client({
+    baseUrl: api,
+    retry: false,
+    auth: { token: 'stale', refresh: async () => { refreshes += 1; return (await fetch(api + 'auth/' + authKey + '/token', { method: 'POST' })).text(); } },
+  });
+  const all = await Promise.all(Array.from({ length: 10 }, (_, i) => authed.get('auth/' + authKey + '/data?i=' + i).json()));
+  out.auth = [all.filter((r) => r.ok).length, refreshes];
+  const otherOrigin = api.replace('127.0.0.1', 'localhost');
+  const away = await authed.get(otherOrigin + 'echo').json();
+  out.awayAuthorization = away.headers.authorization ?? null;
+  return out;
+}
+`;
+
+const FEATURES_EXPECTED = {
+  order: 'client,request',
+  header: 'c',
+  retried: [200, 2, true],
+  replaced: 1,
+  thrownIsSame: true,
+  beforeError: [true, true, 404],
+  deduped: 20,
+  auth: [10, 1],
+  awayAuthorization: null,
+};
+
 let server;
 let origin;
 let browser;
@@ -87,6 +153,9 @@ function handle(req, res) {
   const path = url.pathname;
   if (path === '/harness.html') return html(HARNESS);
   if (path === '/worker-harness.js') return js(WORKER_HARNESS);
+  if (path === '/features-worker.js') {
+    return js(`import init, * as fanout from '/fanout/fanout.js';\n${FEATURES_PROBE}\nconst ready = init();\nself.onmessage = async ({ data: { api, tag } }) => {\n  await ready;\n  try { self.postMessage(await featuresProbe(fanout, api, tag)); } catch (e) { self.postMessage({ failed: String(e && e.stack || e) }); }\n};\n`);
+  }
   if (path === '/index.html') {
     return html(`<!doctype html>\n<meta charset="utf-8">\n<title>docs</title>\n${withApi(snippet('browser').code, API)}`);
   }
@@ -290,6 +359,39 @@ test('web build in a module Web Worker: get, errors, gather with a limit, abort'
   const s = await stats(tag);
   assert.equal(s.requests, 6);
   assert.equal(s.peak_in_flight, 2);
+});
+
+test('web build in a page: hooks, dedupe and auth (issue 10)', async () => {
+  const tag = uniqueTag('features-page');
+  const out = await page.evaluate(
+    ({ api, tag, probe }) => {
+      // The probe's source is the same text the worker runs.
+      const run = new Function(`${probe}; return featuresProbe;`)();
+      return run(window.fanout, api, tag);
+    },
+    { api: `${API}/`, tag, probe: FEATURES_PROBE },
+  );
+  assert.deepEqual(out, FEATURES_EXPECTED);
+  assert.equal((await stats(tag)).requests, 1, 'the 20 deduplicated GETs were one request');
+});
+
+test('web build in a module Web Worker: hooks, dedupe and auth (issue 10)', async () => {
+  const tag = uniqueTag('features-worker');
+  const out = await page.evaluate(
+    ({ api, tag }) =>
+      new Promise((resolve, reject) => {
+        const worker = new Worker('/features-worker.js', { type: 'module' });
+        worker.onmessage = (e) => {
+          worker.terminate();
+          resolve(e.data);
+        };
+        worker.onerror = (e) => reject(new Error(e.message));
+        worker.postMessage({ api, tag });
+      }),
+    { api: `${API}/`, tag },
+  );
+  assert.deepEqual(out, FEATURES_EXPECTED);
+  assert.equal((await stats(tag)).requests, 1, 'the 20 deduplicated GETs were one request');
 });
 
 test('docs: the browser snippet', async () => {
