@@ -480,10 +480,18 @@ pub fn test(args: &[String]) -> Result<ExitCode> {
                 &["--headless", "--chrome"],
                 &["browser", "worker"],
             )),
-            Stage::Firefox => api(wasm_pack_tests(
-                &["--headless", "--firefox"],
-                &["browser", "worker"],
-            )),
+            Stage::Firefox => {
+                let mut commands =
+                    wasm_pack_tests(&["--headless", "--firefox"], &["browser", "worker"]);
+                // The npm package's JS API, which tests/e2e runs in Chromium.
+                let mut js_api = cmd("wasm-pack");
+                js_api
+                    .args(["test", "--headless", "--firefox", "--", "--test", "api"])
+                    .current_dir(util::root().join("js"))
+                    .env("WASM_BINDGEN_TEST_TIMEOUT", BROWSER_TEST_TIMEOUT_SECS);
+                commands.push(js_api);
+                api(commands)
+            }
             Stage::Node => api(wasm_pack_tests(&["--node"], &["node"])),
             Stage::Soak => {
                 let mut commands = wasm_pack_tests(&["--headless", "--chrome"], &["soak_browser"]);
