@@ -302,10 +302,11 @@ impl ClientBuilder {
     }
 
     /// Shares one fetch between identical concurrent GET and HEAD requests
-    /// (same method, URL and headers; no body, no `AbortSignal`): each
-    /// caller gets its own response, with the body read once and copied.
-    /// A caller that drops its future leaves the fetch to the others; it is
-    /// aborted when every caller has gone. The first caller's options
+    /// (same method, URL and headers; no body): each caller gets its own
+    /// response, with the body read once and copied. A caller that drops
+    /// its future, or whose `AbortSignal` fires (it gets an
+    /// [`is_aborted`](crate::Error::is_aborted) error), leaves the fetch to
+    /// the others; it is aborted when every caller has gone. The first caller's options
     /// (timeout, retries) apply to the shared fetch, and the response is
     /// read whole before any caller gets it. Off by default.
     ///

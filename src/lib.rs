@@ -167,6 +167,7 @@ pub use request::{Action, Body, Hooks, Request};
 pub use response::{BodyStream, Response};
 pub use retry::Retry;
 pub use sse::{Event, EventStream, Reconnect, SseBuilder};
+pub use sys::{until_aborted, UntilAborted};
 pub use transport::{Fetch, Transport};
 
 pub use web_sys::{AbortController, AbortSignal, FormData};

@@ -200,7 +200,13 @@ impl Pipeline {
 
     /// Joins the flight of an identical request in progress, or starts one;
     /// each caller gets its own response of the shared body.
-    async fn deduped(&self, flights: &Flights, req: Request) -> Result<Response, Error> {
+    async fn deduped(&self, flights: &Flights, mut req: Request) -> Result<Response, Error> {
+        // A caller's signal detaches that caller alone: the shared fetch
+        // goes on for the others (it is aborted once every caller is gone).
+        let signal = req.signal.take();
+        if signal.as_ref().is_some_and(|s| s.aborted()) {
+            return Err(Error::aborted("aborted by the caller's AbortSignal"));
+        }
         let key = dedupe_key(&req);
         let joined = {
             let mut list = flights.borrow_mut();
@@ -221,7 +227,16 @@ impl Pipeline {
                 f
             }
         };
-        flight.await.map(|s| s.to_response())
+        let shared = match signal {
+            None => flight.await,
+            Some(signal) => match select(flight, sys::until_aborted(&signal)).await {
+                Either::Left((r, _)) => r,
+                Either::Right(_) => {
+                    return Err(Error::aborted("aborted by the caller's AbortSignal"))
+                }
+            },
+        };
+        shared.map(|s| s.to_response())
     }
     /// The client's part of a request: URL, options, default headers.
     fn prepare(&self, req: &mut Request) -> Result<(), Error> {
@@ -382,11 +397,10 @@ async fn after_response(req: &Request, mut resp: Response) -> Result<(Response, 
     Ok((resp, false))
 }
 
-/// Whether a request may share a flight: a GET or HEAD without a body
-/// and without a caller's signal (which must abort that caller's fetch
-/// alone).
+/// Whether a request may share a flight: a GET or HEAD without a body.
+/// A caller's signal is fine: it detaches that caller alone.
 fn dedupable(req: &Request) -> bool {
-    matches!(req.method, Method::Get | Method::Head) && req.body.is_none() && req.signal.is_none()
+    matches!(req.method, Method::Get | Method::Head) && req.body.is_none()
 }
 
 /// What makes requests identical: method, URL and headers (in any order).

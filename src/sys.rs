@@ -409,3 +409,72 @@ pub(crate) fn redirect(r: Redirect) -> web_sys::RequestRedirect {
         Redirect::Manual => web_sys::RequestRedirect::Manual,
     }
 }
+
+/// Completes when `signal` fires (at once if it already has): for racing
+/// work that has no fetch of its own against a caller's `AbortSignal`,
+/// such as a request waiting on an identical one's fetch (dedupe).
+/// Dropping it removes its listener.
+///
+/// ```no_run
+/// # async fn run(signal: web_sys::AbortSignal) {
+/// fanout::until_aborted(&signal).await;
+/// # }
+/// ```
+pub fn until_aborted(signal: &AbortSignal) -> UntilAborted {
+    let state = Rc::new(std::cell::RefCell::new((false, None::<Waker>)));
+    let shared = state.clone();
+    let listener = Closure::<dyn FnMut()>::new(move || {
+        let waker = {
+            let mut s = shared.borrow_mut();
+            s.0 = true;
+            s.1.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    });
+    let listening = signal
+        .add_event_listener_with_callback("abort", listener.as_ref().unchecked_ref())
+        .is_ok();
+    UntilAborted {
+        signal: signal.clone(),
+        state,
+        listener: listening.then_some(listener),
+    }
+}
+
+/// The future of [`until_aborted`].
+pub struct UntilAborted {
+    signal: AbortSignal,
+    state: Rc<std::cell::RefCell<(bool, Option<Waker>)>>,
+    listener: Option<Closure<dyn FnMut()>>,
+}
+
+impl std::fmt::Debug for UntilAborted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UntilAborted").finish_non_exhaustive()
+    }
+}
+
+impl Future for UntilAborted {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut s = self.state.borrow_mut();
+        if s.0 || self.signal.aborted() {
+            Poll::Ready(())
+        } else {
+            s.1 = Some(cx.waker().clone());
+            Poll::Pending
+        }
+    }
+}
+
+impl Drop for UntilAborted {
+    fn drop(&mut self) {
+        if let Some(listener) = &self.listener {
+            let _ = self
+                .signal
+                .remove_event_listener_with_callback("abort", listener.as_ref().unchecked_ref());
+        }
+    }
+}

@@ -25,11 +25,8 @@
 //! declaration.
 
 use std::cell::RefCell;
-use std::future::Future;
-use std::pin::Pin;
 use std::rc::Rc;
 use std::str::FromStr;
-use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use fanout::{
@@ -337,7 +334,9 @@ export interface ClientOptions extends SharedOptions {
   allowCrossOriginHeaders?: boolean;
   /**
    * Concurrent identical GET and HEAD requests (same URL and headers)
-   * share one fetch; each caller gets its own response (default false).
+   * share one fetch; each caller gets its own response (default false). A
+   * caller's `signal` aborts that caller alone; the fetch is aborted when
+   * every caller has aborted.
    */
   dedupe?: boolean;
   /** Bearer tokens with one refresh for many 401s. */
@@ -2282,9 +2281,7 @@ async fn run_one(
     if signal.aborted() {
         return Err(aborted());
     }
-    let Some(fired) = SignalFired::new(&signal) else {
-        return work.await;
-    };
+    let fired = fanout::until_aborted(&signal);
     let work = std::pin::pin!(work);
     match select(work, fired).await {
         Either::Left((result, _)) => result,
@@ -2339,59 +2336,6 @@ fn outcome(o: Outcome<(JsValue, u32), Failure>, target: Option<(Method, String)>
     }
     set(&obj, "endMs", &o.ended_ms.into());
     obj.into()
-}
-
-/// Completes when an `AbortSignal` fires; dropping it removes the listener.
-struct SignalFired {
-    signal: AbortSignal,
-    state: Rc<RefCell<(bool, Option<Waker>)>>,
-    listener: Closure<dyn FnMut()>,
-}
-
-impl SignalFired {
-    fn new(signal: &AbortSignal) -> Option<SignalFired> {
-        let state = Rc::new(RefCell::new((false, None::<Waker>)));
-        let shared = state.clone();
-        let listener = Closure::<dyn FnMut()>::new(move || {
-            let waker = {
-                let mut s = shared.borrow_mut();
-                s.0 = true;
-                s.1.take()
-            };
-            if let Some(w) = waker {
-                w.wake();
-            }
-        });
-        signal
-            .add_event_listener_with_callback("abort", listener.as_ref().unchecked_ref())
-            .ok()?;
-        Some(SignalFired {
-            signal: signal.clone(),
-            state,
-            listener,
-        })
-    }
-}
-
-impl Future for SignalFired {
-    type Output = ();
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let mut s = self.state.borrow_mut();
-        if s.0 || self.signal.aborted() {
-            Poll::Ready(())
-        } else {
-            s.1 = Some(cx.waker().clone());
-            Poll::Pending
-        }
-    }
-}
-
-impl Drop for SignalFired {
-    fn drop(&mut self) {
-        let _ = self
-            .signal
-            .remove_event_listener_with_callback("abort", self.listener.as_ref().unchecked_ref());
-    }
 }
 
 // ---------------------------------------------------------------------------
@@ -2746,11 +2690,11 @@ impl JsStream {
             }
         };
         let state = self.state.clone();
-        let closed = SignalFired::new(&self.closed.signal());
+        let closed = Some(fanout::until_aborted(&self.closed.signal()));
         let user = self
             .signal
             .as_ref()
-            .map(|s| (s.aborted(), SignalFired::new(s)));
+            .map(|s| (s.aborted(), Some(fanout::until_aborted(s))));
         future_to_promise(async move {
             use futures_util::StreamExt as _;
             let stop = async move {

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { API, REFUSED, fanout, rejection, stats, thrown, uniqueTag } from './support.mjs';
+import { API, REFUSED, fanout, rejection, settled, stats, thrown, uniqueTag } from './support.mjs';
 
 const { Client, FanoutError, HTTPError, TimeoutError, NetworkError, DecodeError, FanoutResponse } = fanout;
 
@@ -106,6 +106,32 @@ test('dedupe: 50 concurrent identical GETs are 1 request at the server, 50 bodie
   const s = await stats(tag);
   assert.equal(s.requests, 1, JSON.stringify(s));
   assert.equal(thrown(() => new Client({ dedupe: 'yes' })).name, 'TypeError');
+});
+
+test('dedupe: an AbortSignal detaches its caller alone; when all abort, the fetch is aborted', async () => {
+  const c = new Client({ baseUrl: API, dedupe: true, retry: false });
+  const tag = uniqueTag('dedupe-signal');
+  const controllers = Array.from({ length: 5 }, () => new AbortController());
+  const calls = controllers.map((ctl, i) =>
+    c.get('posts/6', { query: { tag, delay: 300 }, signal: i < 2 ? ctl.signal : undefined }).json(),
+  );
+  setTimeout(() => { controllers[0].abort(); controllers[1].abort(); }, 50);
+  const settledCalls = await Promise.allSettled(calls);
+  assert.deepEqual(settledCalls.map((r) => r.status), ['rejected', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+  assert.equal(settledCalls[0].reason.name, 'AbortError');
+  for (const r of settledCalls.slice(2)) assert.equal(r.value.id, 6);
+  let s = await settled(tag);
+  assert.deepEqual([s.requests, s.cancelled], [1, 0], JSON.stringify(s));
+
+  const all = uniqueTag('dedupe-signal-all');
+  const ctl = new AbortController();
+  const both = [c.get('hang', { query: { tag: all }, signal: ctl.signal }), c.get('hang', { query: { tag: all }, signal: ctl.signal })];
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal((await stats(all)).in_flight, 1, 'one fetch for both callers');
+  ctl.abort();
+  for (const r of await Promise.allSettled(both)) assert.equal(r.reason.name, 'AbortError');
+  s = await settled(all);
+  assert.deepEqual([s.in_flight, s.requests, s.cancelled], [0, 1, 1], JSON.stringify(s));
 });
 
 async function authCounts(key) {

@@ -85,6 +85,31 @@ async fn the_fetch_is_aborted_when_every_caller_is_gone() {
     assert_eq!(s["cancelled"], 1, "{s}");
 }
 
+#[wasm_bindgen_test]
+async fn a_callers_signal_detaches_that_caller_alone() {
+    let t = tag("dedupe-signal");
+    let c = deduping();
+    let url = format!("posts/5?tag={t}&delay=300");
+    let controller = web_sys::AbortController::new().unwrap();
+    let first = c.get(&url).abort_signal(&controller.signal()).send();
+    let second = c.get(&url).send();
+    let abort = async {
+        sleep(Duration::from_millis(50)).await;
+        controller.abort();
+    };
+    let (first, second, ()) = futures_util::future::join3(first, second, abort).await;
+    let e = first.unwrap_err();
+    assert!(e.is_aborted(), "{e}");
+    let post: Value = second.unwrap().json().await.unwrap();
+    assert_eq!(post["id"], 5);
+    let s = settled(&t).await;
+    assert_eq!(
+        (s["requests"].as_u64(), s["cancelled"].as_u64()),
+        (Some(1), Some(0)),
+        "{s}"
+    );
+}
+
 /// A client whose requests to the dev server carry tokens of `key`,
 /// starting from a stale one.
 fn with_refresh(key: &str, fail: bool) -> Client {
