@@ -476,6 +476,16 @@ impl Hooks {
     /// went wrong and the number of the retry; it gives the request back
     /// (changed or not: the retry sends what it returns), or an error that
     /// ends the request without retrying.
+    ///
+    /// ```
+    /// let hooks = fanout::Hooks::new().before_retry_async(|mut req, err, n| async move {
+    ///     if err.status() == Some(401) {
+    ///         req.set_header("authorization", format!("Bearer fresh-{n}"))?;
+    ///     }
+    ///     Ok(req)
+    /// });
+    /// # let _ = hooks;
+    /// ```
     pub fn before_retry_async<F, R>(mut self, f: F) -> Hooks
     where
         F: Fn(Request, Error, u32) -> R + 'static,
@@ -495,6 +505,14 @@ impl Hooks {
     }
 
     /// Adds an async hook on the error a request ends with.
+    ///
+    /// ```
+    /// let hooks = fanout::Hooks::new().before_error_async(|err| async move {
+    ///     // e.g. report it to a server first
+    ///     fanout::Error::network(format!("offline? {err}"))
+    /// });
+    /// # let _ = hooks;
+    /// ```
     pub fn before_error_async<F, R>(mut self, f: F) -> Hooks
     where
         F: Fn(Error) -> R + 'static,
