@@ -1,14 +1,16 @@
 //! Command line of the `fanout-devserver` binary, and the serve loop.
 //!
 //! ```text
-//! fanout-devserver [--port N] [--host H] [--root DIR]
+//! fanout-devserver [--port N] [--host H] [--root DIR] [--https-port N]
 //! ```
 //!
 //! `FANOUT_PORT` is used when `--port` is absent; the default port is 8080
 //! and `--port 0` picks a free one. The default host is `127.0.0.1`, the
 //! default root the current directory. After binding, exactly one line,
 //! `fanout dev server listening on http://ADDR` (the real bound address), is
-//! printed to stdout; all other output goes to stderr.
+//! printed to stdout; all other output goes to stderr. With `--https-port`
+//! the same app (the same statistics) is also served over TLS with HTTP/2
+//! ([`crate::tls`]), and the line ends with ` (https: https://ADDR)`.
 
 use std::future::IntoFuture;
 use std::io::{self, Write};
@@ -29,11 +31,14 @@ pub const DEFAULT_HOST: &str = "127.0.0.1";
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 
 /// Usage text for `--help` and errors.
-pub const USAGE: &str = "usage: fanout-devserver [--port N] [--host H] [--root DIR]
+pub const USAGE: &str =
+    "usage: fanout-devserver [--port N] [--host H] [--root DIR] [--https-port N]
 
-  --port N    port to listen on (default: $FANOUT_PORT, else 8080; 0 = any free port)
-  --host H    address to bind (default: 127.0.0.1)
-  --root DIR  directory with index.html and www/ (default: current directory)
+  --port N        port to listen on (default: $FANOUT_PORT, else 8080; 0 = any free port)
+  --host H        address to bind (default: 127.0.0.1)
+  --root DIR      directory with index.html and www/ (default: current directory)
+  --https-port N  also serve over HTTPS with HTTP/2 on this port (0 = any free port),
+                  with a self-signed certificate made at start
 ";
 
 /// Parsed command line.
@@ -45,6 +50,8 @@ pub struct Args {
     pub host: String,
     /// Static file root.
     pub root: PathBuf,
+    /// Also serve over HTTPS (HTTP/2) on this port.
+    pub https_port: Option<u16>,
 }
 
 /// What the command line asks for.
@@ -74,6 +81,7 @@ impl Args {
         let mut port = None;
         let mut host = None;
         let mut root = None;
+        let mut https_port = None;
         let mut args = args.into_iter().map(Into::into);
         while let Some(arg) = args.next() {
             let (flag, inline) = match arg.split_once('=') {
@@ -93,6 +101,9 @@ impl Args {
                 "--port" => port = Some(parse_port(&value("--port")?, "--port")?),
                 "--host" => host = Some(value("--host")?),
                 "--root" => root = Some(PathBuf::from(value("--root")?)),
+                "--https-port" => {
+                    https_port = Some(parse_port(&value("--https-port")?, "--https-port")?)
+                }
                 other => return Err(format!("unknown argument {other:?}")),
             }
         }
@@ -105,6 +116,7 @@ impl Args {
             port,
             host: host.unwrap_or_else(|| DEFAULT_HOST.to_owned()),
             root: root.unwrap_or_else(|| PathBuf::from(".")),
+            https_port,
         }))
     }
 }
@@ -156,9 +168,32 @@ pub async fn run(args: Args) -> io::Result<()> {
             )
         })?;
     let addr = listener.local_addr()?;
+    let app = crate::app(Config::new(args.root.clone()));
+
+    let mut line = listening_line(addr);
+    if let Some(port) = args.https_port {
+        let tls_listener = TcpListener::bind((args.host.as_str(), port))
+            .await
+            .map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!("cannot bind {}:{port} for https: {e}", args.host),
+                )
+            })?;
+        let tls_addr = tls_listener.local_addr()?;
+        let (acceptor, spki) = crate::tls::self_signed()?;
+        tokio::spawn(crate::tls::serve(tls_listener, app.clone(), acceptor));
+        line.push_str(&format!(" (https: https://{tls_addr})"));
+        eprintln!(
+            "fanout-devserver: HTTPS with HTTP/2 on https://{tls_addr}, with a self-signed \
+             certificate made now for localhost and 127.0.0.1. To trust it in Chromium, start \
+             it with --ignore-certificate-errors-spki-list={spki} ; in Firefox, open the URL \
+             once and accept the warning (Advanced, Accept the Risk)."
+        );
+    }
 
     let mut stdout = io::stdout().lock();
-    writeln!(stdout, "{}", listening_line(addr))?;
+    writeln!(stdout, "{line}")?;
     stdout.flush()?;
     drop(stdout);
     eprintln!(
@@ -169,7 +204,7 @@ pub async fn run(args: Args) -> io::Result<()> {
         fixtures.photos.all_json().len(),
     );
 
-    serve(listener, Config::new(args.root), signal).await
+    serve_app(listener, app, signal).await
 }
 
 /// Serves [`crate::app`] on `listener` until `shutdown` resolves, then shuts
@@ -179,13 +214,22 @@ pub async fn serve(
     config: Config,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
+    serve_app(listener, crate::app(config), shutdown).await
+}
+
+/// [`serve`] with the app already made (shared with the HTTPS listener).
+async fn serve_app(
+    listener: TcpListener,
+    app: axum::Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
     use axum::serve::ListenerExt;
 
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
     });
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(listener, crate::app(config))
+    let server = axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             let _ = stop_rx.await;
         })
@@ -242,6 +286,17 @@ mod tests {
         assert_eq!(args.host, "::1");
         assert_eq!(args.root, PathBuf::from("/tmp/x"));
         assert_eq!(args.port, 1);
+    }
+
+    #[test]
+    fn https_port() {
+        assert_eq!(serve_args(&[], None).https_port, None);
+        assert_eq!(serve_args(&["--https-port", "0"], None).https_port, Some(0));
+        assert_eq!(
+            serve_args(&["--https-port=8443"], None).https_port,
+            Some(8443)
+        );
+        assert!(Args::parse(["--https-port", "x"], None).is_err());
     }
 
     #[test]

@@ -31,6 +31,7 @@ pub mod fixtures;
 mod static_files;
 pub mod stats;
 mod streams;
+pub mod tls;
 mod util;
 
 /// Configuration of one [`app`] instance.

@@ -248,8 +248,10 @@ async fn total_timeout_bounds_all_attempts() {
     let took = now() - start;
     assert!((450.0..5000.0).contains(&took), "took {took} ms");
     let hits = flaky_hits(&key).await;
+    // At most 4 attempts fit in 500 ms with 200 ms waits (fewer when the
+    // machine is loaded and an attempt is slow).
     assert!(
-        (2..=4).contains(&hits),
+        (1..=4).contains(&hits),
         "{hits} attempts in 500 ms with 200 ms waits"
     );
 }

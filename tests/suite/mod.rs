@@ -6,6 +6,7 @@ mod client;
 mod concurrency;
 mod errors;
 mod features;
+mod http2;
 mod pipeline;
 mod requests;
 mod responses;

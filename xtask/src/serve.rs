@@ -1,5 +1,7 @@
-//! `cargo xtask serve [--port N]`: builds the demo page (the `www/` crate,
-//! into `www/pkg`) and runs the dev server in the foreground until Ctrl-C.
+//! `cargo xtask serve [--port N] [--https [--https-port N]]`: builds the
+//! demo page (the `www/` crate, into `www/pkg`) and runs the dev server in
+//! the foreground until Ctrl-C; with `--https`, also over HTTPS with
+//! HTTP/2 (default port 8443), with a self-signed certificate.
 
 use std::os::unix::process::ExitStatusExt;
 use std::process::ExitCode;
@@ -11,8 +13,44 @@ use crate::util::Result;
 
 /// Port used when neither `--port` nor `FANOUT_PORT` is given.
 pub const DEFAULT_PORT: u16 = 8080;
+/// The HTTPS port of `--https` without `--https-port`.
+pub const DEFAULT_HTTPS_PORT: u16 = 8443;
 
-/// Parses `serve`'s arguments; `env_port` is `FANOUT_PORT`.
+const USAGE: &str = "usage: serve [--port N] [--https [--https-port N]]";
+
+/// Parses `serve`'s arguments; `env_port` is `FANOUT_PORT`. Returns the
+/// port and the HTTPS port, if HTTPS was asked for.
+pub fn parse_args(args: &[String], env_port: Option<&str>) -> Result<(u16, Option<u16>)> {
+    let mut https = false;
+    let mut https_port = None;
+    let mut rest = Vec::new();
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        if arg == "--https" {
+            https = true;
+        } else if arg == "--https-port" {
+            let value = iter.next().ok_or("--https-port needs a value")?;
+            https_port = Some(value.clone());
+        } else if let Some(value) = arg.strip_prefix("--https-port=") {
+            https_port = Some(value.to_owned());
+        } else {
+            rest.push(arg.clone());
+        }
+    }
+    let port = parse_port(&rest, env_port)?;
+    let https_port = match https_port {
+        Some(raw) => Some(
+            raw.trim()
+                .parse::<u16>()
+                .map_err(|_| format!("--https-port: invalid port {raw:?}"))?,
+        ),
+        None if https => Some(DEFAULT_HTTPS_PORT),
+        None => None,
+    };
+    Ok((port, https_port))
+}
+
+/// Parses `serve`'s `--port`; `env_port` is `FANOUT_PORT`.
 pub fn parse_port(args: &[String], env_port: Option<&str>) -> Result<u16> {
     let parse = |raw: &str, what: &str| -> Result<u16> {
         raw.trim()
@@ -28,9 +66,7 @@ pub fn parse_port(args: &[String], env_port: Option<&str>) -> Result<u16> {
         } else if let Some(value) = arg.strip_prefix("--port=") {
             port = Some(parse(value, "--port")?);
         } else {
-            return Err(
-                format!("serve: unexpected argument {arg:?}; usage: serve [--port N]").into(),
-            );
+            return Err(format!("serve: unexpected argument {arg:?}; {USAGE}").into());
         }
     }
     match (port, env_port.filter(|p| !p.trim().is_empty())) {
@@ -57,16 +93,22 @@ fn ignore_sigint() {
 
 pub fn serve(args: &[String]) -> Result<ExitCode> {
     let env_port = std::env::var("FANOUT_PORT").ok();
-    let port = parse_port(args, env_port.as_deref())?;
+    let (port, https_port) = parse_args(args, env_port.as_deref())?;
     setup::ensure(setup::BUILD)?;
     build_page()?;
     server::build()?;
     // Spawned before SIGINT is ignored: an ignored signal stays ignored
     // across exec, and the server must get Ctrl-C.
-    let server = DevServer::spawn(port, "")?;
+    let server = DevServer::spawn_with(port, https_port, "")?;
     ignore_sigint();
     println!("{}", server.line);
     println!("open {}/ in a browser; Ctrl-C stops", server.url);
+    if let Some(https) = &server.https_url {
+        println!(
+            "HTTP/2: {https}/ (self-signed: the server's message above says how to trust it; \
+             the page's ?api={https} sends its requests there)"
+        );
+    }
     crate::util::flush();
     let status = server.wait()?;
     let code = match (status.code(), status.signal()) {
@@ -100,5 +142,19 @@ mod tests {
         assert!(parse_port(&args(&["--port", "x"]), None).is_err());
         assert!(parse_port(&args(&["--bogus"]), None).is_err());
         assert!(parse_port(&args(&[]), Some("70000")).is_err());
+    }
+
+    #[test]
+    fn https_flags() {
+        assert_eq!(parse_args(&args(&[]), None).unwrap(), (DEFAULT_PORT, None));
+        assert_eq!(
+            parse_args(&args(&["--https"]), None).unwrap(),
+            (DEFAULT_PORT, Some(DEFAULT_HTTPS_PORT))
+        );
+        assert_eq!(
+            parse_args(&args(&["--port", "1", "--https-port=0"]), None).unwrap(),
+            (1, Some(0))
+        );
+        assert!(parse_args(&args(&["--https-port", "x"]), None).is_err());
     }
 }

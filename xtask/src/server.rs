@@ -26,6 +26,7 @@ const STOP_GRACE: Duration = Duration::from_secs(10);
 /// no trailing slash) and the port.
 pub fn parse_listening_line(line: &str) -> Option<(String, u16)> {
     let addr = line.trim().strip_prefix(LISTENING_PREFIX)?.trim();
+    let addr = addr.split(" (https: ").next()?.trim();
     let host_port = addr.strip_prefix("http://")?.trim_end_matches('/');
     let (host, port) = host_port.rsplit_once(':')?;
     let port: u16 = port.parse().ok()?;
@@ -33,6 +34,14 @@ pub fn parse_listening_line(line: &str) -> Option<(String, u16)> {
         return None;
     }
     Some((format!("http://{host_port}"), port))
+}
+
+/// The HTTPS (HTTP/2) base URL of a listening line that has one
+/// (`... (https: https://127.0.0.1:PORT)`), without a trailing slash.
+pub fn parse_https_url(line: &str) -> Option<String> {
+    let (_, rest) = line.split_once(" (https: ")?;
+    let url = rest.trim().strip_suffix(')')?.trim_end_matches('/');
+    url.starts_with("https://").then(|| url.to_owned())
 }
 
 /// `cargo build -p fanout-devserver --release`.
@@ -54,6 +63,8 @@ pub struct DevServer {
     pub port: u16,
     /// The listening line as printed.
     pub line: String,
+    /// The HTTPS (HTTP/2) base URL, when started with one.
+    pub https_url: Option<String>,
     forwarders: Vec<JoinHandle<()>>,
 }
 
@@ -61,7 +72,13 @@ impl DevServer {
     /// Starts the built server on `port` (0 = any free port) serving the
     /// workspace root, and waits for its listening line. Its later output is
     /// forwarded with `prefix` before each line.
-    pub fn spawn(port: u16, prefix: &'static str) -> Result<DevServer> {
+    /// Also serves HTTPS with HTTP/2 on `https_port` (0 = any free port)
+    /// when given.
+    pub fn spawn_with(
+        port: u16,
+        https_port: Option<u16>,
+        prefix: &'static str,
+    ) -> Result<DevServer> {
         let bin = binary();
         if !bin.exists() {
             return Err(format!("{} not found; build it first", bin.display()).into());
@@ -72,6 +89,7 @@ impl DevServer {
             .arg(port.to_string())
             .arg("--root")
             .arg(util::root())
+            .args(https_port.map(|p| format!("--https-port={p}")))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -102,6 +120,7 @@ impl DevServer {
             url: String::new(),
             port: 0,
             line: String::new(),
+            https_url: None,
             forwarders: vec![out_thread, err_thread],
         };
         let first = match first_rx.recv_timeout(STARTUP_TIMEOUT) {
@@ -124,6 +143,7 @@ impl DevServer {
         };
         server.url = url;
         server.port = port;
+        server.https_url = parse_https_url(&first);
         server.line = first;
         Ok(server)
     }
@@ -190,6 +210,23 @@ mod tests {
         assert_eq!(
             parse_listening_line("fanout dev server listening on http://[::1]:8080/"),
             Some(("http://[::1]:8080".to_owned(), 8080))
+        );
+    }
+
+    #[test]
+    fn parses_the_https_url() {
+        let line = "fanout dev server listening on http://127.0.0.1:41234 (https: https://127.0.0.1:41235)";
+        assert_eq!(
+            parse_listening_line(line),
+            Some(("http://127.0.0.1:41234".to_owned(), 41234))
+        );
+        assert_eq!(
+            parse_https_url(line).as_deref(),
+            Some("https://127.0.0.1:41235")
+        );
+        assert_eq!(
+            parse_https_url("fanout dev server listening on http://127.0.0.1:1"),
+            None
         );
     }
 

@@ -300,6 +300,10 @@ fn with_api(mut command: Command, server: &DevServer) -> Command {
     command
         .env("FANOUT_TEST_API", &server.url)
         .env(
+            "FANOUT_TEST_API_H2",
+            server.https_url.as_deref().unwrap_or_default(),
+        )
+        .env(
             "FANOUT_TEST_API_ALT",
             format!("http://localhost:{}", server.port),
         )
@@ -397,7 +401,9 @@ pub fn test(args: &[String]) -> Result<ExitCode> {
         println!("==> dev server");
         util::flush();
         let started = Instant::now();
-        let outcome = match server::build().and_then(|()| DevServer::spawn(0, "[devserver] ")) {
+        let outcome = match server::build()
+            .and_then(|()| DevServer::spawn_with(0, Some(0), "[devserver] "))
+        {
             Ok(server) => {
                 println!("{}", server.line);
                 dev_server = Some(server);
