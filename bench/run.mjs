@@ -2,7 +2,12 @@
 // the bench page that `cargo xtask bench` serves, then a Markdown report.
 //
 //   node bench/run.mjs --url http://127.0.0.1:PORT/ --out target/bench \
+//        [--url-h2 https://127.0.0.1:PORT2/] \
 //        [--sizes target/bench/sizes.tsv] [--rounds N] [--warmup N] [--profile]
+//
+// With `--url-h2` (the dev server's HTTPS listener: HTTP/2, a self-signed
+// certificate the bench's Chromium is told to accept), workloads 1 (1,000
+// posts) and 3 also run over HTTP/2, on a page loaded from there.
 //
 // Every speed figure is the median of `rounds` measurements taken after
 // `warmup` unrecorded ones, the implementations interleaved round by round
@@ -22,7 +27,7 @@ const { chromium } = require('playwright-core');
 // ---- options ------------------------------------------------------------------
 
 function parseArgs(argv) {
-  const o = { url: null, out: 'target/bench', sizes: null, rounds: 7, warmup: 2, profile: false, only: null };
+  const o = { url: null, urlH2: null, out: 'target/bench', sizes: null, rounds: 7, warmup: 2, profile: false, only: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -30,6 +35,7 @@ function parseArgs(argv) {
       return argv[++i];
     };
     if (a === '--url') o.url = val();
+    else if (a === '--url-h2') o.urlH2 = val();
     else if (a === '--out') o.out = val();
     else if (a === '--sizes') o.sizes = val();
     else if (a === '--rounds') o.rounds = Number(val());
@@ -86,14 +92,15 @@ const fmtKiB = (b) => (b / 1024).toFixed(1);
 
 const ARGS = CHROMIUM_ARGS;
 
-async function openPage(browser, query = '') {
-  const page = await browser.newPage();
+async function openPage(browser, query = '', base = URL_) {
+  // The HTTPS listener's certificate is self-signed, made at its start.
+  const page = await browser.newPage({ ignoreHTTPSErrors: base.startsWith('https:') });
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(m.text());
   });
-  await page.goto(URL_ + query);
+  await page.goto(base + query);
   await page.waitForFunction(() => document.documentElement.dataset.ready, null, { timeout: 60_000 });
   const state = await page.evaluate(() => document.documentElement.dataset.ready);
   if (state !== '1') {
@@ -386,6 +393,20 @@ function report(data) {
   for (const s of speed) {
     L.push(`| ${s.title} | ${impls.map((i) => cell(s.results[i])).join(' | ')} |`);
   }
+  const delayedH2 = speed.find((s) => s.key === 'delay-h2');
+  if (delayedH2 && Number.isFinite(delayedH2.rttMs)) {
+    // Over HTTP/2 nothing caps the connections: the bound is one 100 ms
+    // round trip plus the transfer (a sequential round trip measured there).
+    const bound = 100 + delayedH2.rttMs;
+    L.push(
+      `| ↳ workload 3 over HTTP/2 against one round trip (${fmtMs(bound)} ms: 100 ms + ${fmtMs(delayedH2.rttMs)} ms) | ${impls
+        .map((i) => {
+          const r = delayedH2.results[i];
+          return r && !r.error ? fmtX(r.median / bound) : '';
+        })
+        .join(' | ')} |`,
+    );
+  }
   const delayed = speed.find((s) => s.key === 'delay');
   if (delayed) {
     L.push(
@@ -662,6 +683,29 @@ async function main() {
         log(`  sequential round trip (no delay): ${fmtMs(extra.rttMs)} ms`);
       }
       data.speed.push({ key, title, ...extra, ...(await series(ctx, key, impls, spec, rounds)) });
+    }
+
+    if (opts.urlH2 && (wanted('h2') || wanted('delay') || wanted('posts1000'))) {
+      // The same workloads over HTTP/2: a page loaded from the HTTPS
+      // listener, whose requests share one connection.
+      const h2 = await openPage(browser, '', opts.urlH2.endsWith('/') ? opts.urlH2 : `${opts.urlH2}/`);
+      const h2Workloads = [
+        ['posts1000-h2', '1. 1,000 posts at once, over HTTP/2', ['js', 'fanout', ...jsApi, ...others], (impl, tag) => ({ kind: 'posts', impl, tag, n: 1000 }), SLOW],
+        ['delay-h2', '3. 100 posts, `?delay=100`, over HTTP/2', ['js', 'fanout', ...jsApi, ...others], (impl, tag) => ({ kind: 'posts', impl, tag, n: 100, delay: 100 }), { rounds: ROUNDS, warmup: 1 }],
+      ];
+      for (const [key, title, impls, spec, rounds] of h2Workloads) {
+        log(`${title}`);
+        const extra = {};
+        if (key === 'delay-h2') {
+          const rtts = [];
+          for (let i = 0; i < 5; i++) rtts.push(await h2.page.evaluate((t) => window.bench.rtt(t, 20), `rtt-h2-${i}`));
+          extra.rttMs = median(rtts);
+          log(`  sequential round trip over HTTP/2 (no delay): ${fmtMs(extra.rttMs)} ms`);
+        }
+        data.speed.push({ key, title, ...extra, ...(await series(h2, key, impls, spec, rounds)) });
+      }
+      if (h2.errors.length) log(`HTTP/2 page errors:\n  ${h2.errors.join('\n  ')}`);
+      await h2.page.close();
     }
 
     const paths = ['js', ...info.decodePaths];

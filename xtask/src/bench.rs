@@ -94,6 +94,12 @@ pub fn bench(args: &[String]) -> Result {
         .arg(bench_dir().join("run.mjs"))
         .arg("--url")
         .arg(format!("{}/", server.url))
+        .args(
+            server
+                .https_url
+                .iter()
+                .flat_map(|u| ["--url-h2".to_owned(), format!("{u}/")]),
+        )
         .arg("--out")
         .arg(out_dir())
         .arg("--sizes")
@@ -414,6 +420,8 @@ fn glue(dir: &Path) -> Option<PathBuf> {
 struct BenchServer {
     child: Child,
     url: String,
+    /// The HTTPS (HTTP/2) listener of the same server.
+    https_url: Option<String>,
     line: String,
 }
 
@@ -422,7 +430,7 @@ impl BenchServer {
         let bin = server::binary();
         let mut command: Command = cmd(&bin);
         command
-            .args(["--port", "0", "--root"])
+            .args(["--port", "0", "--https-port", "0", "--root"])
             .arg(bench_dir())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -445,6 +453,7 @@ impl BenchServer {
         let mut server = BenchServer {
             child,
             url: String::new(),
+            https_url: None,
             line: String::new(),
         };
         let line = rx
@@ -453,6 +462,7 @@ impl BenchServer {
         let (url, _port) = server::parse_listening_line(&line)
             .ok_or_else(|| format!("unexpected first line from the dev server: {line:?}"))?;
         server.url = url;
+        server.https_url = server::parse_https_url(&line);
         server.line = line;
         Ok(server)
     }
