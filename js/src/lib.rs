@@ -1739,7 +1739,13 @@ fn parse_input(client: &Session, item: &JsValue) -> Input {
     if let Some(path) = item.as_string() {
         return Ok(Spec::new(Method::Get, path));
     }
-    if item.is_object() && get(item, "path", WHAT)?.is_undefined() {
+    if !item.is_object() || Array::is_array(item) {
+        return Err(type_error(format!(
+            "a gather input must be a path, a URL or a request object, not {}",
+            describe(item)
+        )));
+    }
+    if get(item, "path", WHAT)?.is_undefined() {
         if let Some(href) = get(item, "href", WHAT)?.as_string() {
             return parse_input(client, &JsValue::from_str(&href));
         }
@@ -1867,6 +1873,9 @@ fn outcome(o: Outcome<(JsValue, u32), Failure>, target: Option<(Method, String)>
             set(&obj, "startMs", &o.started_ms.unwrap_or(o.ended_ms).into());
         }
         Err(mut e) => {
+            // A bad input (its options, or a URL or header the library
+            // refused) was never sent, however early it failed.
+            let sent = target.is_some() && !e.error.is_builder();
             if e.error.url().is_none() {
                 if let Some((method, url)) = target {
                     e.error = e.error.with_request(method, &url);
@@ -1875,10 +1884,11 @@ fn outcome(o: Outcome<(JsValue, u32), Failure>, target: Option<(Method, String)>
             set(&obj, "ok", &JsValue::FALSE);
             set(&obj, "error", &e.into_js());
             set(&obj, "index", &(o.index as f64).into());
+            let started = o.started_ms.filter(|_| sent);
             set(
                 &obj,
                 "startMs",
-                &o.started_ms.map_or(JsValue::NULL, JsValue::from),
+                &started.map_or(JsValue::NULL, JsValue::from),
             );
         }
     }
