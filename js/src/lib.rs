@@ -237,7 +237,11 @@ export interface SharedOptions {
   credentials?: CredentialsMode;
   /** The Fetch API's cache mode. */
   cache?: CacheMode;
-  /** The Fetch API's redirect mode (default `'follow'`). */
+  /**
+   * The Fetch API's redirect mode (default `'follow'`). A redirect to
+   * another origin drops `Authorization` but takes every other header
+   * along, the client's `headers` included; `'error'` keeps them home.
+   */
   redirect?: RedirectMode;
 }
 
@@ -245,7 +249,12 @@ export interface SharedOptions {
 export interface ClientOptions extends SharedOptions {
   /** An absolute http(s) URL that relative paths are joined onto (its path is a directory). */
   baseUrl?: string | URL;
-  /** Headers sent with every request (a request's own header of the same name wins). */
+  /**
+   * Headers sent with every request (a request's own header of the same
+   * name wins), only to the `baseUrl`'s origin; but a redirect that the
+   * platform follows to another origin takes them along (all but
+   * `Authorization`): use `redirect: 'error'` to prevent it.
+   */
   headers?: HeadersInput;
   /** At most this many requests of this client in flight at once. */
   limit?: number;
