@@ -192,6 +192,15 @@ pub use transport::{Fetch, Transport};
 
 pub use web_sys::{AbortController, AbortSignal, FormData};
 
+/// The parsers, for the fuzz targets in `fuzz/` only (`--cfg fuzzing`).
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod __fuzz {
+    pub use crate::fuzz::*;
+}
+#[cfg(fuzzing)]
+mod fuzz;
+
 /// The README's Rust examples, compiled as doctests so they stay true.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
