@@ -14,7 +14,11 @@ fuzz_target!(|input: (&str, &str)| {
         .chars()
         .all(|c| !matches!(c, '\r' | '\n' | '\0') && u32::from(c) <= 0xff);
     let got = header_check(name, value);
-    assert_eq!(got.is_ok(), name_ok && value_ok, "{name:?}: {value:?} -> {got:?}");
+    assert_eq!(
+        got.is_ok(),
+        name_ok && value_ok,
+        "{name:?}: {value:?} -> {got:?}"
+    );
     if let Err(message) = got {
         assert!(message.contains("header"), "{message}");
     }

@@ -25,7 +25,10 @@ fuzz_target!(|input: (&[u8], u16, u16)| {
     let (bytes, line, column) = input;
     let untyped = json_error::<serde_json::Value>(bytes);
     // The model: serde_json itself.
-    assert_eq!(untyped.is_ok(), serde_json::from_slice::<serde_json::Value>(bytes).is_ok());
+    assert_eq!(
+        untyped.is_ok(),
+        serde_json::from_slice::<serde_json::Value>(bytes).is_ok()
+    );
     if let Err((path, message)) = &untyped {
         assert!(message.starts_with("invalid JSON"), "{message}");
         if let Some(p) = path {
@@ -33,7 +36,10 @@ fuzz_target!(|input: (&[u8], u16, u16)| {
         }
     }
     let typed = json_error::<Vec<Post>>(bytes);
-    assert_eq!(typed.is_ok(), serde_json::from_slice::<Vec<Post>>(bytes).is_ok());
+    assert_eq!(
+        typed.is_ok(),
+        serde_json::from_slice::<Vec<Post>>(bytes).is_ok()
+    );
     if let Err((Some(path), _)) = &typed {
         // Paths into a Vec<Post> start at an index.
         assert!(path.starts_with('['), "{path}");

@@ -33,7 +33,9 @@ fuzz_target!(|input: (u8, &str, &str)| {
     let Some(seen) = origin(&ours) else { return };
     let theirs = url::Url::parse(&ours);
     if seen == home {
-        let theirs = theirs.unwrap_or_else(|e| panic!("{base} + {reference:?} = {ours}: the platform can't parse it ({e})"));
+        let theirs = theirs.unwrap_or_else(|e| {
+            panic!("{base} + {reference:?} = {ours}: the platform can't parse it ({e})")
+        });
         assert_eq!(
             theirs.origin().ascii_serialization(),
             home,
