@@ -199,7 +199,7 @@ const HOSTILE_TITLES = {
 };
 /** Failures whose bodies carry HTML, by post id: [status, content type, body]. */
 const HOSTILE_FAILURES = {
-  11: [500, 'text/html', '<script>window.__xss=11</script><img src=x onerror="window.__xss=11">'],
+  11: [404, 'text/html', '<script>window.__xss=11</script><img src=x onerror="window.__xss=11">'],
   12: [200, 'application/json', '{"<img src=x onerror=window.__xss=12>": {"title": 5}}'],
   13: [200, 'application/json', '{"title": "<script>window.__xss=13</script>'],
 };
@@ -243,13 +243,17 @@ test('hostile titles and error messages stay text: nothing runs, no CSP violatio
     const classes = await listClasses(page);
     for (const [id, title] of Object.entries(HOSTILE_TITLES)) {
       assert.equal(classes[id - 1], 'ok', `post ${id}`);
-      assert.equal(texts[id - 1], title, `post ${id} is shown as its text`);
+      // As text; a title longer than 300 characters is cut, with an ellipsis
+      // (laying out the 100,000 characters whole on every update of the
+      // list stalled a batch for about 20 s).
+      const shown = [...title].length > 300 ? `${[...title].slice(0, 300).join('')}…` : title;
+      assert.equal(texts[id - 1], shown, `post ${id} is shown as its text`);
     }
     for (const id of Object.keys(HOSTILE_FAILURES)) {
       assert.equal(classes[id - 1], 'failed', `post ${id}`);
       assert.ok(texts[id - 1].startsWith(`post ${id}: `), texts[id - 1]);
     }
-    assert.equal(texts[10], 'post 11: HTTP 500 Internal Server Error');
+    assert.equal(texts[10], 'post 11: HTTP 404 Not Found');
     // Only list items in the list; nothing was parsed as markup anywhere.
     assert.equal(await page.locator('#titles > li').count(), 100);
     assert.equal(await page.locator('#titles *:not(li)').count(), 0);
