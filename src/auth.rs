@@ -35,7 +35,10 @@ struct State {
 /// token. If the refresh fails, all of them fail with an error that
 /// [`is_status`](Error::is_status) (the 401) and says why, with the
 /// refresh's error as its [`source`](std::error::Error::source). Requests to
-/// any other origin never get the token.
+/// any other origin never get the token, and a redirect to another origin
+/// does not take it along (the platform drops `Authorization` on a
+/// cross-origin redirect; see [redirects and
+/// credentials](crate#redirects-and-credentials)).
 ///
 /// The token comes from `fetch_token`, an async function (typically a
 /// request to your token endpoint, with its own client); it is called for

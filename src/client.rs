@@ -206,7 +206,10 @@ impl ClientBuilder {
     /// A header sent with every request unless the request sets its own
     /// header of that name. Default headers are never sent to another origin
     /// than the base URL's (see
-    /// [`allow_cross_origin_default_headers`](Self::allow_cross_origin_default_headers)).
+    /// [`allow_cross_origin_default_headers`](Self::allow_cross_origin_default_headers)),
+    /// but a redirect the platform follows to another origin takes every
+    /// header but `Authorization` with it: see [redirects and
+    /// credentials](crate#redirects-and-credentials).
     pub fn default_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));
         self

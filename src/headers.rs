@@ -10,9 +10,13 @@ pub(crate) fn valid_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
-/// Whether `value` can be sent as a header value (no CR, LF or NUL).
+/// Whether `value` can be sent as a header value: no CR, LF or NUL, and
+/// no character beyond U+00FF (the Fetch API's `Headers` takes a
+/// ByteString, one byte per character, and throws on anything else).
 pub(crate) fn valid_value(value: &str) -> bool {
-    !value.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0))
+    !value
+        .chars()
+        .any(|c| matches!(c, '\r' | '\n' | '\0') || u32::from(c) > 0xff)
 }
 
 /// Checks a header pair, with an error message naming the problem.
@@ -22,7 +26,8 @@ pub(crate) fn check(name: &str, value: &str) -> Result<(), String> {
     }
     if !valid_value(value) {
         return Err(format!(
-            "invalid value for header \"{name}\": contains CR, LF or NUL"
+            "invalid value for header \"{name}\": contains CR, LF, NUL or a character \
+             beyond U+00FF"
         ));
     }
     Ok(())
@@ -230,8 +235,9 @@ mod properties {
         }
 
         #[test]
-        fn values_refuse_cr_lf_and_nul(value in "[\u{0}-\u{7f}é]{0,12}") {
-            let model = !value.contains(['\r', '\n', '\0']);
+        fn values_refuse_cr_lf_nul_and_non_bytes(value in "[\u{0}-\u{7f}é\u{ff}\u{100}☃😀]{0,12}") {
+            let model = !value.contains(['\r', '\n', '\0'])
+                && value.chars().all(|c| !['\u{100}', '☃', '😀'].contains(&c));
             prop_assert_eq!(valid_value(&value), model);
             prop_assert_eq!(check("x-ok", &value).is_ok(), model);
         }

@@ -81,6 +81,27 @@
 //! [`ClientBuilder::allow_cross_origin_default_headers`]. Without a base
 //! URL, relative URLs resolve against the page's location.
 //!
+//! ## Redirects and credentials
+//!
+//! fanout attaches the default headers ([`ClientBuilder::default_header`])
+//! and the token of [`auth::Refresh`] only to requests for the base origin
+//! (the token: for its own origin), and refuses a request for another
+//! origin while the client has default headers. A redirect, though, is
+//! followed by the platform (`redirect: follow`, the default of
+//! [`Options::redirect`]), past fanout: on a redirect to another origin,
+//! the Fetch standard drops the `Authorization` header (so the token of
+//! `auth::Refresh`, or a default `Authorization`, stays home; Chromium,
+//! Firefox and Node.js do this) but **forwards every other header of the
+//! request, default headers included** (an `x-api-key` reaches the other
+//! origin). In a browser that request is a CORS request, so the other
+//! origin must allow those headers, or it fails. fanout cannot change
+//! this: a page cannot read where an opaque (`manual`) redirect points,
+//! so it cannot follow redirects itself. To keep every header at home,
+//! send credentials other than `Authorization` with
+//! [`Redirect::Error`] (a redirect is then a network error) on the client
+//! or the request, or use `Authorization` for them. `tests/js/redirect.test.mjs`
+//! checks this in Node.js and `tests/e2e/js-api.test.mjs` in Chromium.
+//!
 //! ## The pipeline
 //!
 //! Every request, from [`RequestBuilder::send`] or [`Client::execute`],
@@ -171,6 +192,15 @@ pub use sys::{until_aborted, UntilAborted};
 pub use transport::{Fetch, Transport};
 
 pub use web_sys::{AbortController, AbortSignal, FormData};
+
+/// The parsers, for the fuzz targets in `fuzz/` only (`--cfg fuzzing`).
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod __fuzz {
+    pub use crate::fuzz::*;
+}
+#[cfg(fuzzing)]
+mod fuzz;
 
 /// The README's Rust examples, compiled as doctests so they stay true.
 #[cfg(doctest)]

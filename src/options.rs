@@ -47,7 +47,9 @@ pub enum CacheMode {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Redirect {
     /// Follow redirects (the default); [`Response::url`](crate::Response::url)
-    /// is the final URL.
+    /// is the final URL. The platform follows them: on a redirect to another
+    /// origin it drops `Authorization` and forwards the request's other
+    /// headers (see [redirects and credentials](crate#redirects-and-credentials)).
     Follow,
     /// A redirect is a network error.
     Error,

@@ -612,7 +612,7 @@ pub(crate) fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error>
 /// The path (`[3].userId`, `user.name`) of the value that JSON text is in
 /// at `line`/`column` (1-based, as serde_json reports them): a scan of the
 /// text up to there that tracks object keys and array indices.
-fn json_path_at(bytes: &[u8], line: usize, column: usize) -> String {
+pub(crate) fn json_path_at(bytes: &[u8], line: usize, column: usize) -> String {
     enum Level {
         Array(usize),
         Object { key: Option<String>, in_key: bool },

@@ -237,7 +237,13 @@ pub(crate) fn parse_http_date(s: &str) -> Option<i64> {
     // "Sun, 06 Nov 1994 08:49:37 GMT"
     let rest = s.split_once(", ")?.1;
     let mut it = rest.split(' ');
-    let day: u32 = it.next()?.parse().ok()?;
+    // Fixed-width decimal fields (`+1` or `-1` would parse as numbers).
+    fn digits(s: &str, width: usize) -> Option<i64> {
+        (s.len() == width && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse().ok())
+            .flatten()
+    }
+    let day = u32::try_from(digits(it.next()?, 2)?).ok()?;
     let month = match it.next()? {
         "Jan" => 1,
         "Feb" => 2,
@@ -253,10 +259,13 @@ pub(crate) fn parse_http_date(s: &str) -> Option<i64> {
         "Dec" => 12,
         _ => return None,
     };
-    let year: i64 = it.next()?.parse().ok().filter(|y| (0..=9999).contains(y))?;
-    let mut hms = it.next()?.split(':').map(|p| p.parse::<i64>().ok());
+    let year = digits(it.next()?, 4)?;
+    let mut hms = it.next()?.split(':').map(|p| digits(p, 2));
     let (h, m, sec) = (hms.next()??, hms.next()??, hms.next()??);
-    if it.next()? != "GMT" || !(1..=31).contains(&day) || h > 23 || m > 59 || sec > 60 {
+    if hms.next().is_some() || it.next()? != "GMT" || it.next().is_some() {
+        return None;
+    }
+    if !(1..=31).contains(&day) || h > 23 || m > 59 || sec > 60 {
         return None;
     }
     Some(days_from_civil(year, month, day) * 86_400 + h * 3600 + m * 60 + sec)
@@ -366,6 +375,38 @@ mod tests {
         assert_eq!(parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
         assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 PST"), None);
         assert_eq!(parse_http_date("06 Nov 1994"), None);
+    }
+
+    /// A negative hour passed the range checks, and a huge one overflowed
+    /// `h * 3600` (a panic with overflow checks, a wrapped date without):
+    /// the `retry_after` fuzz target's date fields find it. IMF-fixdate
+    /// fields are fixed-width digits; anything else is no date.
+    #[test]
+    fn http_date_fields_are_fixed_width_digits() {
+        for bad in [
+            "Sun, 06 Nov 1994 -9223372036854775807:00:00 GMT",
+            "Sun, 06 Nov 1994 -1:00:00 GMT",
+            "Sun, 06 Nov 1994 08:-5:37 GMT",
+            "Sun, 06 Nov 1994 08:49:-9223372036854775808 GMT",
+            "Sun, +6 Nov 1994 08:49:37 GMT",
+            "Sun, 6 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Nov +994 08:49:37 GMT",
+            "Sun, 06 Nov 94 08:49:37 GMT",
+            "Sun, 06 Nov 1994 8:49:37 GMT",
+            "Sun, 06 Nov 1994 08:49:37:00 GMT",
+            "Sun, 06 Nov 1994 08:49 GMT",
+            "Sun, 06 Nov 1994 08:49:37 GMT extra",
+        ] {
+            assert_eq!(parse_http_date(bad), None, "{bad}");
+            assert!(
+                parse_retry_after(bad, NOW).is_none(),
+                "{bad}: not a Retry-After either"
+            );
+        }
+        assert_eq!(
+            parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(784_111_777)
+        );
     }
 
     #[test]

@@ -235,7 +235,11 @@ export interface SharedOptions {
   credentials?: CredentialsMode;
   /** The Fetch API's cache mode. */
   cache?: CacheMode;
-  /** The Fetch API's redirect mode (default `'follow'`). */
+  /**
+   * The Fetch API's redirect mode (default `'follow'`). A redirect to
+   * another origin drops `Authorization` but takes every other header
+   * along, the client's `headers` included; `'error'` keeps them home.
+   */
   redirect?: RedirectMode;
 }
 
@@ -324,7 +328,12 @@ export interface Hooks {
 export interface ClientOptions extends SharedOptions {
   /** An absolute http(s) URL that relative paths are joined onto (its path is a directory). */
   baseUrl?: string | URL;
-  /** Headers sent with every request (a request's own header of the same name wins). */
+  /**
+   * Headers sent with every request (a request's own header of the same
+   * name wins), only to the `baseUrl`'s origin; but a redirect that the
+   * platform follows to another origin takes them along (all but
+   * `Authorization`): use `redirect: 'error'` to prevent it.
+   */
   headers?: HeadersInput;
   /** At most this many requests of this client in flight at once. */
   limit?: number;
@@ -2176,7 +2185,13 @@ fn parse_input(client: &Session, item: &JsValue) -> Input {
     if let Some(path) = item.as_string() {
         return Ok(Spec::new(Method::Get, path));
     }
-    if item.is_object() && get(item, "path", WHAT)?.is_undefined() {
+    if !item.is_object() || Array::is_array(item) {
+        return Err(type_error(format!(
+            "a gather input must be a path, a URL or a request object, not {}",
+            describe(item)
+        )));
+    }
+    if get(item, "path", WHAT)?.is_undefined() {
         if let Some(href) = get(item, "href", WHAT)?.as_string() {
             return parse_input(client, &JsValue::from_str(&href));
         }
@@ -2319,6 +2334,9 @@ fn outcome(o: Outcome<(JsValue, u32), Failure>, target: Option<(Method, String)>
             set(&obj, "startMs", &o.started_ms.unwrap_or(o.ended_ms).into());
         }
         Err(mut e) => {
+            // A bad input (its options, or a URL or header the library
+            // refused) was never sent, however early it failed.
+            let sent = target.is_some() && !e.error.is_builder();
             if e.error.url().is_none() {
                 if let Some((method, url)) = target {
                     e.error = e.error.with_request(method, &url);
@@ -2327,10 +2345,11 @@ fn outcome(o: Outcome<(JsValue, u32), Failure>, target: Option<(Method, String)>
             set(&obj, "ok", &JsValue::FALSE);
             set(&obj, "error", &e.into_js());
             set(&obj, "index", &(o.index as f64).into());
+            let started = o.started_ms.filter(|_| sent);
             set(
                 &obj,
                 "startMs",
-                &o.started_ms.map_or(JsValue::NULL, JsValue::from),
+                &started.map_or(JsValue::NULL, JsValue::from),
             );
         }
     }

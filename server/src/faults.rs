@@ -115,15 +115,15 @@ async fn status(Path(code): Path<String>, uri: Uri) -> Response {
     response
 }
 
-/// `/redirect?to=PATH[&status=301|302|303|307|308]`: a redirect to a path on
-/// this server (absolute URLs and `//host` are refused with 400).
+/// `/redirect?to=TARGET[&status=301|302|303|307|308]`: a redirect to a path
+/// on this server, or to a loopback origin (see [`redirect_target`]).
 async fn redirect(uri: Uri) -> Response {
     let pairs = query_pairs(&uri);
     let Some(to) = pair_value(&pairs, "to") else {
         return bad_request("missing ?to=PATH");
     };
-    if !to.starts_with('/') || to.starts_with("//") || to.starts_with("/\\") {
-        return bad_request("?to= must be a path on this server, starting with /");
+    if let Err(why) = redirect_target(to) {
+        return bad_request(why);
     }
     let Some(location) = header_value(to) else {
         return bad_request("invalid ?to= value");
@@ -138,6 +138,48 @@ async fn redirect(uri: Uri) -> Response {
     let mut response = json(status, &serde_json::json!({ "location": to }));
     response.headers_mut().insert(LOCATION, location);
     response
+}
+
+/// Checks a `/redirect?to=` target, so that the dev server is no open
+/// redirect: either a path on this server (`/` then anything but a second
+/// `/`), or an absolute `http://` URL on a loopback host (`127.0.0.1`,
+/// `localhost` or `[::1]`, any port), for tests of cross-origin redirects
+/// between two origins of the same server. Anything a URL parser could
+/// read differently is refused: a backslash (a `/` to browsers), ASCII
+/// control characters and spaces (browsers drop tabs and newlines, so
+/// `/\t/evil.example` would become `//evil.example`), and user info (`@`).
+pub(crate) fn redirect_target(to: &str) -> Result<(), &'static str> {
+    if to
+        .chars()
+        .any(|c| c.is_ascii_control() || c == ' ' || c == '\\')
+    {
+        return Err("?to= must not hold spaces, control characters or backslashes");
+    }
+    if let Some(rest) = to.strip_prefix("http://") {
+        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let (authority, path) = rest.split_at(end);
+        let host = match authority.rsplit_once(':') {
+            Some((host, port))
+                if !host.ends_with('[')
+                    && !port.is_empty()
+                    && port.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                host
+            }
+            _ => authority,
+        };
+        if !matches!(host, "127.0.0.1" | "localhost" | "[::1]") {
+            return Err("?to= may only be an absolute URL on 127.0.0.1, localhost or [::1]");
+        }
+        if !path.starts_with('/') {
+            return Err("?to= must have a path after its host");
+        }
+        return Ok(());
+    }
+    if !to.starts_with('/') || to.starts_with("//") {
+        return Err("?to= must be a path on this server, starting with /, or a loopback URL");
+    }
+    Ok(())
 }
 
 /// `/malformed`: truncated, invalid JSON labelled as JSON.

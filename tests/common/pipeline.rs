@@ -879,6 +879,11 @@ pub async fn bad_input_is_a_typed_error_and_nothing_is_sent() {
             client.get("x").header("x-a", "1\r\nx-b: 2"),
         ),
         ("NUL in a value", client.get("x").header("x-a", "1\u{0}2")),
+        (
+            "a value beyond Latin-1",
+            client.get("x").header("x-a", "snow \u{2603}"),
+        ),
+        ("an emoji value", client.get("x").header("x-a", "\u{1f600}")),
         ("zero timeout", client.get("x").timeout(Duration::ZERO)),
         (
             "zero total timeout",
@@ -911,6 +916,10 @@ pub async fn bad_input_is_a_typed_error_and_nothing_is_sent() {
         (
             "bad default header",
             Client::builder().default_header("x", "a\nb"),
+        ),
+        (
+            "default header beyond Latin-1",
+            Client::builder().default_header("x", "\u{2603}"),
         ),
     ];
     for (what, builder) in bad_clients {

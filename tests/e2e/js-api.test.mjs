@@ -388,3 +388,102 @@ test('the Vite example, built for production, runs', async (t) => {
   assert.equal(items.length, 10);
   assert.ok(items.every((t) => !t.startsWith('failed')));
 });
+
+test('web build in a page: bad input is a TypeError naming it, nothing sent, no unhandled rejection', async () => {
+  const tag = uniqueTag('bad-input');
+  const p = await open('/harness.html');
+  try {
+    await p.waitForFunction(() => window.ready === true, null, { timeout: 15_000 });
+    const out = await p.evaluate(
+      async ([api, tag]) => {
+        const unhandled = [];
+        window.addEventListener('unhandledrejection', (e) => unhandled.push(String(e.reason?.message ?? e.reason)));
+        const { Client } = window.fanout;
+        const client = new Client({ baseUrl: api, retry: false });
+        const path = `echo?tag=${tag}`;
+        const stream = new ReadableStream({ start: (c) => c.close() });
+        const rows = [
+          ['new Client(42)', () => new Client(42), /Client options must be an object/],
+          ['baseUrl javascript:', () => new Client({ baseUrl: 'javascript:alert(1)' }), /base/i],
+          ['timeoutMs NaN', () => new Client({ timeoutMs: NaN }), /timeoutMs/],
+          ['limit Infinity', () => new Client({ limit: Infinity }), /limit/],
+          ['unknown key', () => new Client({ timeout: 5 }), /unknown option "timeout"/],
+          ['header CR LF', () => new Client({ baseUrl: api, headers: { 'x-a': '1\r\n2' } }), /invalid value for header/],
+          ['header beyond Latin-1', () => new Client({ baseUrl: api, headers: { 'x-a': '☃' } }), /invalid value for header/],
+          ['get(null)', () => client.get(null), /path must be a string or a URL/],
+          ['get(42)', () => client.get(42), /path must be a string or a URL/],
+          ['file: URL', () => client.get(`file:///etc/passwd?tag=${tag}`), /./],
+          ['javascript: URL', () => client.get('javascript:alert(1)'), /./],
+          ['timeoutMs -1', () => client.get(path, { timeoutMs: -1 }), /timeoutMs/],
+          ['retry NaN', () => client.get(path, { retry: NaN }), /retry/],
+          ['unknown request key', () => client.get(path, { baseUrl: api }), /unknown option "baseUrl"/],
+          ['ReadableStream body', () => client.post(path, { body: stream }), /body must be/],
+          ['Blob body', () => client.post(path, { body: new Blob(['x']) }), /body must be/],
+          ['request(42)', () => client.request(42, path), /method/],
+          ['gather(null)', () => client.gather(null), /gather inputs/],
+          ['gather limit 0', () => client.gather([path], { limit: 0 }), /limit/],
+          ['sse(undefined)', () => client.sse(undefined), /path must be a string or a URL/],
+          ['sse retryDelayMs NaN', () => client.sse(path, { retryDelayMs: NaN }), /retryDelayMs/],
+        ];
+        const results = [];
+        for (const [what, f, pattern] of rows) {
+          let error;
+          try {
+            await f();
+          } catch (e) {
+            error = e;
+          }
+          results.push([what, error?.name, pattern.test(error?.message ?? ''), error?.message]);
+        }
+        // A gather whose inputs are all bad: one TypeError per slot.
+        const slots = await client.gather([42, null, { path: 1 }, 'file:///x', { path, timeoutMs: NaN }]);
+        results.push(['gather slots', slots.map((s) => s.error?.name).join(' '), true, '']);
+        await new Promise((r) => setTimeout(r, 100));
+        return { results, unhandled };
+      },
+      [`${API}/`, tag],
+    );
+    for (const [what, name, matched, message] of out.results) {
+      if (what === 'gather slots') {
+        assert.equal(name, 'TypeError TypeError TypeError TypeError TypeError');
+        continue;
+      }
+      assert.equal(name, 'TypeError', `${what}: ${message}`);
+      assert.ok(matched, `${what}: ${message}`);
+    }
+    assert.deepEqual(out.unhandled, []);
+    assert.equal((await stats(tag)).requests, 0, 'nothing sent');
+  } finally {
+    await p.close();
+  }
+});
+
+test('web build in a page: a cross-origin redirect drops Authorization, forwards the other headers', async () => {
+  // The dev server under its other name is another origin.
+  const alt = API.replace('127.0.0.1', 'localhost');
+  const tag = uniqueTag('redirect');
+  const out = await page.evaluate(
+    async ([api, target]) => {
+      const client = new window.fanout.Client({
+        baseUrl: api,
+        retry: false,
+        headers: { 'x-api-key': 'default-secret' },
+        auth: { token: 'tok-1', refresh: () => 'tok-2' },
+      });
+      const body = await client.get(`redirect?to=${encodeURIComponent(target)}`).json();
+      let blocked;
+      try {
+        await client.get(`redirect?to=${encodeURIComponent(target)}`, { redirect: 'error' });
+      } catch (e) {
+        blocked = e.name;
+      }
+      return { headers: body.headers, blocked };
+    },
+    [`${API}/`, `${alt}/echo?tag=${tag}`],
+  );
+  assert.equal(out.headers.host, new URL(alt).host);
+  assert.equal(out.headers.authorization, undefined, 'the token stayed home');
+  assert.equal(out.headers['x-api-key'], 'default-secret', 'a default header was forwarded (documented)');
+  assert.equal(out.blocked, 'NetworkError');
+  assert.equal((await stats(tag)).requests, 1, "redirect: 'error' sent nothing to the other origin");
+});

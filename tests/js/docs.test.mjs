@@ -129,6 +129,10 @@ test('docs: dedupe and token refresh', async () => {
   assert.deepEqual(await runNode(asModule('dedupe-auth'), 'mjs'), ['true']);
 });
 
+test('docs: redirects and credentials', async () => {
+  assert.deepEqual(await runNode(asModule('redirect-credentials'), 'mjs'), ['200', 'NetworkError']);
+});
+
 test('docs: download progress', async () => {
   const lines = await runNode(asModule('progress'), 'mjs');
   assert.equal(lines.at(-1), '5000 photos');

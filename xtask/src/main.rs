@@ -5,10 +5,12 @@
 //! cargo xtask build                      release wasm packages (www/pkg, pkg/*)
 //! cargo xtask serve [--port N]           demo page + dev server
 //! cargo xtask test [--skip-firefox] [STAGE...]
+//! cargo xtask fuzz [SECONDS] [TARGET...]  (nightly; not part of test)
 //! ```
 
 mod bench;
 mod build;
+mod fuzz;
 mod serve;
 mod server;
 mod setup;
@@ -30,7 +32,10 @@ commands:
   test [--skip-firefox] [STAGE...]
                                 run the test stages (all by default):
                                 native build chrome firefox node soak js e2e types
-                                bundler";
+                                bundler
+  fuzz [SECONDS] [TARGET...]    run each cargo-fuzz target of fuzz/ for SECONDS
+                                (default 60) with cargo +nightly fuzz; not part
+                                of test (needs a nightly toolchain)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -48,6 +53,7 @@ fn main() -> ExitCode {
         "bench" => bench::bench(rest),
         "serve" => return report(serve::serve(rest)),
         "test" => return report(test::test(rest)),
+        "fuzz" => return report(fuzz::fuzz(rest)),
         "help" | "-h" | "--help" => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
