@@ -152,6 +152,7 @@ mod sse;
 mod sys;
 mod transport;
 mod url;
+mod xhr;
 
 pub use builder::RequestBuilder;
 pub use client::{Client, ClientBuilder};

@@ -281,6 +281,27 @@ export interface RequestOptions extends SharedOptions {
    * `total === loaded`.
    */
   onDownloadProgress?: (progress: DownloadProgress) => void;
+  /**
+   * Called as the body is sent (a string, bytes or `FormData`; with
+   * `json`): monotonic, throttled like `onDownloadProgress`, and once at
+   * the end with `total === loaded`, the body's size. In browsers (pages
+   * and dedicated workers) the request then goes over `XMLHttpRequest`
+   * (its upload events are the only real ones over HTTP/1.1; the response
+   * body is read before the promise resolves); in Node.js over `fetch`
+   * with the body streamed (`duplex: 'half'`), counting the bytes as
+   * `fetch` takes them. A retry reports from 0 again.
+   */
+  onUploadProgress?: (progress: UploadProgress) => void;
+}
+
+/** What `onUploadProgress` is told. */
+export interface UploadProgress {
+  /** Bytes of the body sent so far. */
+  loaded: number;
+  /** The body's size, when known (it always is in the last call, `=== loaded`). */
+  total: number | undefined;
+  /** `loaded / total` (0 to 1), when the total is known. */
+  percent: number | undefined;
 }
 
 /** What `onDownloadProgress` is told. */
@@ -1029,6 +1050,7 @@ const REQUEST_KEYS: &[&str] = &[
     "body",
     "signal",
     "onDownloadProgress",
+    "onUploadProgress",
 ];
 
 /// A request body, read from the options when the request is made.
@@ -1051,6 +1073,8 @@ struct Spec {
     signal: Option<AbortSignal>,
     /// `onDownloadProgress`.
     on_download: Option<Function>,
+    /// `onUploadProgress`.
+    on_upload: Option<Function>,
     /// `throwHttpErrors`, checked by the binding (see [`raise_for_status`]).
     throw_http: Option<bool>,
     /// The shared settings; those unset fall back to the client's.
@@ -1102,6 +1126,7 @@ impl Spec {
             ),
         };
         let on_download = f.function("onDownloadProgress")?;
+        let on_upload = f.function("onUploadProgress")?;
         let mut options = parse_options(f)?;
         Ok(Spec {
             headers,
@@ -1109,6 +1134,7 @@ impl Spec {
             body,
             signal,
             on_download,
+            on_upload,
             throw_http: options.error_for_status.take(),
             options,
             ..Spec::new(method, path)
@@ -1125,6 +1151,7 @@ impl Spec {
             body: None,
             signal: None,
             on_download: None,
+            on_upload: None,
             throw_http: None,
             options: Options::new(),
         }
@@ -1137,7 +1164,7 @@ impl Spec {
             None => (resp, false),
             Some(f) => {
                 let f = f.clone();
-                (resp.on_progress(move |t| download_progress(&f, t)), true)
+                (resp.on_progress(move |t| transfer_progress(&f, t)), true)
             }
         }
     }
@@ -1184,6 +1211,10 @@ impl Spec {
         };
         if let Some(s) = &self.signal {
             b = b.abort_signal(s);
+        }
+        if let Some(f) = &self.on_upload {
+            let f = f.clone();
+            b = b.on_upload_progress(move |t| transfer_progress(&f, t));
         }
         // The binding turns a 4xx or 5xx into an `HTTPError` itself, with
         // the body as `data` (see `raise_for_status`).
@@ -2208,8 +2239,8 @@ fn call_back(f: &Function, arg: &JsValue) {
     }
 }
 
-/// `onDownloadProgress({ loaded, total, percent })`.
-fn download_progress(f: &Function, t: fanout::Transfer) {
+/// `onDownloadProgress` and `onUploadProgress`: `({ loaded, total, percent })`.
+fn transfer_progress(f: &Function, t: fanout::Transfer) {
     let obj = Object::new();
     set(&obj, "loaded", &(t.loaded as f64).into());
     let opt = |v: Option<f64>| v.map(JsValue::from).unwrap_or(JsValue::UNDEFINED);

@@ -11,4 +11,5 @@ mod requests;
 mod responses;
 mod streams;
 mod support;
+mod upload;
 mod urls;
