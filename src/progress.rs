@@ -55,6 +55,9 @@ pub(crate) struct Reporter {
     total: Option<u64>,
     loaded: u64,
     reported: Option<(u64, f64)>,
+    /// The last call's `total`, to not repeat a call that already said
+    /// `total == loaded` at the end.
+    last_total: Option<u64>,
     finished: bool,
 }
 
@@ -75,6 +78,7 @@ impl Reporter {
             total,
             loaded: 0,
             reported: None,
+            last_total: None,
             finished: false,
         }
     }
@@ -90,6 +94,7 @@ impl Reporter {
             self.reported = Some((self.loaded, now_ms));
             // Never more than the total while moving (a wrong header).
             let total = self.total.map(|t| t.max(self.loaded));
+            self.last_total = total;
             (self.f)(Transfer {
                 loaded: self.loaded,
                 total,
@@ -103,10 +108,16 @@ impl Reporter {
         self.finish();
     }
 
-    /// The body ended: the last call, with `total == loaded`.
+    /// The body ended: the last call, with `total == loaded` (unless the
+    /// call before already said just that).
     pub(crate) fn finish(&mut self) {
+        let said = self.reported.is_some_and(|(bytes, _)| bytes == self.loaded)
+            && self.last_total == Some(self.loaded);
         if !self.finished {
             self.finished = true;
+            if said {
+                return;
+            }
             (self.f)(Transfer {
                 loaded: self.loaded,
                 total: Some(self.loaded),
@@ -161,6 +172,39 @@ mod tests {
         let (f, calls) = recorder();
         Reporter::new(f, Some(0)).finish();
         assert_eq!(calls.borrow()[0].fraction(), Some(1.0));
+    }
+
+    #[test]
+    fn the_end_is_said_once() {
+        // The last chunk's report already says `total == loaded`.
+        let (f, calls) = recorder();
+        let mut r = Reporter::new(f, Some(100));
+        r.advance(40, 0.0);
+        r.advance(60, 50.0);
+        r.finish();
+        let got: Vec<u64> = calls.borrow().iter().map(|t| t.loaded).collect();
+        assert_eq!(got, [40, 100]);
+        assert_eq!(calls.borrow()[1].total, Some(100));
+        // Not when the last report was throttled away.
+        let (f, calls) = recorder();
+        let mut r = Reporter::new(f, Some(100));
+        r.advance(40, 0.0);
+        r.advance(60, 1.0);
+        r.finish();
+        let got: Vec<u64> = calls.borrow().iter().map(|t| t.loaded).collect();
+        assert_eq!(got, [40, 100]);
+        // Nor when the total was unknown while moving.
+        let (f, calls) = recorder();
+        let mut r = Reporter::new(f, None);
+        r.advance(40, 0.0);
+        r.finish();
+        assert_eq!(
+            calls.borrow()[1],
+            Transfer {
+                loaded: 40,
+                total: Some(40)
+            }
+        );
     }
 
     #[test]
