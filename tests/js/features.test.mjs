@@ -219,8 +219,8 @@ test('onUploadProgress: timeout and abort end the upload at the server', async (
   const tag = uniqueTag('upload-timeout');
   const e = await rejection(
     client.post('upload', {
-      query: { slow_ms: 200, tag },
-      body: new Uint8Array(8 << 20),
+      query: { hold_ms: 10_000, tag },
+      body: new Uint8Array(2 << 20),
       timeoutMs: 400,
       onUploadProgress: () => {},
     }),
@@ -233,8 +233,8 @@ test('onUploadProgress: timeout and abort end the upload at the server', async (
   const tag2 = uniqueTag('upload-abort');
   const controller = new AbortController();
   const p = client.post('upload', {
-    query: { slow_ms: 200, tag: tag2 },
-    body: new Uint8Array(8 << 20),
+    query: { hold_ms: 10_000, tag: tag2 },
+    body: new Uint8Array(2 << 20),
     signal: controller.signal,
     onUploadProgress: () => {},
   });

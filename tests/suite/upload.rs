@@ -187,25 +187,6 @@ async fn the_upload_path_keeps_status_headers_url_and_errors() {
         .unwrap_err();
     assert!(err.is_status(), "{err}");
 
-    // A 307 keeps the method and the body: the final URL is the target's.
-    let (f, calls) = recorder();
-    let resp = client()
-        .post("redirect?to=/upload&status=307")
-        .bytes(vec![2u8; 5000])
-        .on_upload_progress(f)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    assert_eq!(resp.url(), format!("{API}/upload"));
-    // Download progress on the response, and the text reader.
-    let (g, down) = recorder();
-    let text = resp.on_progress(g).text().await.unwrap();
-    let v: Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(v["received"], 5000);
-    check_progress(&down.borrow(), text.len() as u64);
-    assert_eq!(calls.borrow().last().unwrap().loaded, 5000);
-
     // The body size cap.
     let err = client()
         .post("upload")
@@ -229,27 +210,45 @@ async fn the_upload_path_keeps_status_headers_url_and_errors() {
         .await
         .unwrap_err();
     assert!(err.is_network(), "{err}");
-}
 
-/// Starts a slow upload tagged `t`, waits until the server is reading it,
-/// and returns the future, still pending.
-async fn until_in_flight<F: std::future::Future + Unpin>(t: &str, send: F) -> F
-where
-    F::Output: std::fmt::Debug,
-{
-    let wait = Box::pin(async {
-        for _ in 0..150 {
-            if stats(t).await["in_flight"] == 1 {
-                return;
-            }
-            sleep(Duration::from_millis(20)).await;
-        }
-        panic!("{}: the upload never reached the server", context());
-    });
-    match select(send, wait).await {
-        Either::Left((r, _)) => panic!("{}: the slow upload finished: {r:?}", context()),
-        Either::Right(((), send)) => send,
+    // Download progress on the response, the text reader, the URL.
+    let (f, calls) = recorder();
+    let resp = client()
+        .post("upload")
+        .bytes(vec![2u8; 5000])
+        .on_upload_progress(f)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.url(), format!("{API}/upload"));
+    let (g, down) = recorder();
+    let text = resp.on_progress(g).text().await.unwrap();
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["received"], 5000);
+    check_progress(&down.borrow(), text.len() as u64);
+    check_progress(&calls.borrow(), 5000);
+
+    // A 307 keeps the method and the body: the final URL is the target's.
+    // Node.js streams the body, and the Fetch standard cannot send a
+    // stream again: there the redirect is a network error.
+    let (f, calls) = recorder();
+    let sent = client()
+        .post("redirect?to=/upload&status=307")
+        .bytes(vec![2u8; 5000])
+        .on_upload_progress(f)
+        .send()
+        .await;
+    if context() == "node" {
+        let err = sent.unwrap_err();
+        assert!(err.is_network(), "{err}");
+        return;
     }
+    let resp = sent.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.url(), format!("{API}/upload"));
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["received"], 5000);
+    assert_eq!(calls.borrow().last().unwrap().loaded, 5000);
 }
 
 #[wasm_bindgen_test]
@@ -259,8 +258,8 @@ async fn dropping_an_upload_aborts_it() {
     let send = Box::pin(
         client()
             .post("upload")
-            .query(&[("slow_ms", "200"), ("tag", &t)])
-            .bytes(vec![0u8; 8 << 20])
+            .query(&[("hold_ms", "10000"), ("tag", &t)])
+            .bytes(vec![0u8; 2 << 20])
             .on_upload_progress(f)
             .send(),
     );
@@ -268,13 +267,8 @@ async fn dropping_an_upload_aborts_it() {
     drop(send);
     let s = settled(&t).await;
     assert_eq!(s["in_flight"], 0, "{}: {s}", context());
-    // No final report for an upload that did not end.
+    // No report after the drop.
     let n = calls.borrow().len();
-    assert!(
-        calls.borrow().iter().all(|t| t.loaded < 8 << 20),
-        "{:?}",
-        calls.borrow()
-    );
     sleep(Duration::from_millis(50)).await;
     assert_eq!(calls.borrow().len(), n, "reports after the drop");
 }
@@ -284,8 +278,8 @@ async fn an_upload_times_out_and_the_server_sees_it_go() {
     let t = tag("upload-timeout");
     let err = client()
         .post("upload")
-        .query(&[("slow_ms", "200"), ("tag", &t)])
-        .bytes(vec![0u8; 8 << 20])
+        .query(&[("hold_ms", "10000"), ("tag", &t)])
+        .bytes(vec![0u8; 2 << 20])
         .timeout(Duration::from_millis(400))
         .on_upload_progress(|_| {})
         .send()
@@ -304,8 +298,8 @@ async fn the_callers_signal_aborts_an_upload() {
     let send = Box::pin(
         client()
             .post("upload")
-            .query(&[("slow_ms", "200"), ("tag", &t)])
-            .bytes(vec![0u8; 8 << 20])
+            .query(&[("hold_ms", "10000"), ("tag", &t)])
+            .bytes(vec![0u8; 2 << 20])
             .abort_signal(&controller.signal())
             .on_upload_progress(|_| {})
             .send(),
