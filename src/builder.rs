@@ -260,7 +260,10 @@ impl RequestBuilder {
     ///   `Transfer-Encoding: chunked`, no `Content-Length`); `loaded`
     ///   counts the bytes `fetch` has taken from the stream to write to the
     ///   connection (the socket's buffers make it run a little ahead of the
-    ///   server). A `FormData` body is encoded first, to know its size.
+    ///   server). A `FormData` body is encoded first, to know its size. A
+    ///   307 or 308 redirect is a network error there: the Fetch standard
+    ///   cannot send a streamed body again (301, 302 and 303, which drop the
+    ///   body, are followed).
     /// - Contexts with neither (such as a service worker in Firefox):
     ///   plain `fetch`, and one call, the final one, once the response
     ///   arrived.

@@ -251,6 +251,28 @@ async fn the_upload_path_keeps_status_headers_url_and_errors() {
     assert_eq!(calls.borrow().last().unwrap().loaded, 5000);
 }
 
+/// Waits until the server has the upload tagged `t` (sent to
+/// `upload?hold_ms=10000`, where it stays in flight for 10 s unless the
+/// client goes away) and returns its future, still pending.
+async fn until_in_flight<F: std::future::Future + Unpin>(t: &str, send: F) -> F
+where
+    F::Output: std::fmt::Debug,
+{
+    let wait = Box::pin(async {
+        for _ in 0..150 {
+            if stats(t).await["in_flight"] == 1 {
+                return;
+            }
+            sleep(Duration::from_millis(20)).await;
+        }
+        panic!("{}: the upload never reached the server", context());
+    });
+    match select(send, wait).await {
+        Either::Left((r, _)) => panic!("{}: the upload finished: {r:?}", context()),
+        Either::Right(((), send)) => send,
+    }
+}
+
 #[wasm_bindgen_test]
 async fn dropping_an_upload_aborts_it() {
     let t = tag("upload-drop");
