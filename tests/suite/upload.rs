@@ -110,13 +110,15 @@ async fn upload_progress_ends_at_the_body_size_for_bytes_text_and_form_data() {
 
 #[wasm_bindgen_test]
 async fn a_slow_upload_reports_as_it_goes() {
-    // A server that reads slowly: the body cannot go at once, so there
-    // are reports before the end, with time between them.
-    let size: u64 = 6 << 20;
+    // A server that reads slowly (about 400 KB every 25 ms): the body,
+    // larger than what the sockets' buffers hold on loopback (a browser
+    // counts what went into them), cannot go at once, so there are
+    // reports before the end, with time between them.
+    let size: u64 = 24 << 20;
     let calls: Rc<RefCell<Vec<(Transfer, f64)>>> = Rc::default();
     let c = calls.clone();
     let v: Value = client()
-        .post("upload?slow_ms=4")
+        .post("upload?slow_ms=25")
         .bytes(vec![1u8; size as usize])
         .on_upload_progress(move |t| c.borrow_mut().push((t, js_sys::Date::now())))
         .send()
