@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { API, REFUSED, fanout, rejection, stats, thrown, uniqueTag } from './support.mjs';
+import { API, REFUSED, fanout, rejection, settled, stats, thrown, uniqueTag } from './support.mjs';
 
 const { Client, FanoutError, HTTPError, TimeoutError, NetworkError, DecodeError, FanoutResponse } = fanout;
 
@@ -187,7 +187,7 @@ test('onUploadProgress: bytes, a string, JSON and FormData end at the size the s
   const bodies = [
     { body: new Uint8Array(1 << 20).fill(7) },
     { body: 'h\u00e9llo \u2713 '.repeat(10_000) },
-    { json: { items: Array.from({ length: 2000 }, (_, i) => ({ i, name: `item ${i}` })) } },
+    { json: { items: Array.from({ length: 4000 }, (_, i) => ({ i, name: `item ${i}` })) } },
   ];
   const form = new FormData();
   form.append('title', 'x'.repeat(100_000));
