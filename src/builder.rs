@@ -255,7 +255,9 @@ impl RequestBuilder {
     ///   same-origin cookies). A cross-origin request with an upload
     ///   listener is always preflighted (CORS).
     /// - **Node.js** (no `XMLHttpRequest`) and other contexts whose `fetch`
-    ///   takes a stream: `fetch` with the body streamed from a
+    ///   takes a stream (`Request.prototype.duplex` exists; a Chromium
+    ///   service worker, where it works over HTTP/2 only): `fetch` with the
+    ///   body streamed from a
     ///   `ReadableStream` in 64 KiB chunks (`duplex: "half"`, sent with
     ///   `Transfer-Encoding: chunked`, no `Content-Length`); `loaded`
     ///   counts the bytes `fetch` has taken from the stream to write to the

@@ -65,6 +65,11 @@ pub trait Transport: 'static {
 /// when the attempt's future or its response is dropped, when the
 /// request's `timeout` fires (also while the body is read) or when the
 /// caller's `AbortSignal` fires.
+///
+/// A request with an upload-progress callback takes another path where
+/// the platform needs it: `XMLHttpRequest` in browsers, a streamed body in
+/// Node.js (see
+/// [`RequestBuilder::on_upload_progress`](crate::RequestBuilder::on_upload_progress)).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Fetch;
 

@@ -1,12 +1,16 @@
 //! The upload path of a request that has an upload-progress callback
-//! ([`RequestBuilder::on_upload_progress`](crate::RequestBuilder::on_upload_progress)),
-//! over `XMLHttpRequest` in browsers: its `upload.onprogress` is the only
-//! request-body progress a browser gives over HTTP/1.1. The transport
-//! (`transport::fetch`) picks this path for that request only.
+//! ([`RequestBuilder::on_upload_progress`](crate::RequestBuilder::on_upload_progress))
+//! where `XMLHttpRequest` exists (browser pages, dedicated workers): its
+//! `upload.onprogress` is the only request-body progress a browser gives
+//! over HTTP/1.1 and in Firefox. The transport (`transport::fetch`) picks
+//! this path for that request only.
 //!
 //! The request's `AbortGuard` (timeout and the caller's `AbortSignal`) is
 //! the same as on the fetch path: its signal's `abort` event calls
-//! `xhr.abort()`, and dropping the future aborts the XHR.
+//! `xhr.abort()`, and dropping the future aborts the XHR. The response
+//! body is read whole (as an `ArrayBuffer`) before the future resolves, so
+//! the timeout covers it, and becomes a [`Response::new`] with the XHR's
+//! status, status text, headers and final URL.
 
 use std::cell::RefCell;
 use std::future::poll_fn;
