@@ -227,6 +227,72 @@ impl RequestBuilder {
         })
     }
 
+    /// Calls `f` as the request body is sent, with the bytes sent so far
+    /// ([`Transfer`](crate::Transfer)), for text (and JSON, form), byte and
+    /// `FormData` bodies. Throttled like download progress (on the first
+    /// report, then at most once per 16 ms unless 64 KiB more went), `loaded`
+    /// never goes down, and the last call has `total == Some(loaded)`, the
+    /// body's size. A retry sends the body again, and reports again from 0.
+    ///
+    /// Which path the request takes (this request only; the others keep
+    /// plain `fetch`):
+    ///
+    /// - **Browser pages and dedicated workers (Chromium, Firefox, any
+    ///   with `XMLHttpRequest`)**: an `XMLHttpRequest`, whose
+    ///   `upload.onprogress` events are the bytes the browser sent. `fetch`
+    ///   can only stream a request body (`duplex: "half"`) in Chromium
+    ///   over HTTP/2 (not HTTP/1.1, which cannot be known before sending)
+    ///   and not at all in Firefox, so browsers never take that path. The
+    ///   timeout, the caller's `AbortSignal`, dropping the future (which
+    ///   aborts the XHR), retries, limits, hooks and middleware work as
+    ///   with `fetch`. The response body is read whole before the future
+    ///   resolves (the timeout covers it); the response then behaves like
+    ///   any other (status, headers, final URL, readers, `max_body_size`),
+    ///   but a download-progress callback gets a single, final call. The
+    ///   `cache` and `redirect` options do not apply (redirects are
+    ///   followed), and `credentials` only turns `withCredentials` on for
+    ///   [`Include`](crate::Credentials::Include) (`Omit` still sends
+    ///   same-origin cookies). A cross-origin request with an upload
+    ///   listener is always preflighted (CORS).
+    /// - **Node.js** (no `XMLHttpRequest`) and other contexts whose `fetch`
+    ///   takes a stream (`Request.prototype.duplex` exists; a Chromium
+    ///   service worker, where it works over HTTP/2 only): `fetch` with the
+    ///   body streamed from a
+    ///   `ReadableStream` in 64 KiB chunks (`duplex: "half"`, sent with
+    ///   `Transfer-Encoding: chunked`, no `Content-Length`); `loaded`
+    ///   counts the bytes `fetch` has taken from the stream to write to the
+    ///   connection (the socket's buffers make it run a little ahead of the
+    ///   server). A `FormData` body is encoded first, to know its size. A
+    ///   307 or 308 redirect is a network error there: the Fetch standard
+    ///   cannot send a streamed body again (301, 302 and 303, which drop the
+    ///   body, are followed).
+    /// - Contexts with neither (such as a service worker in Firefox):
+    ///   plain `fetch`, and one call, the final one, once the response
+    ///   arrived.
+    ///
+    /// A stream body ([`Body::stream`](crate::Body::stream)) or a custom
+    /// [`Transport`](crate::Transport) ignores the callback.
+    ///
+    /// ```no_run
+    /// # async fn run(client: fanout::Client) -> Result<(), fanout::Error> {
+    /// let resp = client
+    ///     .post("upload")
+    ///     .bytes(vec![0u8; 1 << 20])
+    ///     .on_upload_progress(|t| {
+    ///         println!("sent {} of {:?} bytes", t.loaded, t.total);
+    ///     })
+    ///     .send()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn on_upload_progress(self, f: impl Fn(crate::Transfer) + 'static) -> Self {
+        let f: crate::progress::ProgressFn = std::rc::Rc::new(f);
+        self.with(|r| {
+            r.upload_progress = Some(f);
+            Ok(())
+        })
+    }
+
     /// The absolute URL this request goes to, or the error that building it
     /// hit.
     pub fn url(&self) -> Result<&str, &Error> {

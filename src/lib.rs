@@ -173,6 +173,7 @@ mod sse;
 mod sys;
 mod transport;
 mod url;
+mod xhr;
 
 pub use builder::RequestBuilder;
 pub use client::{Client, ClientBuilder};

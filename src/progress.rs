@@ -1,11 +1,15 @@
-//! Download progress: [`Transfer`], what a progress callback gets, and the
-//! throttle that decides when to call it (pure, tested natively).
+//! Download and upload progress: [`Transfer`], what a progress callback
+//! gets, and the throttle that decides when to call it (pure, tested
+//! natively).
 
 use std::fmt;
 use std::rc::Rc;
 
 /// How much of a body has moved: what a progress callback gets
-/// ([`Response::on_progress`](crate::Response::on_progress)).
+/// ([`Response::on_progress`](crate::Response::on_progress) for a
+/// download,
+/// [`RequestBuilder::on_upload_progress`](crate::RequestBuilder::on_upload_progress)
+/// for an upload, where `total` is the request body's size).
 ///
 /// ```
 /// let t = fanout::Transfer { loaded: 512, total: Some(2048) };
@@ -51,6 +55,9 @@ pub(crate) struct Reporter {
     total: Option<u64>,
     loaded: u64,
     reported: Option<(u64, f64)>,
+    /// The last call's `total`, to not repeat a call that already said
+    /// `total == loaded` at the end.
+    last_total: Option<u64>,
     finished: bool,
 }
 
@@ -71,6 +78,7 @@ impl Reporter {
             total,
             loaded: 0,
             reported: None,
+            last_total: None,
             finished: false,
         }
     }
@@ -86,6 +94,7 @@ impl Reporter {
             self.reported = Some((self.loaded, now_ms));
             // Never more than the total while moving (a wrong header).
             let total = self.total.map(|t| t.max(self.loaded));
+            self.last_total = total;
             (self.f)(Transfer {
                 loaded: self.loaded,
                 total,
@@ -99,10 +108,16 @@ impl Reporter {
         self.finish();
     }
 
-    /// The body ended: the last call, with `total == loaded`.
+    /// The body ended: the last call, with `total == loaded` (unless the
+    /// call before already said just that).
     pub(crate) fn finish(&mut self) {
+        let said = self.reported.is_some_and(|(bytes, _)| bytes == self.loaded)
+            && self.last_total == Some(self.loaded);
         if !self.finished {
             self.finished = true;
+            if said {
+                return;
+            }
             (self.f)(Transfer {
                 loaded: self.loaded,
                 total: Some(self.loaded),
@@ -157,6 +172,39 @@ mod tests {
         let (f, calls) = recorder();
         Reporter::new(f, Some(0)).finish();
         assert_eq!(calls.borrow()[0].fraction(), Some(1.0));
+    }
+
+    #[test]
+    fn the_end_is_said_once() {
+        // The last chunk's report already says `total == loaded`.
+        let (f, calls) = recorder();
+        let mut r = Reporter::new(f, Some(100));
+        r.advance(40, 0.0);
+        r.advance(60, 50.0);
+        r.finish();
+        let got: Vec<u64> = calls.borrow().iter().map(|t| t.loaded).collect();
+        assert_eq!(got, [40, 100]);
+        assert_eq!(calls.borrow()[1].total, Some(100));
+        // Not when the last report was throttled away.
+        let (f, calls) = recorder();
+        let mut r = Reporter::new(f, Some(100));
+        r.advance(40, 0.0);
+        r.advance(60, 1.0);
+        r.finish();
+        let got: Vec<u64> = calls.borrow().iter().map(|t| t.loaded).collect();
+        assert_eq!(got, [40, 100]);
+        // Nor when the total was unknown while moving.
+        let (f, calls) = recorder();
+        let mut r = Reporter::new(f, None);
+        r.advance(40, 0.0);
+        r.finish();
+        assert_eq!(
+            calls.borrow()[1],
+            Transfer {
+                loaded: 40,
+                total: Some(40)
+            }
+        );
     }
 
     #[test]

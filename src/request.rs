@@ -16,6 +16,7 @@ use crate::error::Error;
 use crate::headers;
 use crate::method::Method;
 use crate::options::Options;
+use crate::progress::ProgressFn;
 use crate::response::Response;
 
 /// A request body. Text, bytes and `FormData` can be sent again (on a
@@ -72,6 +73,27 @@ impl Body {
     /// Whether the body is a stream (sent once, never retried).
     pub fn is_stream(&self) -> bool {
         matches!(self.0, Repr::Stream(_))
+    }
+
+    /// The body's size in bytes, for text and byte bodies.
+    pub(crate) fn size(&self) -> Option<u64> {
+        self.as_bytes().map(|b| b.len() as u64)
+    }
+
+    /// The text of a text body.
+    pub(crate) fn as_text(&self) -> Option<&str> {
+        match &self.0 {
+            Repr::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The `FormData` of a form body.
+    pub(crate) fn as_form_data(&self) -> Option<&FormData> {
+        match &self.0 {
+            Repr::FormData(f) => Some(f),
+            _ => None,
+        }
     }
 
     /// The JS value `fetch` takes as `body`.
@@ -147,6 +169,9 @@ pub struct Request {
     pub(crate) options: Options,
     pub(crate) signal: Option<AbortSignal>,
     pub(crate) hooks: Hooks,
+    /// Set by [`RequestBuilder::on_upload_progress`](crate::RequestBuilder::on_upload_progress):
+    /// the transport then takes the upload path (`src/xhr.rs`).
+    pub(crate) upload_progress: Option<ProgressFn>,
 }
 
 impl Request {
@@ -167,6 +192,7 @@ impl Request {
             options: Options::default(),
             signal: None,
             hooks: Hooks::default(),
+            upload_progress: None,
         }
     }
 
@@ -295,6 +321,7 @@ impl Request {
             options: self.options.clone(),
             signal: self.signal.clone(),
             hooks: self.hooks.clone(),
+            upload_progress: self.upload_progress.clone(),
         })
     }
 }
@@ -311,6 +338,7 @@ impl fmt::Debug for Request {
             .field("body", &self.body)
             .field("options", &self.options)
             .field("hooks", &self.hooks)
+            .field("upload_progress", &self.upload_progress.is_some())
             .finish()
     }
 }

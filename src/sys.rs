@@ -41,6 +41,43 @@ extern "C" {
     /// binding test `typeof location` instead of throwing a ReferenceError.
     #[wasm_bindgen(thread_local_v2, js_name = location)]
     static LOCATION: Option<js_sys::Object>;
+
+    /// `None` where the constructor is missing (Node.js, service workers).
+    #[wasm_bindgen(thread_local_v2, js_name = XMLHttpRequest)]
+    static XHR_CTOR: Option<js_sys::Object>;
+
+    /// The `Request` constructor, to ask its prototype whether `fetch`
+    /// takes a streamed body.
+    #[wasm_bindgen(thread_local_v2, js_name = Request)]
+    static REQUEST_CTOR: Option<js_sys::Object>;
+}
+
+/// A new `XMLHttpRequest`, or `None` where the platform has none (Node.js,
+/// native builds).
+pub(crate) fn xhr() -> Option<Result<web_sys::XmlHttpRequest, JsValue>> {
+    if !cfg!(target_arch = "wasm32") || XHR_CTOR.with(|c| c.is_none()) {
+        return None;
+    }
+    Some(web_sys::XmlHttpRequest::new())
+}
+
+/// Whether `fetch` takes a `ReadableStream` body (`duplex: "half"`):
+/// `Request.prototype` has `duplex` (Node.js 18+, Chromium 105+); Firefox
+/// and Safari would send the stream's string form instead.
+pub(crate) fn request_streams() -> bool {
+    if !cfg!(target_arch = "wasm32") {
+        return false;
+    }
+    REQUEST_CTOR.with(|c| {
+        let Some(ctor) = c else { return false };
+        js_sys::Reflect::get(ctor, &JsValue::from_str("prototype"))
+            .ok()
+            .filter(|p| p.is_object())
+            .and_then(|p| {
+                js_sys::Reflect::has(p.unchecked_ref(), &JsValue::from_str("duplex")).ok()
+            })
+            .unwrap_or(false)
+    })
 }
 
 /// Starts a fetch with the global `fetch`.
@@ -253,6 +290,9 @@ pub(crate) struct AbortGuard {
     done: Cell<bool>,
     _timer: Option<Timer>,
     link: Option<(AbortSignal, Closure<dyn FnMut()>)>,
+    /// What must live as long as the exchange (a streamed request body's
+    /// `pull` closure); dropped after the abort.
+    kept: Option<Box<dyn std::any::Any>>,
 }
 
 impl AbortGuard {
@@ -297,7 +337,13 @@ impl AbortGuard {
             done: Cell::new(false),
             _timer: timer,
             link,
+            kept: None,
         })
+    }
+
+    /// Keeps `value` alive until the guard is dropped (after its abort).
+    pub(crate) fn keep_alive(&mut self, value: Box<dyn std::any::Any>) {
+        self.kept = Some(value);
     }
 
     pub(crate) fn signal(&self) -> AbortSignal {

@@ -375,6 +375,27 @@ export interface RequestOptions extends SharedOptions {
   onDownloadProgress?: (progress: DownloadProgress) => void;
   /** Hooks of this request, run after the client's. */
   hooks?: Hooks;
+  /**
+   * Called as the body is sent (a string, bytes or `FormData`; with
+   * `json`): monotonic, throttled like `onDownloadProgress`, and once at
+   * the end with `total === loaded`, the body's size. In browsers (pages
+   * and dedicated workers) the request then goes over `XMLHttpRequest`
+   * (its upload events are the only real ones over HTTP/1.1; the response
+   * body is read before the promise resolves); in Node.js over `fetch`
+   * with the body streamed (`duplex: 'half'`), counting the bytes as
+   * `fetch` takes them. A retry reports from 0 again.
+   */
+  onUploadProgress?: (progress: UploadProgress) => void;
+}
+
+/** What `onUploadProgress` is told. */
+export interface UploadProgress {
+  /** Bytes of the body sent so far. */
+  loaded: number;
+  /** The body's size, when known (it always is in the last call, `=== loaded`). */
+  total: number | undefined;
+  /** `loaded / total` (0 to 1), when the total is known. */
+  percent: number | undefined;
 }
 
 /** What `onDownloadProgress` is told. */
@@ -1127,6 +1148,7 @@ const REQUEST_KEYS: &[&str] = &[
     "signal",
     "onDownloadProgress",
     "hooks",
+    "onUploadProgress",
 ];
 
 /// A request body, read from the options when the request is made.
@@ -1149,6 +1171,8 @@ struct Spec {
     signal: Option<AbortSignal>,
     /// `onDownloadProgress`.
     on_download: Option<Function>,
+    /// `onUploadProgress`.
+    on_upload: Option<Function>,
     /// `throwHttpErrors`, checked by the binding (see [`raise_for_status`]).
     throw_http: Option<bool>,
     /// `hooks`: the library's, added after the client's.
@@ -1204,6 +1228,7 @@ impl Spec {
             ),
         };
         let on_download = f.function("onDownloadProgress")?;
+        let on_upload = f.function("onUploadProgress")?;
         let mut options = parse_options(f)?;
         let (hooks, before_error) = match f.get("hooks")? {
             None => (None, Vec::new()),
@@ -1221,6 +1246,7 @@ impl Spec {
             body,
             signal,
             on_download,
+            on_upload,
             throw_http: options.error_for_status.take(),
             options,
             ..Spec::new(method, path)
@@ -1237,6 +1263,7 @@ impl Spec {
             body: None,
             signal: None,
             on_download: None,
+            on_upload: None,
             throw_http: None,
             hooks: None,
             before_error: Vec::new(),
@@ -1251,7 +1278,7 @@ impl Spec {
             None => (resp, false),
             Some(f) => {
                 let f = f.clone();
-                (resp.on_progress(move |t| download_progress(&f, t)), true)
+                (resp.on_progress(move |t| transfer_progress(&f, t)), true)
             }
         }
     }
@@ -1301,6 +1328,10 @@ impl Spec {
         }
         if let Some(h) = &self.hooks {
             b = b.hooks(h.clone());
+        }
+        if let Some(f) = &self.on_upload {
+            let f = f.clone();
+            b = b.on_upload_progress(move |t| transfer_progress(&f, t));
         }
         // The binding turns a 4xx or 5xx into an `HTTPError` itself, with
         // the body as `data` (see `raise_for_status`).
@@ -2626,8 +2657,8 @@ fn call_back(f: &Function, arg: &JsValue) {
     }
 }
 
-/// `onDownloadProgress({ loaded, total, percent })`.
-fn download_progress(f: &Function, t: fanout::Transfer) {
+/// `onDownloadProgress` and `onUploadProgress`: `({ loaded, total, percent })`.
+fn transfer_progress(f: &Function, t: fanout::Transfer) {
     let obj = Object::new();
     set(&obj, "loaded", &(t.loaded as f64).into());
     let opt = |v: Option<f64>| v.map(JsValue::from).unwrap_or(JsValue::UNDEFINED);

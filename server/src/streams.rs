@@ -219,11 +219,23 @@ async fn ndjson(uri: Uri) -> Response {
         .expect("valid response")
 }
 
-/// `/upload?slow_ms=M` (POST or PUT): reads the request body as it comes,
-/// waiting M ms after each chunk read (a slow reader, default 0), and
-/// answers `{"received": bytes, "chunks": reads}`.
+/// `/upload?slow_ms=M&hold_ms=H` (POST or PUT): reads the request body as
+/// it comes, waiting M ms after each chunk read (a slow reader, default 0),
+/// then waits H ms (default 0) before it answers
+/// `{"received": bytes, "chunks": reads}`.
+///
+/// A client that goes away while the server waits in `hold_ms` is seen at
+/// once (the request stops being in flight in `/stats`). A slow reader
+/// cannot see it before it has read all the bytes already on their way
+/// (the sockets' buffers hold megabytes on loopback): to prove that an
+/// aborted upload leaves the server, use `hold_ms`, where a client that
+/// did not go away stays in flight for H ms.
 async fn upload(uri: Uri, req: Request) -> Response {
-    let slow = pair_u64(&query_pairs(&uri), "slow_ms")
+    let pairs = query_pairs(&uri);
+    let slow = pair_u64(&pairs, "slow_ms")
+        .unwrap_or(0)
+        .min(MAX_INTERVAL_MS);
+    let hold = pair_u64(&pairs, "hold_ms")
         .unwrap_or(0)
         .min(MAX_INTERVAL_MS);
     let mut body = req.into_body().into_data_stream();
@@ -239,6 +251,9 @@ async fn upload(uri: Uri, req: Request) -> Response {
         if slow > 0 {
             tokio::time::sleep(Duration::from_millis(slow)).await;
         }
+    }
+    if hold > 0 {
+        tokio::time::sleep(Duration::from_millis(hold)).await;
     }
     json(
         StatusCode::OK,

@@ -221,6 +221,28 @@ async fn delayed_request_is_cancelled_when_client_closes() {
 }
 
 #[tokio::test]
+async fn an_upload_held_is_no_longer_in_flight_after_client_closes() {
+    let server = Server::start().await;
+    let mut stream = server.connect().await;
+    let body = vec![b'x'; 100_000];
+    let head = format!(
+        "POST /upload?hold_ms=10000&tag=up HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\n\r\n",
+        server.host(),
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body).await.unwrap();
+    server.wait_for("up", |s| s["in_flight"] == 1).await;
+    // Held: still in flight a while later.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(server.tag_stats("up").await["in_flight"], 1);
+    drop(stream);
+    let stats = server.wait_for("up", |s| s["in_flight"] == 0).await;
+    assert_eq!(stats["cancelled"], 1);
+    server.shutdown().await;
+}
+
+#[tokio::test]
 async fn drip_streams_chunked() {
     let server = Server::start().await;
     let start = Instant::now();

@@ -142,6 +142,15 @@ test('docs: download progress', async () => {
   assert.equal(percents.at(-1), 100);
 });
 
+test('docs: upload progress', async () => {
+  const lines = await runNode(asModule('upload-progress'), 'mjs');
+  assert.equal(lines.at(-1), `the server read ${4 << 20} bytes`);
+  const percents = lines.slice(0, -1).map((l) => Number(l.replace('%', '')));
+  assert.ok(percents.length >= 2, lines.join('\n'));
+  assert.ok(percents.every((p, i) => i === 0 || p >= percents[i - 1]));
+  assert.equal(percents.at(-1), 100);
+});
+
 test('docs: NDJSON lines', async () => {
   const lines = await runNode(asModule('ndjson'), 'mjs');
   assert.deepEqual(lines, [1, 2, 3].map((n) => `${n} caf\u00e9 \u2603 \u{1F600} #${n}`));

@@ -426,3 +426,97 @@ test('auth: a request to another origin never carries the token', async () => {
   const away = await c.get(`${other}/echo?key=${key}`).json();
   assert.equal(away.headers.authorization, undefined);
 });
+
+// onUploadProgress (issue 11): in Node.js the body goes over fetch as a
+// stream, counted as fetch takes it.
+
+/** Monotonic, never past the total, and a last call with `total === loaded === size`. */
+function assertUpload(calls, size) {
+  assert.ok(calls.length > 0, 'no progress call');
+  for (let i = 1; i < calls.length; i++) assert.ok(calls[i - 1].loaded <= calls[i].loaded, JSON.stringify(calls));
+  for (const c of calls) if (c.total !== undefined) assert.ok(c.loaded <= c.total, JSON.stringify(c));
+  const last = calls.at(-1);
+  assert.deepEqual(last, { loaded: size, total: size, percent: 1 });
+}
+
+test('onUploadProgress: bytes, a string, JSON and FormData end at the size the server counted', async () => {
+  const bodies = [
+    { body: new Uint8Array(1 << 20).fill(7) },
+    { body: 'h\u00e9llo \u2713 '.repeat(10_000) },
+    { json: { items: Array.from({ length: 4000 }, (_, i) => ({ i, name: `item ${i}` })) } },
+  ];
+  const form = new FormData();
+  form.append('title', 'x'.repeat(100_000));
+  form.append('file', new Blob([new Uint8Array(50_000)]), 'zeros.bin');
+  bodies.push({ body: form });
+  for (const options of bodies) {
+    const calls = [];
+    const { received } = await client.post('upload', { ...options, onUploadProgress: (p) => calls.push(p) }).json();
+    assert.ok(received > 100_000, `received ${received}`);
+    assertUpload(calls, received);
+  }
+});
+
+test('onUploadProgress: a slow upload reports as it goes; a bad value is a TypeError', async () => {
+  const size = 6 << 20;
+  const calls = [];
+  const { received } = await client
+    .post('upload', { query: { slow_ms: 4 }, body: new Uint8Array(size), onUploadProgress: (p) => calls.push(p) })
+    .json();
+  assert.equal(received, size);
+  assertUpload(calls, size);
+  assert.ok(calls.filter((c) => c.loaded > 0 && c.loaded < size).length >= 2, JSON.stringify(calls));
+  const e = await rejection(client.post('upload', { body: 'x', onUploadProgress: 'no' }));
+  assert.equal(e.name, 'TypeError');
+  assert.match(e.message, /onUploadProgress must be a function/);
+});
+
+test('onUploadProgress: timeout and abort end the upload at the server', async () => {
+  const tag = uniqueTag('upload-timeout');
+  const e = await rejection(
+    client.post('upload', {
+      query: { hold_ms: 10_000, tag },
+      body: new Uint8Array(2 << 20),
+      timeoutMs: 400,
+      onUploadProgress: () => {},
+    }),
+  );
+  assert.ok(e instanceof TimeoutError, `${e.name}: ${e.message}`);
+  let s = await settled(tag);
+  assert.equal(s.requests, 1);
+  assert.equal(s.in_flight, 0);
+
+  const tag2 = uniqueTag('upload-abort');
+  const controller = new AbortController();
+  const p = client.post('upload', {
+    query: { hold_ms: 10_000, tag: tag2 },
+    body: new Uint8Array(2 << 20),
+    signal: controller.signal,
+    onUploadProgress: () => {},
+  });
+  for (let i = 0; i < 150 && (await stats(tag2)).in_flight !== 1; i++) await new Promise((r) => setTimeout(r, 20));
+  controller.abort();
+  const a = await rejection(p);
+  assert.equal(a.name, 'AbortError');
+  s = await settled(tag2);
+  assert.equal(s.requests, 1);
+  assert.equal(s.in_flight, 0);
+});
+
+test('onUploadProgress: a retried PUT sends the body again and reports it again', async () => {
+  const key = uniqueTag('upload-retry');
+  const body = '0123456789'.repeat(20_000);
+  const calls = [];
+  const res = await client.put(`flaky/${key}`, {
+    body,
+    retry: { limit: 2, backoffMs: 1 },
+    onUploadProgress: (p) => calls.push(p),
+  });
+  const data = await res.json();
+  assert.equal(data.attempts, 2);
+  assert.equal(data.body, body);
+  const ends = calls.flatMap((c, i) => (c.total === c.loaded ? [i] : []));
+  assert.equal(ends.length, 2, JSON.stringify(calls));
+  assertUpload(calls.slice(0, ends[0] + 1), body.length);
+  assertUpload(calls.slice(ends[0] + 1), body.length);
+});

@@ -12,4 +12,5 @@ mod requests;
 mod responses;
 mod streams;
 mod support;
+mod upload;
 mod urls;

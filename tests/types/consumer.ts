@@ -44,6 +44,7 @@ import {
   type HttpMethod,
   type RequestOptions,
   type RetrySetting,
+  type UploadProgress,
 } from 'fanout';
 import init, { Client as WebClient, type InitOutput } from 'fanout-web';
 
@@ -264,6 +265,30 @@ export async function streams(signal: AbortSignal): Promise<string[]> {
   // @ts-expect-error: progress is an object, not a number
   await client.get('photos', { onDownloadProgress: (n: number) => n });
   return out;
+}
+
+// Issue 11: upload progress.
+export async function uploads(form: FormData): Promise<number> {
+  const seen: UploadProgress[] = [];
+  const res = await client.post('upload', {
+    body: form,
+    onUploadProgress: (p) => {
+      const l: number = p.loaded;
+      const t: number | undefined = p.total;
+      const pc: number | undefined = p.percent;
+      console.log(l, t, pc);
+      seen.push(p);
+    },
+  });
+  const { received } = await res.json<{ received: number }>();
+  await client.put('upload', { json: { a: 1 }, onUploadProgress: ({ loaded }) => console.log(loaded) });
+  // @ts-expect-error: progress is an object, not a number
+  await client.post('upload', { body: 'x', onUploadProgress: (n: number) => n });
+  // @ts-expect-error: loaded is a number
+  await client.post('upload', { body: 'x', onUploadProgress: ({ loaded }) => loaded.length });
+  // @ts-expect-error: ky's name, not axios's
+  await client.post('upload', { body: 'x', onUploadProgressEvent: () => {} });
+  return received + seen.length;
 }
 
 // Issue 10: error classes, ResponsePromise, dedupe and auth.
