@@ -127,6 +127,7 @@
 #![deny(missing_docs, missing_debug_implementations)]
 #![warn(rust_2018_idioms)]
 
+#[cfg(feature = "auth")]
 pub mod auth;
 mod builder;
 mod client;
@@ -135,18 +136,25 @@ mod gather;
 mod headers;
 #[cfg(feature = "http")]
 mod http_types;
+#[cfg(feature = "limit")]
 mod limit;
 mod lines;
 mod method;
+#[cfg(feature = "middleware")]
 mod middleware;
+#[cfg(feature = "mock")]
 pub mod mock;
 mod options;
 mod pipeline;
 mod progress;
 mod request;
 mod response;
+#[cfg(feature = "retry")]
 mod retry;
 pub mod send;
+#[cfg(any(feature = "dedupe", feature = "auth"))]
+// Its weak handles serve dedupe only.
+#[cfg_attr(not(feature = "dedupe"), allow(dead_code))]
 mod shared;
 mod sse;
 mod sys;
@@ -160,11 +168,13 @@ pub use gather::{gather, Gather, Outcome, Progress};
 pub use headers::Headers;
 pub use lines::{JsonLines, Lines};
 pub use method::Method;
+#[cfg(feature = "middleware")]
 pub use middleware::{Middleware, Next};
 pub use options::{CacheMode, Credentials, Options, Redirect};
 pub use progress::Transfer;
 pub use request::{Action, Body, Hooks, Request};
 pub use response::{BodyStream, Response};
+#[cfg(feature = "retry")]
 pub use retry::Retry;
 pub use sse::{Event, EventStream, Reconnect, SseBuilder};
 pub use transport::{Fetch, Transport};

@@ -23,34 +23,48 @@
 //! (static dispatch, one state machine): with no user middleware and the
 //! default transport, a request allocates no boxed future of its own.
 
+#[cfg(any(feature = "limit", feature = "dedupe"))]
 use std::cell::RefCell;
 use std::pin::pin;
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
+#[cfg(feature = "dedupe")]
+use std::rc::Weak;
+#[cfg(feature = "retry")]
 use std::time::Duration;
 
-use futures_util::future::{select, Either, LocalBoxFuture};
+#[cfg(feature = "middleware")]
+use futures_util::future::LocalBoxFuture;
+use futures_util::future::{select, Either};
 
 use crate::error::{Error, Kind};
 use crate::headers;
+#[cfg(feature = "limit")]
 use crate::limit::{Permit, Semaphore};
+#[cfg(feature = "dedupe")]
 use crate::method::Method;
+#[cfg(feature = "middleware")]
 use crate::middleware::{Endpoint, Middleware, Next};
 use crate::options::Options;
 use crate::request::{Action, Hooks, Request};
 use crate::response::Response;
+#[cfg(feature = "retry")]
 use crate::retry::{Attempt, Retry};
+#[cfg(feature = "dedupe")]
 use crate::shared::{Flight, WeakFlight};
 use crate::sys;
 use crate::transport::{self, Transport};
 use crate::url::{self, Base};
 
 /// One semaphore per origin, for `limit_per_host`.
+#[cfg(feature = "limit")]
 type HostLimits = Vec<(String, Semaphore)>;
 
 /// The outcome of a deduplicated request, shared by its callers.
+#[cfg(feature = "dedupe")]
 pub(crate) type Shared = Result<Rc<Snapshot>, Error>;
 
 /// The requests in flight that identical ones may join, by key.
+#[cfg(feature = "dedupe")]
 pub(crate) type Flights = RefCell<Vec<(String, WeakFlight<Shared>)>>;
 
 /// A client's settings and layers: everything [`Client`](crate::Client)
@@ -60,18 +74,23 @@ pub(crate) struct Pipeline {
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) options: Options,
     pub(crate) cross_origin_headers: bool,
+    #[cfg(feature = "limit")]
     pub(crate) limit: Option<Semaphore>,
     /// The per-origin limit and one semaphore per origin seen (a few: a
     /// linear scan beats a hash map here, in time and in wasm size).
+    #[cfg(feature = "limit")]
     pub(crate) per_host: Option<(usize, RefCell<HostLimits>)>,
+    #[cfg(feature = "middleware")]
     pub(crate) middleware: Vec<Rc<dyn Middleware>>,
     /// `None`: [`Fetch`](crate::Fetch), called without dynamic dispatch.
     pub(crate) transport: Option<Rc<dyn Transport>>,
     pub(crate) hooks: Hooks,
     /// `Some` when dedupe is on.
+    #[cfg(feature = "dedupe")]
     pub(crate) dedupe: Option<Flights>,
     /// The `Rc` this pipeline lives in, for work that must own it (a
     /// deduplicated request's flight outlives any one caller).
+    #[cfg(feature = "dedupe")]
     pub(crate) me: Weak<Pipeline>,
 }
 
@@ -143,13 +162,13 @@ impl Pipeline {
         // Errors made by user layers or the total timeout get the request's
         // method and URL here; the layers below name it themselves.
         let context =
-            (total.is_some() || !self.middleware.is_empty()).then(|| (req.method, req.url.clone()));
+            (total.is_some() || self.has_middleware()).then(|| (req.method, req.url.clone()));
         let layers = async move {
-            if self.middleware.is_empty() {
-                self.inner(req).await
-            } else {
-                Next::new(&self.middleware, self).run(req).await
+            #[cfg(feature = "middleware")]
+            if !self.middleware.is_empty() {
+                return Next::new(&self.middleware, self).run(req).await;
             }
+            self.inner(req).await
         };
         let result = match total {
             None => layers.await,
@@ -176,16 +195,26 @@ impl Pipeline {
         }
     }
 
+    /// Whether the client has user middleware.
+    fn has_middleware(&self) -> bool {
+        #[cfg(feature = "middleware")]
+        return !self.middleware.is_empty();
+        #[cfg(not(feature = "middleware"))]
+        false
+    }
+
     /// The layers below the user's: dedupe, then retries.
     async fn inner(&self, req: Request) -> Result<Response, Error> {
-        match &self.dedupe {
-            Some(flights) if dedupable(&req) => self.deduped(flights, req).await,
-            _ => self.retrying(req).await,
+        #[cfg(feature = "dedupe")]
+        if let Some(flights) = self.dedupe.as_ref().filter(|_| dedupable(&req)) {
+            return self.deduped(flights, req).await;
         }
+        self.retrying(req).await
     }
 
     /// Joins the flight of an identical request in progress, or starts one;
     /// each caller gets its own response of the shared body.
+    #[cfg(feature = "dedupe")]
     async fn deduped(&self, flights: &Flights, req: Request) -> Result<Response, Error> {
         let key = dedupe_key(&req);
         let joined = {
@@ -235,7 +264,21 @@ impl Pipeline {
         Ok(())
     }
 
+    /// Without the retry layer: one attempt, seen by the `after_response`
+    /// hooks (an [`Action::Retry`] keeps the response).
+    #[cfg(not(feature = "retry"))]
+    async fn retrying(&self, req: Request) -> Result<Response, Error> {
+        let mut result = self.attempt(&req, 1).await;
+        if !req.hooks.after_response.is_empty() {
+            if let Ok(resp) = result {
+                result = Ok(after_response(&req, resp).0);
+            }
+        }
+        finish(&req, result, 1)
+    }
+
     /// The retry layer: attempts until one settles.
+    #[cfg(feature = "retry")]
     async fn retrying(&self, req: Request) -> Result<Response, Error> {
         let retry = req.options.retry.clone().unwrap_or_default();
         let resendable = !req.body.as_ref().is_some_and(|b| b.is_stream());
@@ -290,6 +333,7 @@ impl Pipeline {
 
     /// One attempt: the limits, the attempt timeout and the transport.
     async fn attempt(&self, req: &Request, attempt: u32) -> Result<Response, Error> {
+        #[cfg(feature = "limit")]
         let permits = self.acquire(&req.url).await;
         let mut resp = match &self.transport {
             None => transport::fetch(req).await?,
@@ -298,13 +342,16 @@ impl Pipeline {
         if attempt > 1 {
             resp.set_attempts(attempt);
         }
+        #[cfg(feature = "limit")]
         resp.hold_permits(permits);
+        #[cfg(feature = "chunked")]
         resp.set_max_body_size(req.options.max_body_size);
         Ok(resp)
     }
 
     /// Waits for the client's concurrency limits (per host first, then in
     /// total) and returns the permits, held until the response is done.
+    #[cfg(feature = "limit")]
     async fn acquire(&self, url: &str) -> Vec<Permit> {
         let mut permits = Vec::new();
         if let Some((n, hosts)) = &self.per_host {
@@ -319,6 +366,7 @@ impl Pipeline {
     }
 }
 
+#[cfg(feature = "middleware")]
 impl Endpoint for Pipeline {
     fn call(&self, req: Request) -> LocalBoxFuture<'_, Result<Response, Error>> {
         Box::pin(self.inner(req))
@@ -334,6 +382,7 @@ fn after_response(req: &Request, mut resp: Response) -> (Response, bool) {
             Action::Retry => return (resp, true),
             Action::Replace(mut other) => {
                 other.set_request(req.method, &req.url);
+                #[cfg(feature = "chunked")]
                 other.set_max_body_size(req.options.max_body_size);
                 resp = other;
             }
@@ -345,11 +394,13 @@ fn after_response(req: &Request, mut resp: Response) -> (Response, bool) {
 /// Whether a request may share a flight: a GET or HEAD without a body
 /// and without a caller's signal (which must abort that caller's fetch
 /// alone).
+#[cfg(feature = "dedupe")]
 fn dedupable(req: &Request) -> bool {
     matches!(req.method, Method::Get | Method::Head) && req.body.is_none() && req.signal.is_none()
 }
 
 /// What makes requests identical: method, URL and headers (in any order).
+#[cfg(feature = "dedupe")]
 fn dedupe_key(req: &Request) -> String {
     let mut headers: Vec<String> = req
         .headers
@@ -361,6 +412,7 @@ fn dedupe_key(req: &Request) -> String {
 }
 
 /// A response read whole, to hand a copy to each caller of a flight.
+#[cfg(feature = "dedupe")]
 pub(crate) struct Snapshot {
     status: u16,
     status_text: String,
@@ -372,6 +424,7 @@ pub(crate) struct Snapshot {
     body: Vec<u8>,
 }
 
+#[cfg(feature = "dedupe")]
 impl Snapshot {
     async fn read(resp: Response) -> Result<Snapshot, Error> {
         let status = resp.status();
@@ -430,6 +483,7 @@ async fn send_with(t: &dyn Transport, req: &Request) -> Result<Response, Error> 
 
 /// How long to wait before the next attempt, or `None` if this one is
 /// final.
+#[cfg(feature = "retry")]
 fn next_delay(
     retry: &Retry,
     req: &Request,
@@ -467,6 +521,7 @@ fn finish(
 }
 
 /// The semaphore of `origin`, made on first use.
+#[cfg(feature = "limit")]
 fn host_semaphore(hosts: &mut HostLimits, origin: String, permits: usize) -> Semaphore {
     if let Some((_, sem)) = hosts.iter().find(|(k, _)| *k == origin) {
         return sem.clone();

@@ -12,9 +12,10 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::error::{Error, Kind};
 use crate::headers::Headers;
+#[cfg(feature = "limit")]
 use crate::limit::Permit;
 use crate::method::Method;
-use crate::progress::{ProgressFn, Reporter, Transfer};
+use crate::progress::{ProgressFn, Reporter};
 use crate::sys::{self, AbortGuard, AbortReason};
 
 /// Where a response's head and body come from.
@@ -59,6 +60,7 @@ pub struct Response {
     source: Source,
     method: Method,
     request_url: String,
+    #[cfg(feature = "limit")]
     permits: Vec<Permit>,
     attempts: u32,
     started_ms: f64,
@@ -112,6 +114,7 @@ impl Response {
             },
             method: Method::Get,
             request_url: String::new(),
+            #[cfg(feature = "limit")]
             permits: Vec::new(),
             attempts: 1,
             started_ms: sys::now_ms(),
@@ -158,6 +161,7 @@ impl Response {
             source: Source::Fetch { raw, guard },
             method,
             request_url,
+            #[cfg(feature = "limit")]
             permits: Vec::new(),
             attempts: 1,
             started_ms,
@@ -184,10 +188,12 @@ impl Response {
     }
 
     /// The client's places the response holds until its body is read.
+    #[cfg(feature = "limit")]
     pub(crate) fn hold_permits(&mut self, permits: Vec<Permit>) {
         self.permits = permits;
     }
 
+    #[cfg(feature = "chunked")]
     pub(crate) fn set_max_body_size(&mut self, limit: Option<u64>) {
         self.max_body_size = limit;
     }
@@ -252,7 +258,9 @@ impl Response {
     }
 
     /// The body size cap in force for this response (the request's or the
-    /// client's `max_body_size`), which every body reader applies.
+    /// client's `max_body_size`), which every body reader applies. Feature
+    /// `chunked`.
+    #[cfg(feature = "chunked")]
     pub fn max_body_size(&self) -> Option<u64> {
         self.max_body_size
     }
@@ -299,6 +307,13 @@ impl Response {
         ))
     }
 
+    /// Whether the readers must read the body chunk by chunk: for a size
+    /// cap or a progress callback (feature `chunked`; without it, never,
+    /// and that code is left out of the wasm).
+    fn chunked(&self) -> bool {
+        cfg!(feature = "chunked") && (self.max_body_size.is_some() || self.progress.is_some())
+    }
+
     /// Takes the body of a response made in Rust, with the size cap
     /// applied; `None` for a fetch response.
     fn take_memory_body(&mut self) -> Option<Result<Vec<u8>, Error>> {
@@ -306,6 +321,9 @@ impl Response {
             return None;
         };
         let body = std::mem::take(body);
+        if !self.chunked() {
+            return Some(Ok(body));
+        }
         Some(match self.max_body_size {
             Some(limit) if body.len() as u64 > limit => Err(self.too_large(limit)),
             _ => {
@@ -324,7 +342,7 @@ impl Response {
         if let Some(body) = self.take_memory_body() {
             return body.map(|b| String::from_utf8_lossy(&b).into_owned());
         }
-        if self.max_body_size.is_some() || self.progress.is_some() {
+        if self.chunked() {
             let bytes = self.bytes().await?;
             return Ok(String::from_utf8_lossy(&bytes).into_owned());
         }
@@ -337,7 +355,7 @@ impl Response {
         if let Some(body) = self.take_memory_body() {
             return body;
         }
-        if self.max_body_size.is_some() || self.progress.is_some() {
+        if self.chunked() {
             if let Some(limit) = self.max_body_size {
                 if self.content_length().is_some_and(|n| n > limit) {
                     return Err(self.too_large(limit));
@@ -400,7 +418,7 @@ impl Response {
         if let Some(body) = self.take_memory_body() {
             return decode_json(&body?).map_err(|e| self.fail(e));
         }
-        if self.max_body_size.is_some() || self.progress.is_some() {
+        if self.chunked() {
             let (method, url, attempts) = (self.method, self.url(), self.attempts);
             let bytes = self.bytes().await?;
             return decode_json(&bytes)
@@ -418,8 +436,8 @@ impl Response {
     /// a body to JavaScript as it is. The client's places and the timeout
     /// stay in force until it settles, and a rejection is classified like
     /// the other readers' (timeout, abort, body error). It does not apply
-    /// [`max_body_size`](Response::max_body_size): check it first and use
-    /// the Rust readers when it is set. A response made in Rust is handed
+    /// `max_body_size` (feature `chunked`): check it first and use the
+    /// Rust readers when it is set. A response made in Rust is handed
     /// over as a platform `Response` of its body.
     ///
     /// ```no_run
@@ -516,7 +534,10 @@ impl Response {
     /// assert_eq!(seen.borrow().last(), Some(&1000));
     /// # });
     /// ```
-    pub fn on_progress(mut self, f: impl Fn(Transfer) + 'static) -> Response {
+    ///
+    /// Feature `chunked`.
+    #[cfg(feature = "chunked")]
+    pub fn on_progress(mut self, f: impl Fn(crate::Transfer) + 'static) -> Response {
         self.progress = Some(std::rc::Rc::new(f));
         self
     }

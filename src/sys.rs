@@ -64,6 +64,7 @@ pub(crate) fn now_ms() -> f64 {
 }
 
 /// Milliseconds since the Unix epoch (`Date.now()`), for `Retry-After` dates.
+#[cfg(feature = "retry")]
 pub(crate) fn epoch_ms() -> f64 {
     if cfg!(target_arch = "wasm32") {
         js_sys::Date::now()
@@ -76,6 +77,7 @@ pub(crate) fn epoch_ms() -> f64 {
 }
 
 /// A number in `[0, 1)` for retry jitter.
+#[cfg(feature = "retry")]
 pub(crate) fn random() -> f64 {
     if cfg!(target_arch = "wasm32") {
         js_sys::Math::random()

@@ -324,8 +324,9 @@ fn wasm_pack_tests(runner_args: &[&str], tests: &[&str]) -> Vec<Command> {
             command
                 .arg("test")
                 .args(runner_args)
-                // The optional features too, so their wasm paths are tested.
-                .args(["--", "--features", "http send", "--test", test]);
+                // Every feature (the suites need them all), so their wasm
+                // paths are tested.
+                .args(["--", "--features", "full", "--test", test]);
             if std::env::var_os("WASM_BINDGEN_TEST_TIMEOUT").is_none() {
                 command.env("WASM_BINDGEN_TEST_TIMEOUT", BROWSER_TEST_TIMEOUT_SECS);
             }
