@@ -25,10 +25,12 @@
 
 #[cfg(any(feature = "limit", feature = "dedupe"))]
 use std::cell::RefCell;
-use std::pin::pin;
+use std::future::{poll_fn, Future};
+use std::pin::{pin, Pin};
 use std::rc::Rc;
 #[cfg(feature = "dedupe")]
 use std::rc::Weak;
+use std::task::Poll;
 #[cfg(feature = "retry")]
 use std::time::Duration;
 
@@ -170,16 +172,7 @@ impl Pipeline {
             }
             self.inner(req).await
         };
-        let result = match total {
-            None => layers.await,
-            Some(limit) => match select(pin!(layers), sys::sleep(limit)).await {
-                Either::Left((r, _)) => r,
-                Either::Right(_) => Err(Error::new(
-                    Kind::Timeout,
-                    format!("total timeout of {} ms elapsed", limit.as_millis() as u64),
-                )),
-            },
-        };
+        let result = within(layers, total).await;
         let mut resp = result.map_err(|e| match &context {
             Some((method, url)) if !e.has_request() => e.with_request(*method, url),
             _ => e,
@@ -373,6 +366,34 @@ impl Endpoint for Pipeline {
     }
 }
 
+/// Runs `layers` under the total timeout `limit`, if any. One poll site
+/// for the layers whether or not there is a limit: awaiting them in two
+/// places (`select` and a plain `.await`) put a copy of the whole
+/// inlined pipeline in the wasm for each.
+async fn within(
+    layers: impl Future<Output = Result<Response, Error>>,
+    limit: Option<std::time::Duration>,
+) -> Result<Response, Error> {
+    let mut layers = pin!(layers);
+    let mut timer = limit.map(sys::sleep);
+    poll_fn(|cx| {
+        if let Poll::Ready(r) = layers.as_mut().poll(cx) {
+            return Poll::Ready(r);
+        }
+        let fired = timer
+            .as_mut()
+            .is_some_and(|t| Pin::new(t).poll(cx).is_ready());
+        match limit {
+            Some(limit) if fired => Poll::Ready(Err(Error::new(
+                Kind::Timeout,
+                format!("total timeout of {} ms elapsed", limit.as_millis() as u64),
+            ))),
+            _ => Poll::Pending,
+        }
+    })
+    .await
+}
+
 /// Runs the `after_response` hooks on one attempt's response: the
 /// response to keep, and whether a hook asked for a retry.
 fn after_response(req: &Request, mut resp: Response) -> (Response, bool) {
@@ -407,7 +428,15 @@ fn dedupe_key(req: &Request) -> String {
         .iter()
         .map(|(n, v)| format!("{}:{v}", n.to_ascii_lowercase()))
         .collect();
-    headers.sort();
+    // A few headers: an insertion sort is enough, and far smaller in the
+    // wasm than the standard library's sorts.
+    for i in 1..headers.len() {
+        let mut j = i;
+        while j > 0 && headers[j - 1] > headers[j] {
+            headers.swap(j - 1, j);
+            j -= 1;
+        }
+    }
     format!("{} {}\n{}", req.method, req.url, headers.join("\n"))
 }
 

@@ -342,6 +342,7 @@ impl Response {
         if let Some(body) = self.take_memory_body() {
             return body.map(|b| String::from_utf8_lossy(&b).into_owned());
         }
+        #[cfg(feature = "chunked")]
         if self.chunked() {
             let bytes = self.bytes().await?;
             return Ok(String::from_utf8_lossy(&bytes).into_owned());
@@ -355,6 +356,7 @@ impl Response {
         if let Some(body) = self.take_memory_body() {
             return body;
         }
+        #[cfg(feature = "chunked")]
         if self.chunked() {
             if let Some(limit) = self.max_body_size {
                 if self.content_length().is_some_and(|n| n > limit) {
@@ -418,6 +420,7 @@ impl Response {
         if let Some(body) = self.take_memory_body() {
             return decode_json(&body?).map_err(|e| self.fail(e));
         }
+        #[cfg(feature = "chunked")]
         if self.chunked() {
             let (method, url, attempts) = (self.method, self.url(), self.attempts);
             let bytes = self.bytes().await?;
@@ -552,10 +555,13 @@ impl Response {
 /// `/photos` body and a second copy of the decoder in the wasm
 /// (`cargo xtask bench`, decode study).
 pub(crate) fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
-    let inner = match serde_json::from_slice::<T>(bytes) {
-        Ok(value) => return Ok(value),
-        Err(e) => e,
-    };
+    serde_json::from_slice::<T>(bytes).map_err(|e| decode_error(bytes, e))
+}
+
+/// The error of a failed [`decode_json`]: not generic, so that it is in
+/// the wasm once however many types an app decodes.
+#[inline(never)]
+fn decode_error(bytes: &[u8], inner: serde_json::Error) -> Error {
     let path = json_path_at(bytes, inner.line(), inner.column());
     let path = (!path.is_empty()).then_some(path);
     let start: String = String::from_utf8_lossy(&bytes[..bytes.len().min(240)])
@@ -566,14 +572,14 @@ pub(crate) fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error>
         Some(p) => format!("invalid JSON at {p}: {inner}"),
         None => format!("invalid JSON: {inner}"),
     };
-    Err(Error::new(
+    Error::new(
         Kind::Decode {
             path,
             body_start: start,
         },
         message,
     )
-    .with_source(inner))
+    .with_source(inner)
 }
 
 /// The path (`[3].userId`, `user.name`) of the value that JSON text is in
