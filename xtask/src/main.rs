@@ -5,6 +5,7 @@
 //! cargo xtask build                      release wasm packages (www/pkg, pkg/*)
 //! cargo xtask serve [--port N]           demo page + dev server
 //! cargo xtask test [--skip-firefox] [STAGE...]
+//! cargo xtask size                       the size guard alone (size-budget.toml)
 //! ```
 
 mod bench;
@@ -12,6 +13,7 @@ mod build;
 mod serve;
 mod server;
 mod setup;
+mod size;
 mod test;
 mod util;
 
@@ -29,8 +31,10 @@ commands:
                                 (default port: $FANOUT_PORT, else 8080)
   test [--skip-firefox] [STAGE...]
                                 run the test stages (all by default):
-                                native build chrome firefox node soak js e2e types
-                                bundler";
+                                native build size chrome firefox node soak js e2e
+                                types bundler
+  size                          build the demo page and the minimal app and check
+                                their gzip sizes against size-budget.toml (+2 %)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -46,6 +50,7 @@ fn main() -> ExitCode {
             build::build_npm()
         }),
         "bench" => bench::bench(rest),
+        "size" => size::size(rest),
         "serve" => return report(serve::serve(rest)),
         "test" => return report(test::test(rest)),
         "help" | "-h" | "--help" => {
