@@ -5,7 +5,7 @@ use std::fmt;
 use std::rc::Rc;
 
 /// How much of a body has moved: what a progress callback gets
-/// ([`Response::on_progress`](crate::Response::on_progress)).
+/// (`Response::on_progress`, feature `chunked`).
 ///
 /// ```
 /// let t = fanout::Transfer { loaded: 512, total: Some(2048) };

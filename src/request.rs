@@ -122,7 +122,7 @@ impl fmt::Debug for Body {
 /// makes one; [`Client::execute`](crate::Client::execute) sends it through
 /// the client's pipeline, where the client's defaults (options and default
 /// headers) fill in whatever the request does not set. A
-/// [`Middleware`](crate::Middleware) receives it and may change it.
+/// `Middleware` (feature `middleware`) receives it and may change it.
 ///
 /// ```
 /// # fn run() -> Result<(), fanout::Error> {

@@ -42,7 +42,7 @@ enum Source {
 /// and frees its place under the client's limits.
 ///
 /// A response can also be made in Rust, with [`Response::new`], by a
-/// [`Middleware`](crate::Middleware) that answers without the network, a
+/// `Middleware` (feature `middleware`) that answers without the network, a
 /// [`Transport`](crate::Transport), or a test:
 ///
 /// ```
@@ -520,7 +520,7 @@ impl Response {
     /// [`text`](Response::text), [`json`](Response::json),
     /// [`bytes_stream`](Response::bytes_stream), [`lines`](Response::lines)...):
     /// with the bytes read so far and the total from `Content-Length` when
-    /// known (see [`Transfer`]). Throttled: on the first chunk, then at
+    /// known (see [`Transfer`](crate::Transfer)). Throttled: on the first chunk, then at
     /// most once per 16 ms (about an animation frame) unless 64 KiB more
     /// came, and once at the end with `total == Some(loaded)`. The readers
     /// then read the body chunk by chunk; the size cap still holds.

@@ -15,7 +15,7 @@ use crate::sys::{self, AbortGuard};
 /// What sends a [`Request`] and gives back its [`Response`]: the last
 /// layer of a client's pipeline. The default is [`Fetch`];
 /// [`ClientBuilder::transport`](crate::ClientBuilder::transport) replaces
-/// it, for example with [`MockTransport`](crate::mock::MockTransport) in
+/// it, for example with `mock::MockTransport` (feature `mock`) in
 /// tests.
 ///
 /// The request a transport gets is final: its URL is absolute, the
