@@ -210,6 +210,9 @@ impl RequestBuilder {
     /// assert!(!req.hooks().is_empty());
     /// # Ok(()) }
     /// ```
+    ///
+    /// Feature `hooks`.
+    #[cfg(feature = "hooks")]
     pub fn hooks(self, hooks: crate::Hooks) -> Self {
         self.with(|r| {
             r.hooks.extend(&hooks);

@@ -310,6 +310,9 @@ impl ClientBuilder {
     ///     .build()
     ///     .unwrap();
     /// ```
+    ///
+    /// Feature `hooks`.
+    #[cfg(feature = "hooks")]
     pub fn hooks(mut self, hooks: Hooks) -> Self {
         self.hooks.extend(&hooks);
         self

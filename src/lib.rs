@@ -112,7 +112,7 @@
 //! With no middleware and the default transport, the layers are plain
 //! async functions: no boxed future, no dynamic call.
 //!
-//! Built on it: [`Hooks`] for the common customizations,
+//! Built on it: [`Hooks`] (feature `hooks`) for the common customizations,
 //! `ClientBuilder::dedupe` to share one fetch between identical
 //! concurrent GETs, `auth::Refresh` for one token refresh however many
 //! requests get a 401, and (feature `http`) conversions with the `http`
@@ -130,7 +130,7 @@
 //!
 //! None is on by default: with none, a [`Client`] sends through `fetch`
 //! with a base URL, default headers, options (timeouts, error for status,
-//! credentials, cache, redirect), [`Hooks`], a custom [`Transport`] and
+//! credentials, cache, redirect), a custom [`Transport`] and
 //! abort-on-drop; responses give text, bytes, JSON and streams (lines,
 //! NDJSON, Server-Sent Events); [`gather`] runs many futures. Each feature
 //! adds a layer or an API, and its code is in an app's wasm only if the
@@ -143,6 +143,7 @@
 //! | `retry` | the retry layer and `Retry` (ky's policy: backoff, `Retry-After`, idempotent methods only); without it every request is sent once and an `after_response` hook's `Action::Retry` keeps the response |
 //! | `limit` | `ClientBuilder::limit` and `ClientBuilder::limit_per_host` |
 //! | `dedupe` | `ClientBuilder::dedupe`: identical concurrent GETs share one fetch |
+//! | `hooks` | `ClientBuilder::hooks` and `RequestBuilder::hooks`: [`Hooks`] the pipeline calls before a request, after each response, before a retry and on an error |
 //! | `chunked` | `Response::on_progress` (download progress) and the `max_body_size` option: readers that read the body chunk by chunk |
 //! | `middleware` | `Middleware`, `Next` and `ClientBuilder::with` |
 //! | `auth` | `auth::Refresh`: one token refresh for many 401s (implies `middleware`) |

@@ -57,6 +57,10 @@ use crate::sys;
 use crate::transport::{self, Transport};
 use crate::url::{self, Base};
 
+/// Whether hooks can be set (feature `hooks`): without it their calls
+/// are left out of the wasm.
+const HOOKS: bool = cfg!(feature = "hooks");
+
 /// One semaphore per origin, for `limit_per_host`.
 #[cfg(feature = "limit")]
 type HostLimits = Vec<(String, Semaphore)>;
@@ -130,18 +134,19 @@ impl Pipeline {
 
     /// Runs `req` through the whole pipeline.
     pub(crate) async fn execute(&self, mut req: Request) -> Result<Response, Error> {
-        if !self.hooks.is_empty() {
+        if HOOKS && !self.hooks.is_empty() {
             let own = std::mem::take(&mut req.hooks);
             req.hooks = self.hooks.clone();
             req.hooks.extend(&own);
         }
-        if req.hooks.before_error.is_empty() {
-            return self.run(req).await;
+        let before_error =
+            (HOOKS && !req.hooks.before_error.is_empty()).then(|| req.hooks.before_error.clone());
+        // One await of `run`, so that it is in the wasm once.
+        let result = self.run(req).await;
+        match before_error {
+            Some(hooks) => result.map_err(|e| hooks.iter().fold(e, |e, hook| hook(e))),
+            None => result,
         }
-        let before_error = req.hooks.before_error.clone();
-        self.run(req)
-            .await
-            .map_err(|e| before_error.iter().fold(e, |e, hook| hook(e)))
     }
 
     /// The pipeline from `prepare` on.
@@ -153,10 +158,12 @@ impl Pipeline {
                 e.with_request(req.method, &req.url)
             });
         }
-        for i in 0..req.hooks.before_request.len() {
-            let hook = req.hooks.before_request[i].clone();
-            if let Err(e) = hook(&mut req) {
-                return Err(e.with_request(req.method, &req.url));
+        if HOOKS {
+            for i in 0..req.hooks.before_request.len() {
+                let hook = req.hooks.before_request[i].clone();
+                if let Err(e) = hook(&mut req) {
+                    return Err(e.with_request(req.method, &req.url));
+                }
             }
         }
         let total = req.options.total_timeout;
@@ -262,7 +269,7 @@ impl Pipeline {
     #[cfg(not(feature = "retry"))]
     async fn retrying(&self, req: Request) -> Result<Response, Error> {
         let mut result = self.attempt(&req, 1).await;
-        if !req.hooks.after_response.is_empty() {
+        if HOOKS && !req.hooks.after_response.is_empty() {
             if let Ok(resp) = result {
                 result = Ok(after_response(&req, resp).0);
             }
@@ -280,7 +287,7 @@ impl Pipeline {
         loop {
             let mut result = self.attempt(&req, attempt).await;
             let mut forced = false;
-            if !req.hooks.after_response.is_empty() {
+            if HOOKS && !req.hooks.after_response.is_empty() {
                 if let Ok(resp) = result {
                     let (resp, retry_asked) = after_response(&req, resp);
                     forced = retry_asked && resendable;
@@ -304,7 +311,7 @@ impl Pipeline {
             match delay {
                 None => return finish(&req, result, attempt),
                 Some(delay) => {
-                    if !req.hooks.before_retry.is_empty() {
+                    if HOOKS && !req.hooks.before_retry.is_empty() {
                         let cause = match &result {
                             Ok(resp) => Error::from_status(resp.status(), &resp.status_text())
                                 .with_request(req.method, &req.url),

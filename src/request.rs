@@ -347,9 +347,11 @@ type BeforeError = Rc<dyn Fn(Error) -> Error>;
 /// A client's hooks ([`ClientBuilder::hooks`](crate::ClientBuilder::hooks))
 /// run first, then the request's
 /// ([`RequestBuilder::hooks`](crate::RequestBuilder::hooks)): a request's
-/// hooks are added to its client's, never in their place.
+/// hooks are added to its client's, never in their place. Hooks are set
+/// with the feature `hooks`; without it the pipeline never calls them.
 ///
-/// ```
+#[cfg_attr(feature = "hooks", doc = "```")]
+#[cfg_attr(not(feature = "hooks"), doc = "```ignore")]
 /// use fanout::{Action, Hooks};
 /// let hooks = Hooks::new()
 ///     .before_request(|req| req.set_header("x-request-id", "42"))
