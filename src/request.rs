@@ -344,9 +344,9 @@ type BeforeError = Rc<dyn Fn(Error) -> Error>;
 /// - `before_error`: on the error a request ends with; it may return
 ///   another one.
 ///
-/// A client's hooks ([`ClientBuilder::hooks`](crate::ClientBuilder::hooks))
+/// A client's hooks (`ClientBuilder::hooks`)
 /// run first, then the request's
-/// ([`RequestBuilder::hooks`](crate::RequestBuilder::hooks)): a request's
+/// (`RequestBuilder::hooks`): a request's
 /// hooks are added to its client's, never in their place. Hooks are set
 /// with the feature `hooks`; without it the pipeline never calls them.
 ///
