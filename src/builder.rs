@@ -210,6 +210,9 @@ impl RequestBuilder {
     /// assert!(!req.hooks().is_empty());
     /// # Ok(()) }
     /// ```
+    ///
+    /// Feature `hooks`.
+    #[cfg(feature = "hooks")]
     pub fn hooks(self, hooks: crate::Hooks) -> Self {
         self.with(|r| {
             r.hooks.extend(&hooks);
@@ -285,6 +288,7 @@ impl RequestBuilder {
     ///     .await?;
     /// # Ok(()) }
     /// ```
+    #[cfg(feature = "upload")]
     pub fn on_upload_progress(self, f: impl Fn(crate::Transfer) + 'static) -> Self {
         let f: crate::progress::ProgressFn = std::rc::Rc::new(f);
         self.with(|r| {

@@ -1,12 +1,15 @@
 //! The [`Client`] session and its [`ClientBuilder`].
 
+#[cfg(any(feature = "limit", feature = "dedupe"))]
 use std::cell::RefCell;
 use std::fmt;
 use std::rc::Rc;
 
 use crate::error::Error;
 use crate::headers;
+#[cfg(feature = "limit")]
 use crate::limit::Semaphore;
+#[cfg(feature = "middleware")]
 use crate::middleware::Middleware;
 use crate::options::{for_each_option, Options};
 use crate::pipeline::Pipeline;
@@ -53,23 +56,23 @@ impl fmt::Debug for Client {
                 &p.headers.iter().map(|(n, _)| n).collect::<Vec<_>>(),
             )
             .field("options", &p.options)
-            .field("middleware", &p.middleware.len())
             .finish_non_exhaustive()
     }
 }
 
 impl Client {
     /// A client with default settings: no base URL, no timeout, ky's retry
-    /// policy ([`Retry::new`](crate::Retry::new)), no concurrency limit.
+    /// policy (`Retry::new`, with the `retry` feature), no concurrency
+    /// limit.
     ///
     /// ```
     /// let client = fanout::Client::new();
     /// assert!(client.base_url().is_none());
     /// ```
     pub fn new() -> Client {
-        ClientBuilder::new()
-            .build()
-            .expect("default settings are valid")
+        // The defaults need no checking: no `build()`, whose error
+        // messages and checks would stay in every app's wasm.
+        ClientBuilder::new().into_client(None)
     }
 
     /// Starts configuring a client.
@@ -80,7 +83,6 @@ impl Client {
     ///     .base_url("http://127.0.0.1:8080/")
     ///     .default_header("accept", "application/json")
     ///     .timeout(Duration::from_secs(10))
-    ///     .limit(6)
     ///     .build()
     ///     .unwrap();
     /// assert_eq!(client.base_url(), Some("http://127.0.0.1:8080/"));
@@ -144,30 +146,37 @@ pub struct ClientBuilder {
     headers: Vec<(String, String)>,
     options: Options,
     cross_origin_headers: bool,
+    #[cfg(feature = "limit")]
     limit: Option<usize>,
+    #[cfg(feature = "limit")]
     limit_per_host: Option<usize>,
+    #[cfg(feature = "middleware")]
     middleware: Vec<Rc<dyn Middleware>>,
     transport: Option<Rc<dyn Transport>>,
     hooks: Hooks,
+    #[cfg(feature = "dedupe")]
     dedupe: bool,
 }
 
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientBuilder")
-            .field("base_url", &self.base_url)
+        let mut d = f.debug_struct("ClientBuilder");
+        d.field("base_url", &self.base_url)
             .field(
                 "default_headers",
                 &self.headers.iter().map(|(n, _)| n).collect::<Vec<_>>(),
             )
-            .field("options", &self.options)
-            .field("limit", &self.limit)
-            .field("limit_per_host", &self.limit_per_host)
-            .field("middleware", &self.middleware.len())
-            .field("custom_transport", &self.transport.is_some())
-            .field("hooks", &self.hooks)
-            .field("dedupe", &self.dedupe)
-            .finish()
+            .field("options", &self.options);
+        #[cfg(feature = "limit")]
+        d.field("limit", &self.limit)
+            .field("limit_per_host", &self.limit_per_host);
+        #[cfg(feature = "middleware")]
+        d.field("middleware", &self.middleware.len());
+        d.field("custom_transport", &self.transport.is_some())
+            .field("hooks", &self.hooks);
+        #[cfg(feature = "dedupe")]
+        d.field("dedupe", &self.dedupe);
+        d.finish()
     }
 }
 
@@ -249,13 +258,16 @@ impl ClientBuilder {
 
     /// At most `n` requests of this client in flight at once (aiohttp's
     /// `TCPConnector(limit=n)`); a request holds its place until its body is
-    /// read or its response dropped.
+    /// read or its response dropped. Feature `limit`.
+    #[cfg(feature = "limit")]
     pub fn limit(mut self, n: usize) -> Self {
         self.limit = Some(n);
         self
     }
 
-    /// At most `n` requests in flight per origin (aiohttp's `limit_per_host`).
+    /// At most `n` requests in flight per origin (aiohttp's
+    /// `limit_per_host`). Feature `limit`.
+    #[cfg(feature = "limit")]
     pub fn limit_per_host(mut self, n: usize) -> Self {
         self.limit_per_host = Some(n);
         self
@@ -263,7 +275,8 @@ impl ClientBuilder {
 
     /// Adds a [`Middleware`] layer. Layers run in the order added, the
     /// first outermost, after the client's defaults are applied and before
-    /// retries (see [the pipeline](crate#the-pipeline)).
+    /// retries (see [the pipeline](crate#the-pipeline)). Feature
+    /// `middleware`.
     ///
     /// ```
     /// # use fanout::{Error, Middleware, Next, Request, Response};
@@ -278,14 +291,15 @@ impl ClientBuilder {
     /// }
     /// let client = fanout::Client::builder().with(Log).build().unwrap();
     /// ```
+    #[cfg(feature = "middleware")]
     pub fn with(mut self, middleware: impl Middleware) -> Self {
         self.middleware.push(Rc::new(middleware));
         self
     }
 
     /// Replaces the transport, the layer that sends (default:
-    /// [`Fetch`](crate::Fetch)); for example a
-    /// [`MockTransport`](crate::mock::MockTransport) in tests.
+    /// [`Fetch`](crate::Fetch)); for example a `mock::MockTransport`
+    /// (feature `mock`) in tests.
     pub fn transport(mut self, transport: impl Transport) -> Self {
         self.transport = Some(Rc::new(transport));
         self
@@ -299,6 +313,9 @@ impl ClientBuilder {
     ///     .build()
     ///     .unwrap();
     /// ```
+    ///
+    /// Feature `hooks`.
+    #[cfg(feature = "hooks")]
     pub fn hooks(mut self, hooks: Hooks) -> Self {
         self.hooks.extend(&hooks);
         self
@@ -314,11 +331,12 @@ impl ClientBuilder {
     /// read whole before any caller gets it. Off by default.
     ///
     /// This also sidesteps browsers' cache lock, which makes identical
-    /// concurrent GETs wait for each other.
+    /// concurrent GETs wait for each other. Feature `dedupe`.
     ///
     /// ```
     /// let client = fanout::Client::builder().dedupe(true).build().unwrap();
     /// ```
+    #[cfg(feature = "dedupe")]
     pub fn dedupe(mut self, on: bool) -> Self {
         self.dedupe = on;
         self
@@ -329,8 +347,8 @@ impl ClientBuilder {
     /// ```
     /// let err = fanout::Client::builder().default_header("bad name", "x").build().unwrap_err();
     /// assert!(err.is_builder());
-    /// let err = fanout::Client::builder().limit(0).build().unwrap_err();
-    /// assert!(err.to_string().contains("limit"));
+    /// let err = fanout::Client::builder().base_url("not a url").build().unwrap_err();
+    /// assert!(err.to_string().contains("base URL"));
     /// ```
     pub fn build(self) -> Result<Client, Error> {
         let base = self
@@ -343,6 +361,7 @@ impl ClientBuilder {
             headers::check(n, v).map_err(Error::builder)?;
         }
         self.options.validate()?;
+        #[cfg(feature = "limit")]
         for (what, n) in [
             ("limit", self.limit),
             ("limit_per_host", self.limit_per_host),
@@ -351,28 +370,37 @@ impl ClientBuilder {
                 return Err(Error::builder(format!("{what} must be at least 1")));
             }
         }
-        Ok(Client {
-            pipeline: Rc::new_cyclic(|me| Pipeline {
+        Ok(self.into_client(base))
+    }
+
+    /// The client of these (checked) settings.
+    fn into_client(self, base: Option<crate::url::Base>) -> Client {
+        Client {
+            pipeline: Rc::new_cyclic(|_me| Pipeline {
                 base,
                 headers: self.headers,
                 options: self.options,
                 cross_origin_headers: self.cross_origin_headers,
+                #[cfg(feature = "limit")]
                 limit: self.limit.map(Semaphore::new),
+                #[cfg(feature = "limit")]
                 per_host: self.limit_per_host.map(|n| (n, RefCell::new(Vec::new()))),
+                #[cfg(feature = "middleware")]
                 middleware: self.middleware,
                 transport: self.transport,
                 hooks: self.hooks,
+                #[cfg(feature = "dedupe")]
                 dedupe: self.dedupe.then(|| RefCell::new(Vec::new())),
-                me: me.clone(),
+                #[cfg(feature = "dedupe")]
+                me: _me.clone(),
             }),
-        })
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Retry;
     use std::time::Duration;
 
     #[test]
@@ -382,9 +410,11 @@ mod tests {
             Client::builder().base_url("http://h/?q"),
             Client::builder().default_header("x", "a\nb"),
             Client::builder().timeout(Duration::ZERO),
+            #[cfg(feature = "limit")]
             Client::builder().limit_per_host(0),
+            #[cfg(feature = "retry")]
             Client::builder()
-                .retry(Retry::new().backoff(Duration::from_secs(5), Duration::from_secs(1))),
+                .retry(crate::Retry::new().backoff(Duration::from_secs(5), Duration::from_secs(1))),
         ];
         for b in bad {
             let e = b.clone().build().unwrap_err();

@@ -236,6 +236,7 @@ impl Error {
     }
 
     /// The same error with another detail message.
+    #[cfg(feature = "auth")]
     pub(crate) fn with_message(mut self, message: String) -> Error {
         self.inner.message = message;
         self

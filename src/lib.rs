@@ -23,9 +23,10 @@
 //!
 //! The titles of posts 1 to 5, fetched concurrently (at most 3 in flight,
 //! each retried up to twice on a 5xx or a network error); a failed post is
-//! printed and kept as `None` in its place:
+//! printed and kept as `None` in its place (feature `retry`):
 //!
-//! ```no_run
+#![cfg_attr(feature = "retry", doc = "```no_run")]
+#![cfg_attr(not(feature = "retry"), doc = "```ignore")]
 //! use std::time::Duration;
 //! use fanout::{gather, Client, Error, Retry};
 //!
@@ -65,7 +66,7 @@
 //! Concurrency comes from polling futures together on the one JS thread
 //! (no tasks are spawned): [`gather`] keeps at most `limit` of them in
 //! flight and never creates the fetch of an input before its turn.
-//! [`ClientBuilder::limit`] and [`ClientBuilder::limit_per_host`] cap a
+//! `ClientBuilder::limit` and `ClientBuilder::limit_per_host` cap a
 //! whole client like aiohttp's connector.
 //!
 //! ## Joining URLs
@@ -84,7 +85,7 @@
 //! ## Redirects and credentials
 //!
 //! fanout attaches the default headers ([`ClientBuilder::default_header`])
-//! and the token of [`auth::Refresh`] only to requests for the base origin
+//! and the token of `auth::Refresh` only to requests for the base origin
 //! (the token: for its own origin), and refuses a request for another
 //! origin while the client has default headers. A redirect, though, is
 //! followed by the platform (`redirect: follow`, the default of
@@ -115,26 +116,26 @@
 //!    [`Hooks`] (the client's, then the request's);
 //! 2. **total timeout** ([`Options::total_timeout`]);
 //! 3. **error for status** ([`Options::error_for_status`]);
-//! 4. **your [`Middleware`]**, in the order given to
-//!    [`ClientBuilder::with`]: each sees the prepared request once and the
+//! 4. **your `Middleware`**, in the order given to
+//!    `ClientBuilder::with`: each sees the prepared request once and the
 //!    response before `error_for_status`;
-//! 5. **dedupe** ([`ClientBuilder::dedupe`], off by default);
-//! 6. **retry** ([`Retry`]): each attempt runs the layers below again; the
+//! 5. **dedupe** (`ClientBuilder::dedupe`, off by default);
+//! 6. **retry** (`Retry`): each attempt runs the layers below again; the
 //!    `after_response` and `before_retry` hooks run here;
-//! 7. **limits** ([`ClientBuilder::limit_per_host`], then
-//!    [`ClientBuilder::limit`]), held until the body is read;
+//! 7. **limits** (`ClientBuilder::limit_per_host`, then
+//!    `ClientBuilder::limit`), held until the body is read;
 //! 8. **attempt timeout** ([`Options::timeout`]);
 //! 9. the **[`Transport`]**: [`Fetch`] unless replaced with
-//!    [`ClientBuilder::transport`] (for tests, [`mock::MockTransport`]).
+//!    [`ClientBuilder::transport`] (for tests, `mock::MockTransport`).
 //!
 //! The `before_error` hooks see the error any of these ends with.
 //!
 //! With no middleware and the default transport, the layers are plain
 //! async functions: no boxed future, no dynamic call.
 //!
-//! Built on it: [`Hooks`] for the common customizations,
-//! [`ClientBuilder::dedupe`] to share one fetch between identical
-//! concurrent GETs, [`auth::Refresh`] for one token refresh however many
+//! Built on it: [`Hooks`] (feature `hooks`) for the common customizations,
+//! `ClientBuilder::dedupe` to share one fetch between identical
+//! concurrent GETs, `auth::Refresh` for one token refresh however many
 //! requests get a 401, and (feature `http`) conversions with the `http`
 //! crate's `Request`, `Response`, `StatusCode` and `HeaderMap`.
 //!
@@ -145,9 +146,42 @@
 //! spawner. The [`send`] module shows the patterns for Leptos, Yew and
 //! Dioxus, and (feature `send`) an adapter for APIs that demand `Send`,
 //! sound on single-threaded wasm only.
+//!
+//! ## Features
+//!
+//! None is on by default: with none, a [`Client`] sends through `fetch`
+//! with a base URL, default headers, options (timeouts, error for status,
+//! credentials, cache, redirect), a custom [`Transport`] and
+//! abort-on-drop; responses give text, bytes, JSON and streams (lines,
+//! NDJSON, Server-Sent Events); [`gather`] runs many futures. Each feature
+//! adds a layer or an API, and its code is in an app's wasm only if the
+//! app enables it. What each costs, and why these defaults, is measured
+//! in `bench/SIZE.md` (the minimal app, a GET and a typed `json()`, is
+//! guarded by `size-budget.toml` in `cargo xtask test`).
+//!
+//! | feature | adds |
+//! |---|---|
+//! | `retry` | the retry layer and `Retry` (ky's policy: backoff, `Retry-After`, idempotent methods only); without it every request is sent once and an `after_response` hook's `Action::Retry` keeps the response |
+//! | `limit` | `ClientBuilder::limit` and `ClientBuilder::limit_per_host` |
+//! | `dedupe` | `ClientBuilder::dedupe`: identical concurrent GETs share one fetch |
+//! | `hooks` | `ClientBuilder::hooks` and `RequestBuilder::hooks`: [`Hooks`] the pipeline calls before a request, after each response, before a retry and on an error |
+//! | `chunked` | `Response::on_progress` (download progress) and the `max_body_size` option: readers that read the body chunk by chunk |
+//! | `upload` | `RequestBuilder::on_upload_progress` (upload progress: `XMLHttpRequest` in browsers, a streamed `fetch` body in Node.js) |
+//! | `middleware` | `Middleware`, `Next` and `ClientBuilder::with` |
+//! | `auth` | `auth::Refresh`: one token refresh for many 401s (implies `middleware`) |
+//! | `mock` | `mock::MockTransport`, to test code without a server |
+//! | `http` | conversions with the `http` crate's types |
+//! | `send` | `send::SingleThreaded`, a `Send` adapter (single-threaded wasm only) |
+//! | `full` | all of the above |
+//!
+//! [`gather`], [`Response::lines`], [`Response::json_lines`],
+//! [`Client::sse`] and [`Response::bytes_stream`] need no feature: they
+//! are generic or only reached when called, so an app that does not call
+//! them does not ship them.
 #![deny(missing_docs, missing_debug_implementations)]
 #![warn(rust_2018_idioms)]
 
+#[cfg(feature = "auth")]
 pub mod auth;
 mod builder;
 mod client;
@@ -156,23 +190,31 @@ mod gather;
 mod headers;
 #[cfg(feature = "http")]
 mod http_types;
+#[cfg(feature = "limit")]
 mod limit;
 mod lines;
 mod method;
+#[cfg(feature = "middleware")]
 mod middleware;
+#[cfg(feature = "mock")]
 pub mod mock;
 mod options;
 mod pipeline;
 mod progress;
 mod request;
 mod response;
+#[cfg(feature = "retry")]
 mod retry;
 pub mod send;
+#[cfg(any(feature = "dedupe", feature = "auth"))]
+// Its weak handles serve dedupe only.
+#[cfg_attr(not(feature = "dedupe"), allow(dead_code))]
 mod shared;
 mod sse;
 mod sys;
 mod transport;
 mod url;
+#[cfg(feature = "upload")]
 mod xhr;
 
 pub use builder::RequestBuilder;
@@ -182,11 +224,13 @@ pub use gather::{gather, Gather, Outcome, Progress};
 pub use headers::Headers;
 pub use lines::{JsonLines, Lines};
 pub use method::Method;
+#[cfg(feature = "middleware")]
 pub use middleware::{Middleware, Next};
 pub use options::{CacheMode, Credentials, Options, Redirect};
 pub use progress::Transfer;
 pub use request::{Action, Body, Hooks, Request};
 pub use response::{BodyStream, Response};
+#[cfg(feature = "retry")]
 pub use retry::Retry;
 pub use sse::{Event, EventStream, Reconnect, SseBuilder};
 pub use sys::{until_aborted, UntilAborted};
@@ -203,7 +247,8 @@ pub mod __fuzz {
 #[cfg(fuzzing)]
 mod fuzz;
 
-/// The README's Rust examples, compiled as doctests so they stay true.
-#[cfg(doctest)]
+/// The README's Rust examples, compiled as doctests so they stay true
+/// (they use every feature).
+#[cfg(all(doctest, feature = "full"))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;

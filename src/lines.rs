@@ -188,7 +188,7 @@ impl Response {
     /// ends at `\n` or `\r\n` (not included), wherever the chunks were cut;
     /// each is decoded as UTF-8 once whole, so a character split between
     /// chunks comes out whole (invalid bytes become U+FFFD). The size cap
-    /// and [`on_progress`](Response::on_progress) apply as with
+    /// and `on_progress` (feature `chunked`) apply as with
     /// [`bytes_stream`](Response::bytes_stream).
     ///
     /// ```

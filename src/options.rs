@@ -71,11 +71,14 @@ macro_rules! for_each_option {
             total_timeout: std::time::Duration,
             /// The retry policy (default: [`Retry::new`](crate::Retry::new);
             /// [`Retry::none`](crate::Retry::none) turns retries off).
+            /// Feature `retry`.
+            #[cfg(feature = "retry")]
             retry: crate::Retry,
             /// The largest body, in bytes, a response reader accepts; a
             /// larger body is an error
             /// ([`is_too_large`](crate::Error::is_too_large)) instead of an
-            /// out-of-memory.
+            /// out-of-memory. Feature `chunked`.
+            #[cfg(feature = "chunked")]
             max_body_size: u64,
             /// Turn every 4xx and 5xx response into an error
             /// ([`is_status`](crate::Error::is_status)), like aiohttp's
@@ -107,12 +110,12 @@ macro_rules! define_options {
         /// ```
         /// use std::time::Duration;
         /// use fanout::Options;
-        /// let client = Options::new().timeout(Duration::from_secs(10)).max_body_size(1 << 20);
+        /// let client = Options::new().timeout(Duration::from_secs(10)).error_for_status(true);
         /// let own = Options::new().timeout(Duration::from_secs(2));
         /// let merged = own.merged_over(&client);
         /// assert_eq!(merged.timeout, Some(Duration::from_secs(2)));
-        /// assert_eq!(merged.max_body_size, Some(1 << 20));
-        /// assert_eq!(merged.retry, None);
+        /// assert_eq!(merged.error_for_status, Some(true));
+        /// assert_eq!(merged.cache, None);
         /// ```
         #[derive(Clone, Debug, Default, PartialEq)]
         #[non_exhaustive]
@@ -136,13 +139,18 @@ macro_rules! define_options {
 
             /// These options over `base`: each setting of `self` that is
             /// set wins, the others come from `base` (ky's `mergeOptions`).
+            // The doc attributes land on statements here, where they say
+            // nothing; a `cfg` among them keeps its meaning.
+            #[allow(unused_doc_comments)]
             pub fn merged_over(self, base: &Options) -> Options {
-                Options {
-                    $( $name: match self.$name {
-                        Some(v) => Some(v),
-                        None => base.$name.clone(),
-                    }, )*
-                }
+                let mut merged = self;
+                $(
+                    $(#[$doc])*
+                    if merged.$name.is_none() {
+                        merged.$name = base.$name.clone();
+                    }
+                )*
+                merged
             }
         }
     };
@@ -169,6 +177,7 @@ impl Options {
                 return Err(Error::builder(format!("{what} must be greater than zero")));
             }
         }
+        #[cfg(feature = "retry")]
         if let Some(retry) = &self.retry {
             retry.validate().map_err(Error::builder)?;
         }
@@ -179,7 +188,6 @@ impl Options {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Retry;
 
     #[test]
     fn own_value_wins_and_unset_falls_through() {
@@ -200,6 +208,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "retry")]
     fn validate_names_the_bad_setting() {
         let e = Options::new()
             .total_timeout(Duration::ZERO)
@@ -207,7 +216,7 @@ mod tests {
             .unwrap_err();
         assert!(e.to_string().contains("total timeout"), "{e}");
         let e = Options::new()
-            .retry(Retry::new().backoff(Duration::from_secs(2), Duration::from_secs(1)))
+            .retry(crate::Retry::new().backoff(Duration::from_secs(2), Duration::from_secs(1)))
             .validate()
             .unwrap_err();
         assert!(e.is_builder());

@@ -23,34 +23,54 @@
 //! (static dispatch, one state machine): with no user middleware and the
 //! default transport, a request allocates no boxed future of its own.
 
+#[cfg(any(feature = "limit", feature = "dedupe"))]
 use std::cell::RefCell;
-use std::pin::pin;
-use std::rc::{Rc, Weak};
+use std::future::{poll_fn, Future};
+use std::pin::{pin, Pin};
+use std::rc::Rc;
+#[cfg(feature = "dedupe")]
+use std::rc::Weak;
+use std::task::Poll;
+#[cfg(feature = "retry")]
 use std::time::Duration;
 
-use futures_util::future::{select, Either, LocalBoxFuture};
+#[cfg(feature = "middleware")]
+use futures_util::future::LocalBoxFuture;
+use futures_util::future::{select, Either};
 
 use crate::error::{Error, Kind};
 use crate::headers;
+#[cfg(feature = "limit")]
 use crate::limit::{Permit, Semaphore};
+#[cfg(feature = "dedupe")]
 use crate::method::Method;
+#[cfg(feature = "middleware")]
 use crate::middleware::{Endpoint, Middleware, Next};
 use crate::options::Options;
 use crate::request::{Action, Hook, Hooks, Request};
 use crate::response::Response;
+#[cfg(feature = "retry")]
 use crate::retry::{Attempt, Retry};
+#[cfg(feature = "dedupe")]
 use crate::shared::{Flight, WeakFlight};
 use crate::sys;
 use crate::transport::{self, Transport};
 use crate::url::{self, Base};
 
+/// Whether hooks can be set (feature `hooks`): without it their calls
+/// are left out of the wasm.
+const HOOKS: bool = cfg!(feature = "hooks");
+
 /// One semaphore per origin, for `limit_per_host`.
+#[cfg(feature = "limit")]
 type HostLimits = Vec<(String, Semaphore)>;
 
 /// The outcome of a deduplicated request, shared by its callers.
+#[cfg(feature = "dedupe")]
 pub(crate) type Shared = Result<Rc<Snapshot>, Error>;
 
 /// The requests in flight that identical ones may join, by key.
+#[cfg(feature = "dedupe")]
 pub(crate) type Flights = RefCell<Vec<(String, WeakFlight<Shared>)>>;
 
 /// A client's settings and layers: everything [`Client`](crate::Client)
@@ -60,18 +80,23 @@ pub(crate) struct Pipeline {
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) options: Options,
     pub(crate) cross_origin_headers: bool,
+    #[cfg(feature = "limit")]
     pub(crate) limit: Option<Semaphore>,
     /// The per-origin limit and one semaphore per origin seen (a few: a
     /// linear scan beats a hash map here, in time and in wasm size).
+    #[cfg(feature = "limit")]
     pub(crate) per_host: Option<(usize, RefCell<HostLimits>)>,
+    #[cfg(feature = "middleware")]
     pub(crate) middleware: Vec<Rc<dyn Middleware>>,
     /// `None`: [`Fetch`](crate::Fetch), called without dynamic dispatch.
     pub(crate) transport: Option<Rc<dyn Transport>>,
     pub(crate) hooks: Hooks,
     /// `Some` when dedupe is on.
+    #[cfg(feature = "dedupe")]
     pub(crate) dedupe: Option<Flights>,
     /// The `Rc` this pipeline lives in, for work that must own it (a
     /// deduplicated request's flight outlives any one caller).
+    #[cfg(feature = "dedupe")]
     pub(crate) me: Weak<Pipeline>,
 }
 
@@ -109,26 +134,27 @@ impl Pipeline {
 
     /// Runs `req` through the whole pipeline.
     pub(crate) async fn execute(&self, mut req: Request) -> Result<Response, Error> {
-        if !self.hooks.is_empty() {
+        if HOOKS && !self.hooks.is_empty() {
             let own = std::mem::take(&mut req.hooks);
             req.hooks = self.hooks.clone();
             req.hooks.extend(&own);
         }
-        if req.hooks.before_error.is_empty() {
-            return self.run(req).await;
+        let before_error =
+            (HOOKS && !req.hooks.before_error.is_empty()).then(|| req.hooks.before_error.clone());
+        // One await of `run`, so that it is in the wasm once.
+        let result = self.run(req).await;
+        match (before_error, result) {
+            (Some(hooks), Err(mut e)) => {
+                for hook in &hooks {
+                    e = match hook {
+                        Hook::Now(f) => f(e),
+                        Hook::Later(f) => f(e).await,
+                    };
+                }
+                Err(e)
+            }
+            (_, result) => result,
         }
-        let before_error = req.hooks.before_error.clone();
-        let mut e = match self.run(req).await {
-            Ok(resp) => return Ok(resp),
-            Err(e) => e,
-        };
-        for hook in &before_error {
-            e = match hook {
-                Hook::Now(f) => f(e),
-                Hook::Later(f) => f(e).await,
-            };
-        }
-        Err(e)
     }
 
     /// The pipeline from `prepare` on.
@@ -140,41 +166,34 @@ impl Pipeline {
                 e.with_request(req.method, &req.url)
             });
         }
-        for i in 0..req.hooks.before_request.len() {
-            let (method, url) = (req.method, req.url.clone());
-            let result = match req.hooks.before_request[i].clone() {
-                Hook::Now(f) => f(&mut req).map(|()| req),
-                Hook::Later(f) => f(req).await,
-            };
-            req = match result {
-                Ok(req) => req,
-                Err(e) if e.has_request() => return Err(e),
-                Err(e) => return Err(e.with_request(method, &url)),
-            };
+        if HOOKS {
+            for i in 0..req.hooks.before_request.len() {
+                let (method, url) = (req.method, req.url.clone());
+                let result = match req.hooks.before_request[i].clone() {
+                    Hook::Now(f) => f(&mut req).map(|()| req),
+                    Hook::Later(f) => f(req).await,
+                };
+                req = match result {
+                    Ok(req) => req,
+                    Err(e) if e.has_request() => return Err(e),
+                    Err(e) => return Err(e.with_request(method, &url)),
+                };
+            }
         }
         let total = req.options.total_timeout;
         let error_for_status = req.options.error_for_status.unwrap_or(false);
         // Errors made by user layers or the total timeout get the request's
         // method and URL here; the layers below name it themselves.
         let context =
-            (total.is_some() || !self.middleware.is_empty()).then(|| (req.method, req.url.clone()));
+            (total.is_some() || self.has_middleware()).then(|| (req.method, req.url.clone()));
         let layers = async move {
-            if self.middleware.is_empty() {
-                self.inner(req).await
-            } else {
-                Next::new(&self.middleware, self).run(req).await
+            #[cfg(feature = "middleware")]
+            if !self.middleware.is_empty() {
+                return Next::new(&self.middleware, self).run(req).await;
             }
+            self.inner(req).await
         };
-        let result = match total {
-            None => layers.await,
-            Some(limit) => match select(pin!(layers), sys::sleep(limit)).await {
-                Either::Left((r, _)) => r,
-                Either::Right(_) => Err(Error::new(
-                    Kind::Timeout,
-                    format!("total timeout of {} ms elapsed", limit.as_millis() as u64),
-                )),
-            },
-        };
+        let result = within(layers, total).await;
         let mut resp = result.map_err(|e| match &context {
             Some((method, url)) if !e.has_request() => e.with_request(*method, url),
             _ => e,
@@ -190,16 +209,26 @@ impl Pipeline {
         }
     }
 
+    /// Whether the client has user middleware.
+    fn has_middleware(&self) -> bool {
+        #[cfg(feature = "middleware")]
+        return !self.middleware.is_empty();
+        #[cfg(not(feature = "middleware"))]
+        false
+    }
+
     /// The layers below the user's: dedupe, then retries.
     async fn inner(&self, req: Request) -> Result<Response, Error> {
-        match &self.dedupe {
-            Some(flights) if dedupable(&req) => self.deduped(flights, req).await,
-            _ => self.retrying(req).await,
+        #[cfg(feature = "dedupe")]
+        if let Some(flights) = self.dedupe.as_ref().filter(|_| dedupable(&req)) {
+            return self.deduped(flights, req).await;
         }
+        self.retrying(req).await
     }
 
     /// Joins the flight of an identical request in progress, or starts one;
     /// each caller gets its own response of the shared body.
+    #[cfg(feature = "dedupe")]
     async fn deduped(&self, flights: &Flights, mut req: Request) -> Result<Response, Error> {
         // A caller's signal detaches that caller alone: the shared fetch
         // goes on for the others (it is aborted once every caller is gone).
@@ -264,7 +293,21 @@ impl Pipeline {
         Ok(())
     }
 
+    /// Without the retry layer: one attempt, seen by the `after_response`
+    /// hooks (an [`Action::Retry`] keeps the response).
+    #[cfg(not(feature = "retry"))]
+    async fn retrying(&self, req: Request) -> Result<Response, Error> {
+        let mut result = self.attempt(&req, 1).await;
+        if HOOKS && !req.hooks.after_response.is_empty() {
+            if let Ok(resp) = result {
+                result = after_response(&req, resp).await.map(|(r, _)| r);
+            }
+        }
+        finish(&req, result, 1)
+    }
+
     /// The retry layer: attempts until one settles.
+    #[cfg(feature = "retry")]
     async fn retrying(&self, mut req: Request) -> Result<Response, Error> {
         let retry = req.options.retry.clone().unwrap_or_default();
         let resendable = !req.body.as_ref().is_some_and(|b| b.is_stream());
@@ -273,7 +316,7 @@ impl Pipeline {
         loop {
             let mut result = self.attempt(&req, attempt).await;
             let mut forced = false;
-            if !req.hooks.after_response.is_empty() {
+            if HOOKS && !req.hooks.after_response.is_empty() {
                 if let Ok(resp) = result {
                     let (resp, retry_asked) = match after_response(&req, resp).await {
                         Ok(r) => r,
@@ -300,11 +343,12 @@ impl Pipeline {
             match delay {
                 None => return finish(&req, result, attempt),
                 Some(delay) => {
-                    let cause = (!req.hooks.before_retry.is_empty()).then(|| match &result {
-                        Ok(resp) => Error::from_status(resp.status(), &resp.status_text())
-                            .with_request(req.method, &req.url),
-                        Err(e) => e.clone(),
-                    });
+                    let cause =
+                        (HOOKS && !req.hooks.before_retry.is_empty()).then(|| match &result {
+                            Ok(resp) => Error::from_status(resp.status(), &resp.status_text())
+                                .with_request(req.method, &req.url),
+                            Err(e) => e.clone(),
+                        });
                     // Dropping the response frees its connection (and its
                     // place under the limits) before the hooks and the wait.
                     drop(result);
@@ -338,6 +382,7 @@ impl Pipeline {
 
     /// One attempt: the limits, the attempt timeout and the transport.
     async fn attempt(&self, req: &Request, attempt: u32) -> Result<Response, Error> {
+        #[cfg(feature = "limit")]
         let permits = self.acquire(&req.url).await;
         let mut resp = match &self.transport {
             None => transport::fetch(req).await?,
@@ -346,13 +391,16 @@ impl Pipeline {
         if attempt > 1 {
             resp.set_attempts(attempt);
         }
+        #[cfg(feature = "limit")]
         resp.hold_permits(permits);
+        #[cfg(feature = "chunked")]
         resp.set_max_body_size(req.options.max_body_size);
         Ok(resp)
     }
 
     /// Waits for the client's concurrency limits (per host first, then in
     /// total) and returns the permits, held until the response is done.
+    #[cfg(feature = "limit")]
     async fn acquire(&self, url: &str) -> Vec<Permit> {
         let mut permits = Vec::new();
         if let Some((n, hosts)) = &self.per_host {
@@ -367,10 +415,39 @@ impl Pipeline {
     }
 }
 
+#[cfg(feature = "middleware")]
 impl Endpoint for Pipeline {
     fn call(&self, req: Request) -> LocalBoxFuture<'_, Result<Response, Error>> {
         Box::pin(self.inner(req))
     }
+}
+
+/// Runs `layers` under the total timeout `limit`, if any. One poll site
+/// for the layers whether or not there is a limit: awaiting them in two
+/// places (`select` and a plain `.await`) put a copy of the whole
+/// inlined pipeline in the wasm for each.
+async fn within(
+    layers: impl Future<Output = Result<Response, Error>>,
+    limit: Option<std::time::Duration>,
+) -> Result<Response, Error> {
+    let mut layers = pin!(layers);
+    let mut timer = limit.map(sys::sleep);
+    poll_fn(|cx| {
+        if let Poll::Ready(r) = layers.as_mut().poll(cx) {
+            return Poll::Ready(r);
+        }
+        let fired = timer
+            .as_mut()
+            .is_some_and(|t| Pin::new(t).poll(cx).is_ready());
+        match limit {
+            Some(limit) if fired => Poll::Ready(Err(Error::new(
+                Kind::Timeout,
+                format!("total timeout of {} ms elapsed", limit.as_millis() as u64),
+            ))),
+            _ => Poll::Pending,
+        }
+    })
+    .await
 }
 
 /// Runs the `after_response` hooks on one attempt's response: the
@@ -389,6 +466,7 @@ async fn after_response(req: &Request, mut resp: Response) -> Result<(Response, 
             Action::Retry => return Ok((resp, true)),
             Action::Replace(mut other) => {
                 other.set_request(req.method, &req.url);
+                #[cfg(feature = "chunked")]
                 other.set_max_body_size(req.options.max_body_size);
                 resp = other;
             }
@@ -399,22 +477,33 @@ async fn after_response(req: &Request, mut resp: Response) -> Result<(Response, 
 
 /// Whether a request may share a flight: a GET or HEAD without a body.
 /// A caller's signal is fine: it detaches that caller alone.
+#[cfg(feature = "dedupe")]
 fn dedupable(req: &Request) -> bool {
     matches!(req.method, Method::Get | Method::Head) && req.body.is_none()
 }
 
 /// What makes requests identical: method, URL and headers (in any order).
+#[cfg(feature = "dedupe")]
 fn dedupe_key(req: &Request) -> String {
     let mut headers: Vec<String> = req
         .headers
         .iter()
         .map(|(n, v)| format!("{}:{v}", n.to_ascii_lowercase()))
         .collect();
-    headers.sort();
+    // A few headers: an insertion sort is enough, and far smaller in the
+    // wasm than the standard library's sorts.
+    for i in 1..headers.len() {
+        let mut j = i;
+        while j > 0 && headers[j - 1] > headers[j] {
+            headers.swap(j - 1, j);
+            j -= 1;
+        }
+    }
     format!("{} {}\n{}", req.method, req.url, headers.join("\n"))
 }
 
 /// A response read whole, to hand a copy to each caller of a flight.
+#[cfg(feature = "dedupe")]
 pub(crate) struct Snapshot {
     status: u16,
     status_text: String,
@@ -426,6 +515,7 @@ pub(crate) struct Snapshot {
     body: Vec<u8>,
 }
 
+#[cfg(feature = "dedupe")]
 impl Snapshot {
     async fn read(resp: Response) -> Result<Snapshot, Error> {
         let status = resp.status();
@@ -484,6 +574,7 @@ async fn send_with(t: &dyn Transport, req: &Request) -> Result<Response, Error> 
 
 /// How long to wait before the next attempt, or `None` if this one is
 /// final.
+#[cfg(feature = "retry")]
 fn next_delay(
     retry: &Retry,
     req: &Request,
@@ -521,6 +612,7 @@ fn finish(
 }
 
 /// The semaphore of `origin`, made on first use.
+#[cfg(feature = "limit")]
 fn host_semaphore(hosts: &mut HostLimits, origin: String, permits: usize) -> Semaphore {
     if let Some((_, sem)) = hosts.iter().find(|(k, _)| *k == origin) {
         return sem.clone();

@@ -6,10 +6,9 @@ use std::fmt;
 use std::rc::Rc;
 
 /// How much of a body has moved: what a progress callback gets
-/// ([`Response::on_progress`](crate::Response::on_progress) for a
-/// download,
-/// [`RequestBuilder::on_upload_progress`](crate::RequestBuilder::on_upload_progress)
-/// for an upload, where `total` is the request body's size).
+/// (`Response::on_progress` for a download, feature `chunked`;
+/// `RequestBuilder::on_upload_progress` for an upload, feature `upload`,
+/// where `total` is the request body's size).
 ///
 /// ```
 /// let t = fanout::Transfer { loaded: 512, total: Some(2048) };

@@ -76,11 +76,13 @@ impl Body {
     }
 
     /// The body's size in bytes, for text and byte bodies.
+    #[cfg(feature = "upload")]
     pub(crate) fn size(&self) -> Option<u64> {
         self.as_bytes().map(|b| b.len() as u64)
     }
 
     /// The text of a text body.
+    #[cfg(feature = "upload")]
     pub(crate) fn as_text(&self) -> Option<&str> {
         match &self.0 {
             Repr::Text(s) => Some(s),
@@ -89,6 +91,7 @@ impl Body {
     }
 
     /// The `FormData` of a form body.
+    #[cfg(feature = "upload")]
     pub(crate) fn as_form_data(&self) -> Option<&FormData> {
         match &self.0 {
             Repr::FormData(f) => Some(f),
@@ -147,7 +150,7 @@ impl fmt::Debug for Body {
 /// makes one; [`Client::execute`](crate::Client::execute) sends it through
 /// the client's pipeline, where the client's defaults (options and default
 /// headers) fill in whatever the request does not set. A
-/// [`Middleware`](crate::Middleware) receives it and may change it.
+/// `Middleware` (feature `middleware`) receives it and may change it.
 ///
 /// ```
 /// # fn run() -> Result<(), fanout::Error> {
@@ -169,7 +172,7 @@ pub struct Request {
     pub(crate) options: Options,
     pub(crate) signal: Option<AbortSignal>,
     pub(crate) hooks: Hooks,
-    /// Set by [`RequestBuilder::on_upload_progress`](crate::RequestBuilder::on_upload_progress):
+    /// Set by `RequestBuilder::on_upload_progress` (feature `upload`):
     /// the transport then takes the upload path (`src/xhr.rs`).
     pub(crate) upload_progress: Option<ProgressFn>,
 }
@@ -397,19 +400,20 @@ pub(crate) type BeforeError = Hook<dyn Fn(Error) -> Error, dyn Fn(Error) -> Fut<
 ///
 /// Each has an `_async` twin whose function returns a future, awaited
 /// before the request goes on (to fetch a token, log to a server, read
-/// the body of a response): [`before_request_async`](Hooks::before_request_async)
-/// and [`before_retry_async`](Hooks::before_retry_async) take the request
-/// and give it back, changed or not;
-/// [`after_response_async`](Hooks::after_response_async) gets a copy of the
-/// response ([`Response::try_clone`]) whose body it may read. Hooks of
-/// both kinds run in the order they were added.
+/// the body of a response): `before_request_async` and
+/// `before_retry_async` take the request and give it back, changed or
+/// not; `after_response_async` gets a copy of the response
+/// ([`Response::try_clone`]) whose body it may read. Hooks of both kinds
+/// run in the order they were added.
 ///
-/// A client's hooks ([`ClientBuilder::hooks`](crate::ClientBuilder::hooks))
+/// A client's hooks (`ClientBuilder::hooks`)
 /// run first, then the request's
-/// ([`RequestBuilder::hooks`](crate::RequestBuilder::hooks)): a request's
-/// hooks are added to its client's, never in their place.
+/// (`RequestBuilder::hooks`): a request's
+/// hooks are added to its client's, never in their place. Hooks are set
+/// with the feature `hooks`; without it the pipeline never calls them.
 ///
-/// ```
+#[cfg_attr(feature = "hooks", doc = "```")]
+#[cfg_attr(not(feature = "hooks"), doc = "```ignore")]
 /// use fanout::{Action, Hooks};
 /// let hooks = Hooks::new()
 ///     .before_request(|req| req.set_header("x-request-id", "42"))

@@ -12,9 +12,10 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::error::{Error, Kind};
 use crate::headers::Headers;
+#[cfg(feature = "limit")]
 use crate::limit::Permit;
 use crate::method::Method;
-use crate::progress::{ProgressFn, Reporter, Transfer};
+use crate::progress::{ProgressFn, Reporter};
 use crate::sys::{self, AbortGuard, AbortReason};
 
 /// Where a response's head and body come from.
@@ -41,7 +42,7 @@ enum Source {
 /// and frees its place under the client's limits.
 ///
 /// A response can also be made in Rust, with [`Response::new`], by a
-/// [`Middleware`](crate::Middleware) that answers without the network, a
+/// `Middleware` (feature `middleware`) that answers without the network, a
 /// [`Transport`](crate::Transport), or a test:
 ///
 /// ```
@@ -59,6 +60,7 @@ pub struct Response {
     source: Source,
     method: Method,
     request_url: String,
+    #[cfg(feature = "limit")]
     permits: Vec<Permit>,
     attempts: u32,
     started_ms: f64,
@@ -112,6 +114,7 @@ impl Response {
             },
             method: Method::Get,
             request_url: String::new(),
+            #[cfg(feature = "limit")]
             permits: Vec::new(),
             attempts: 1,
             started_ms: sys::now_ms(),
@@ -158,6 +161,7 @@ impl Response {
             source: Source::Fetch { raw, guard },
             method,
             request_url,
+            #[cfg(feature = "limit")]
             permits: Vec::new(),
             attempts: 1,
             started_ms,
@@ -184,10 +188,12 @@ impl Response {
     }
 
     /// The client's places the response holds until its body is read.
+    #[cfg(feature = "limit")]
     pub(crate) fn hold_permits(&mut self, permits: Vec<Permit>) {
         self.permits = permits;
     }
 
+    #[cfg(feature = "chunked")]
     pub(crate) fn set_max_body_size(&mut self, limit: Option<u64>) {
         self.max_body_size = limit;
     }
@@ -252,7 +258,9 @@ impl Response {
     }
 
     /// The body size cap in force for this response (the request's or the
-    /// client's `max_body_size`), which every body reader applies.
+    /// client's `max_body_size`), which every body reader applies. Feature
+    /// `chunked`.
+    #[cfg(feature = "chunked")]
     pub fn max_body_size(&self) -> Option<u64> {
         self.max_body_size
     }
@@ -312,6 +320,7 @@ impl Response {
             source,
             method: self.method,
             request_url: self.request_url.clone(),
+            #[cfg(feature = "limit")]
             permits: Vec::new(),
             attempts: self.attempts,
             started_ms: self.started_ms,
@@ -353,6 +362,13 @@ impl Response {
         ))
     }
 
+    /// Whether the readers must read the body chunk by chunk: for a size
+    /// cap or a progress callback (feature `chunked`; without it, never,
+    /// and that code is left out of the wasm).
+    fn chunked(&self) -> bool {
+        cfg!(feature = "chunked") && (self.max_body_size.is_some() || self.progress.is_some())
+    }
+
     /// Takes the body of a response made in Rust, with the size cap
     /// applied; `None` for a fetch response.
     fn take_memory_body(&mut self) -> Option<Result<Vec<u8>, Error>> {
@@ -360,6 +376,9 @@ impl Response {
             return None;
         };
         let body = std::mem::take(body);
+        if !self.chunked() {
+            return Some(Ok(body));
+        }
         Some(match self.max_body_size {
             Some(limit) if body.len() as u64 > limit => Err(self.too_large(limit)),
             _ => {
@@ -378,7 +397,8 @@ impl Response {
         if let Some(body) = self.take_memory_body() {
             return body.map(|b| String::from_utf8_lossy(&b).into_owned());
         }
-        if self.max_body_size.is_some() || self.progress.is_some() {
+        #[cfg(feature = "chunked")]
+        if self.chunked() {
             let bytes = self.bytes().await?;
             return Ok(String::from_utf8_lossy(&bytes).into_owned());
         }
@@ -391,7 +411,8 @@ impl Response {
         if let Some(body) = self.take_memory_body() {
             return body;
         }
-        if self.max_body_size.is_some() || self.progress.is_some() {
+        #[cfg(feature = "chunked")]
+        if self.chunked() {
             if let Some(limit) = self.max_body_size {
                 if self.content_length().is_some_and(|n| n > limit) {
                     return Err(self.too_large(limit));
@@ -454,7 +475,8 @@ impl Response {
         if let Some(body) = self.take_memory_body() {
             return decode_json(&body?).map_err(|e| self.fail(e));
         }
-        if self.max_body_size.is_some() || self.progress.is_some() {
+        #[cfg(feature = "chunked")]
+        if self.chunked() {
             let (method, url, attempts) = (self.method, self.url(), self.attempts);
             let bytes = self.bytes().await?;
             return decode_json(&bytes)
@@ -472,8 +494,8 @@ impl Response {
     /// a body to JavaScript as it is. The client's places and the timeout
     /// stay in force until it settles, and a rejection is classified like
     /// the other readers' (timeout, abort, body error). It does not apply
-    /// [`max_body_size`](Response::max_body_size): check it first and use
-    /// the Rust readers when it is set. A response made in Rust is handed
+    /// `max_body_size` (feature `chunked`): check it first and use the
+    /// Rust readers when it is set. A response made in Rust is handed
     /// over as a platform `Response` of its body.
     ///
     /// ```no_run
@@ -553,7 +575,7 @@ impl Response {
     /// [`text`](Response::text), [`json`](Response::json),
     /// [`bytes_stream`](Response::bytes_stream), [`lines`](Response::lines)...):
     /// with the bytes read so far and the total from `Content-Length` when
-    /// known (see [`Transfer`]). Throttled: on the first chunk, then at
+    /// known (see [`Transfer`](crate::Transfer)). Throttled: on the first chunk, then at
     /// most once per 16 ms (about an animation frame) unless 64 KiB more
     /// came, and once at the end with `total == Some(loaded)`. The readers
     /// then read the body chunk by chunk; the size cap still holds.
@@ -570,7 +592,10 @@ impl Response {
     /// assert_eq!(seen.borrow().last(), Some(&1000));
     /// # });
     /// ```
-    pub fn on_progress(mut self, f: impl Fn(Transfer) + 'static) -> Response {
+    ///
+    /// Feature `chunked`.
+    #[cfg(feature = "chunked")]
+    pub fn on_progress(mut self, f: impl Fn(crate::Transfer) + 'static) -> Response {
         self.progress = Some(std::rc::Rc::new(f));
         self
     }
@@ -585,10 +610,13 @@ impl Response {
 /// `/photos` body and a second copy of the decoder in the wasm
 /// (`cargo xtask bench`, decode study).
 pub(crate) fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
-    let inner = match serde_json::from_slice::<T>(bytes) {
-        Ok(value) => return Ok(value),
-        Err(e) => e,
-    };
+    serde_json::from_slice::<T>(bytes).map_err(|e| decode_error(bytes, e))
+}
+
+/// The error of a failed [`decode_json`]: not generic, so that it is in
+/// the wasm once however many types an app decodes.
+#[inline(never)]
+fn decode_error(bytes: &[u8], inner: serde_json::Error) -> Error {
     let path = json_path_at(bytes, inner.line(), inner.column());
     let path = (!path.is_empty()).then_some(path);
     let start: String = String::from_utf8_lossy(&bytes[..bytes.len().min(240)])
@@ -599,14 +627,14 @@ pub(crate) fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error>
         Some(p) => format!("invalid JSON at {p}: {inner}"),
         None => format!("invalid JSON: {inner}"),
     };
-    Err(Error::new(
+    Error::new(
         Kind::Decode {
             path,
             body_start: start,
         },
         message,
     )
-    .with_source(inner))
+    .with_source(inner)
 }
 
 /// The path (`[3].userId`, `user.name`) of the value that JSON text is in

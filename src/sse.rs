@@ -770,6 +770,7 @@ mod tests {
         assert_eq!(backoff(s(u64::MAX / 4), 40, s(1000)), s(1000));
     }
 
+    #[cfg(all(feature = "mock", feature = "retry"))]
     mod over_a_mock {
         use super::super::*;
         use crate::mock::{MockTransport, Reply};

@@ -43,17 +43,20 @@ extern "C" {
     static LOCATION: Option<js_sys::Object>;
 
     /// `None` where the constructor is missing (Node.js, service workers).
+    #[cfg(feature = "upload")]
     #[wasm_bindgen(thread_local_v2, js_name = XMLHttpRequest)]
     static XHR_CTOR: Option<js_sys::Object>;
 
     /// The `Request` constructor, to ask its prototype whether `fetch`
     /// takes a streamed body.
+    #[cfg(feature = "upload")]
     #[wasm_bindgen(thread_local_v2, js_name = Request)]
     static REQUEST_CTOR: Option<js_sys::Object>;
 }
 
 /// A new `XMLHttpRequest`, or `None` where the platform has none (Node.js,
 /// native builds).
+#[cfg(feature = "upload")]
 pub(crate) fn xhr() -> Option<Result<web_sys::XmlHttpRequest, JsValue>> {
     if !cfg!(target_arch = "wasm32") || XHR_CTOR.with(|c| c.is_none()) {
         return None;
@@ -64,6 +67,7 @@ pub(crate) fn xhr() -> Option<Result<web_sys::XmlHttpRequest, JsValue>> {
 /// Whether `fetch` takes a `ReadableStream` body (`duplex: "half"`):
 /// `Request.prototype` has `duplex` (Node.js 18+, Chromium 105+); Firefox
 /// and Safari would send the stream's string form instead.
+#[cfg(feature = "upload")]
 pub(crate) fn request_streams() -> bool {
     if !cfg!(target_arch = "wasm32") {
         return false;
@@ -101,6 +105,7 @@ pub(crate) fn now_ms() -> f64 {
 }
 
 /// Milliseconds since the Unix epoch (`Date.now()`), for `Retry-After` dates.
+#[cfg(feature = "retry")]
 pub(crate) fn epoch_ms() -> f64 {
     if cfg!(target_arch = "wasm32") {
         js_sys::Date::now()
@@ -113,6 +118,7 @@ pub(crate) fn epoch_ms() -> f64 {
 }
 
 /// A number in `[0, 1)` for retry jitter.
+#[cfg(feature = "retry")]
 pub(crate) fn random() -> f64 {
     if cfg!(target_arch = "wasm32") {
         js_sys::Math::random()

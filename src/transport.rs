@@ -2,23 +2,28 @@
 //! [`Fetch`], the default, over the platform's `fetch`.
 
 use futures_util::future::LocalBoxFuture;
+#[cfg(feature = "upload")]
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{ReadableStreamDefaultController, RequestInit};
+#[cfg(feature = "upload")]
+use web_sys::ReadableStreamDefaultController;
+use web_sys::RequestInit;
 
 use crate::error::{Error, Kind};
 use crate::method::Method;
+#[cfg(feature = "upload")]
 use crate::progress::{ProgressFn, Reporter};
 use crate::request::{Body, Request};
 use crate::response::{classify, Response};
 use crate::sys::{self, AbortGuard};
+#[cfg(feature = "upload")]
 use crate::xhr;
 
 /// What sends a [`Request`] and gives back its [`Response`]: the last
 /// layer of a client's pipeline. The default is [`Fetch`];
 /// [`ClientBuilder::transport`](crate::ClientBuilder::transport) replaces
-/// it, for example with [`MockTransport`](crate::mock::MockTransport) in
+/// it, for example with `mock::MockTransport` (feature `mock`) in
 /// tests.
 ///
 /// The request a transport gets is final: its URL is absolute, the
@@ -69,7 +74,7 @@ pub trait Transport: 'static {
 /// A request with an upload-progress callback takes another path where
 /// the platform needs it: `XMLHttpRequest` in browsers, a streamed body in
 /// Node.js (see
-/// [`RequestBuilder::on_upload_progress`](crate::RequestBuilder::on_upload_progress)).
+/// `RequestBuilder::on_upload_progress` (feature `upload`)).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Fetch;
 
@@ -95,6 +100,7 @@ fn js_err(what: &str, e: JsValue) -> Error {
 /// upload path instead (boxed, so that the common path's future stays as
 /// it was).
 pub(crate) async fn fetch(req: &Request) -> Result<Response, Error> {
+    #[cfg(feature = "upload")]
     if let (Some(f), Some(body)) = (&req.upload_progress, &req.body) {
         if !body.is_stream() {
             return Box::pin(upload(req, body, f)).await;
@@ -104,12 +110,13 @@ pub(crate) async fn fetch(req: &Request) -> Result<Response, Error> {
 }
 
 /// The upload path (see
-/// [`RequestBuilder::on_upload_progress`](crate::RequestBuilder::on_upload_progress)):
+/// `RequestBuilder::on_upload_progress` (feature `upload`)):
 /// an `XMLHttpRequest` where the platform has one (browser pages and
 /// dedicated workers), else `fetch` with the body streamed from a
 /// `ReadableStream` (`duplex: "half"`) that counts the bytes as fetch pulls
 /// them (Node.js), else (neither: no request streams) `fetch` with one
 /// report once the response arrived.
+#[cfg(feature = "upload")]
 async fn upload(req: &Request, body: &Body, f: &ProgressFn) -> Result<Response, Error> {
     match sys::xhr() {
         Some(Ok(x)) => return xhr::send(req, body, x, f.clone()).await,
@@ -140,6 +147,7 @@ async fn upload(req: &Request, body: &Body, f: &ProgressFn) -> Result<Response, 
 }
 
 /// Encodes a `FormData` as `fetch` would: its bytes and content type.
+#[cfg(feature = "upload")]
 async fn encode_form(form: &web_sys::FormData) -> Result<(Vec<u8>, Option<String>), Error> {
     let encoded =
         web_sys::Response::new_with_opt_form_data(Some(form)).map_err(|e| js_err("FormData", e))?;
@@ -155,8 +163,10 @@ async fn encode_form(form: &web_sys::FormData) -> Result<(Vec<u8>, Option<String
 }
 
 /// How much of a streamed body goes in one chunk.
+#[cfg(feature = "upload")]
 const CHUNK: usize = 64 * 1024;
 
+#[cfg(feature = "upload")]
 type PullFn = Closure<dyn FnMut(ReadableStreamDefaultController)>;
 
 /// A `ReadableStream` of `body`'s bytes, in [`CHUNK`]s, reporting to `f`
@@ -166,6 +176,7 @@ type PullFn = Closure<dyn FnMut(ReadableStreamDefaultController)>;
 /// call after the last chunk was taken reports the whole body and closes
 /// the stream. The closure must outlive the stream: the caller keeps it
 /// with the request's [`AbortGuard`].
+#[cfg(feature = "upload")]
 fn streamed(body: Body, f: ProgressFn) -> Result<(web_sys::ReadableStream, PullFn), JsValue> {
     let size = body.as_bytes().map_or(0, <[u8]>::len);
     let mut reporter = Reporter::new(f, Some(size as u64));

@@ -224,6 +224,7 @@ pub(crate) fn resolve(base: &str, reference: &str) -> String {
 }
 
 /// The path of a URL (no query or fragment), `/` when empty.
+#[cfg(feature = "mock")]
 pub(crate) fn path_of(url: &str) -> &str {
     let path = split(url).path;
     if path.is_empty() {

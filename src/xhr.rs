@@ -1,5 +1,5 @@
 //! The upload path of a request that has an upload-progress callback
-//! ([`RequestBuilder::on_upload_progress`](crate::RequestBuilder::on_upload_progress))
+//! (`RequestBuilder::on_upload_progress` (feature `upload`))
 //! where `XMLHttpRequest` exists (browser pages, dedicated workers): its
 //! `upload.onprogress` is the only request-body progress a browser gives
 //! over HTTP/1.1 and in Firefox. The transport (`transport::fetch`) picks

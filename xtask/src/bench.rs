@@ -392,8 +392,25 @@ fn build_sizes() -> Result<String> {
     Ok(tsv)
 }
 
+/// The minimal app `bench/min-fanout` (default features), built like the
+/// size table's into `bench/target/pkg/min-fanout`; returns that package
+/// directory. For the size guard ([`crate::size`]).
+pub fn build_min_fanout() -> Result<PathBuf> {
+    setup::ensure(setup::BUILD)?;
+    check_profiles()?;
+    let out = bench_target().join("pkg").join("min-fanout");
+    wasm_pack(
+        &bench_dir().join("min-fanout"),
+        &out,
+        None,
+        &[],
+        &bench_inputs(&["min-fanout"]),
+    )?;
+    Ok(out)
+}
+
 /// The first file in `dir` whose name ends with `suffix`.
-fn find(dir: &Path, suffix: &str) -> Option<PathBuf> {
+pub fn find(dir: &Path, suffix: &str) -> Option<PathBuf> {
     let mut files: Vec<PathBuf> = fs::read_dir(dir)
         .ok()?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -408,7 +425,7 @@ fn find(dir: &Path, suffix: &str) -> Option<PathBuf> {
 }
 
 /// wasm-pack's JS glue in `dir`: the `.js` file next to `<name>_bg.wasm`.
-fn glue(dir: &Path) -> Option<PathBuf> {
+pub fn glue(dir: &Path) -> Option<PathBuf> {
     let wasm = find(dir, "_bg.wasm")?;
     let name = wasm.file_name()?.to_str()?.strip_suffix("_bg.wasm")?;
     let js = dir.join(format!("{name}.js"));

@@ -6,6 +6,7 @@
 //! cargo xtask serve [--port N]           demo page + dev server
 //! cargo xtask test [--skip-firefox] [STAGE...]
 //! cargo xtask fuzz [SECONDS] [TARGET...]  (nightly; not part of test)
+//! cargo xtask size                       the size guard alone (size-budget.toml)
 //! ```
 
 mod bench;
@@ -14,6 +15,7 @@ mod fuzz;
 mod serve;
 mod server;
 mod setup;
+mod size;
 mod test;
 mod util;
 
@@ -31,8 +33,10 @@ commands:
                                 (default port: $FANOUT_PORT, else 8080)
   test [--skip-firefox] [STAGE...]
                                 run the test stages (all by default):
-                                native build chrome firefox node soak js e2e types
-                                bundler
+                                native build size chrome firefox node soak js e2e
+                                types bundler
+  size                          build the demo page and the minimal app and check
+                                their gzip sizes against size-budget.toml (+2 %)
   fuzz [SECONDS] [TARGET...]    run each cargo-fuzz target of fuzz/ for SECONDS
                                 (default 60) with cargo +nightly fuzz; not part
                                 of test (needs a nightly toolchain)";
@@ -51,6 +55,7 @@ fn main() -> ExitCode {
             build::build_npm()
         }),
         "bench" => bench::bench(rest),
+        "size" => size::size(rest),
         "serve" => return report(serve::serve(rest)),
         "test" => return report(test::test(rest)),
         "fuzz" => return report(fuzz::fuzz(rest)),

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use crate::build::{build_npm, build_page};
 use crate::server::{self, DevServer};
 use crate::setup;
+use crate::size;
 use crate::util::{self, cargo, cmd, Result};
 
 /// The stages, in the order they run.
@@ -21,6 +22,9 @@ pub enum Stage {
     Native,
     /// `build_page()` and `build_npm()`.
     Build,
+    /// The size guard: the demo page and the minimal app against
+    /// `size-budget.toml` ([`crate::size`]).
+    Size,
     /// wasm tests in headless Chromium.
     Chrome,
     /// wasm tests in headless Firefox.
@@ -41,9 +45,10 @@ pub enum Stage {
 
 impl Stage {
     /// All stages in run order.
-    pub const ALL: [Stage; 10] = [
+    pub const ALL: [Stage; 11] = [
         Stage::Native,
         Stage::Build,
+        Stage::Size,
         Stage::Chrome,
         Stage::Firefox,
         Stage::Node,
@@ -60,6 +65,7 @@ impl Stage {
         match self {
             Stage::Native => "native",
             Stage::Build => "build",
+            Stage::Size => "size",
             Stage::Chrome => "chrome",
             Stage::Firefox => "firefox",
             Stage::Node => "node",
@@ -85,7 +91,10 @@ impl Stage {
 
     /// Uses the packages that the build stage makes.
     fn needs_build(self) -> bool {
-        matches!(self, Stage::Js | Stage::E2e | Stage::Types | Stage::Bundler)
+        matches!(
+            self,
+            Stage::Size | Stage::Js | Stage::E2e | Stage::Types | Stage::Bundler
+        )
     }
 
     /// Must print test counts (a run of no tests is a failure).
@@ -113,8 +122,8 @@ pub struct Options {
 }
 
 pub const USAGE: &str = "usage: cargo xtask test [--skip-firefox] [STAGE...]\n\
-stages, in run order: native build chrome firefox node soak js e2e types bundler\n\
-(no stage names: all of them; with names: those, plus build if js, e2e, types or bundler is named)";
+stages, in run order: native build size chrome firefox node soak js e2e types bundler\n\
+(no stage names: all of them; with names: those, plus build if size, js, e2e, types or bundler is named)";
 
 /// Parses `test`'s arguments.
 pub fn parse_args(args: &[String]) -> Result<Options> {
@@ -328,8 +337,9 @@ fn wasm_pack_tests(runner_args: &[&str], tests: &[&str]) -> Vec<Command> {
             command
                 .arg("test")
                 .args(runner_args)
-                // The optional features too, so their wasm paths are tested.
-                .args(["--", "--features", "http send", "--test", test]);
+                // Every feature (the suites need them all), so their wasm
+                // paths are tested.
+                .args(["--", "--features", "full", "--test", test]);
             if std::env::var_os("WASM_BINDGEN_TEST_TIMEOUT").is_none() {
                 command.env("WASM_BINDGEN_TEST_TIMEOUT", BROWSER_TEST_TIMEOUT_SECS);
             }
@@ -393,6 +403,29 @@ pub fn test(args: &[String]) -> Result<ExitCode> {
         rows.push(Row::from_errors("build", &errors, started));
     }
 
+    if selected(Stage::Size) {
+        banner("size");
+        let started = Instant::now();
+        let outcome = if !page_ok {
+            println!("skipped: the demo page's build failed");
+            Outcome::Skipped("build failed".into())
+        } else {
+            match size::check_built() {
+                Ok(()) => Outcome::Ok,
+                Err(e) => {
+                    println!("size: {e}");
+                    Outcome::Failed(e.to_string())
+                }
+            }
+        };
+        rows.push(Row {
+            name: "size",
+            outcome,
+            counts: None,
+            secs: started.elapsed().as_secs_f64(),
+        });
+    }
+
     // The dev server, stopped by the guard's Drop however this function
     // is left (a panic included).
     let mut dev_server: Option<DevServer> = None;
@@ -423,7 +456,7 @@ pub fn test(args: &[String]) -> Result<ExitCode> {
     }
 
     for stage in Stage::ALL {
-        if matches!(stage, Stage::Native | Stage::Build) || !selected(stage) {
+        if matches!(stage, Stage::Native | Stage::Build | Stage::Size) || !selected(stage) {
             continue;
         }
         let started = Instant::now();
@@ -527,7 +560,7 @@ pub fn test(args: &[String]) -> Result<ExitCode> {
                 c.args(["build", "examples/vite"]);
                 vec![c]
             }
-            Stage::Native | Stage::Build => unreachable!("run above"),
+            Stage::Native | Stage::Build | Stage::Size => unreachable!("run above"),
         };
         let (outcome, counts) = run_counted(stage, &mut commands);
         row(outcome, counts);
