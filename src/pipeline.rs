@@ -47,7 +47,9 @@ use crate::method::Method;
 #[cfg(feature = "middleware")]
 use crate::middleware::{Endpoint, Middleware, Next};
 use crate::options::Options;
-use crate::request::{Action, Hook, Hooks, Request};
+#[cfg(feature = "hooks")]
+use crate::request::{Action, Hook};
+use crate::request::{Hooks, Request};
 use crate::response::Response;
 #[cfg(feature = "retry")]
 use crate::retry::{Attempt, Retry};
@@ -139,22 +141,29 @@ impl Pipeline {
             req.hooks = self.hooks.clone();
             req.hooks.extend(&own);
         }
+        // Awaits of hooks are `#[cfg]`'d, not `if HOOKS`: a state machine
+        // keeps every await point it is given.
+        #[cfg(feature = "hooks")]
         let before_error =
-            (HOOKS && !req.hooks.before_error.is_empty()).then(|| req.hooks.before_error.clone());
+            (!req.hooks.before_error.is_empty()).then(|| req.hooks.before_error.clone());
         // One await of `run`, so that it is in the wasm once.
         let result = self.run(req).await;
-        match (before_error, result) {
-            (Some(hooks), Err(mut e)) => {
-                for hook in &hooks {
-                    e = match hook {
-                        Hook::Now(f) => f(e),
-                        Hook::Later(f) => f(e).await,
-                    };
+        #[cfg(feature = "hooks")]
+        if let Some(hooks) = before_error {
+            return match result {
+                Err(mut e) => {
+                    for hook in &hooks {
+                        e = match hook {
+                            Hook::Now(f) => f(e),
+                            Hook::Later(f) => f(e).await,
+                        };
+                    }
+                    Err(e)
                 }
-                Err(e)
-            }
-            (_, result) => result,
+                ok => ok,
+            };
         }
+        result
     }
 
     /// The pipeline from `prepare` on.
@@ -166,7 +175,8 @@ impl Pipeline {
                 e.with_request(req.method, &req.url)
             });
         }
-        if HOOKS {
+        #[cfg(feature = "hooks")]
+        {
             for i in 0..req.hooks.before_request.len() {
                 let (method, url) = (req.method, req.url.clone());
                 let result = match req.hooks.before_request[i].clone() {
@@ -297,17 +307,20 @@ impl Pipeline {
     /// hooks (an [`Action::Retry`] keeps the response).
     #[cfg(not(feature = "retry"))]
     async fn retrying(&self, req: Request) -> Result<Response, Error> {
-        let mut result = self.attempt(&req, 1).await;
-        if HOOKS && !req.hooks.after_response.is_empty() {
-            if let Ok(resp) = result {
-                result = after_response(&req, resp).await.map(|(r, _)| r);
+        let result = self.attempt(&req, 1).await;
+        #[cfg(feature = "hooks")]
+        let result = match result {
+            Ok(resp) if !req.hooks.after_response.is_empty() => {
+                after_response(&req, resp).await.map(|(r, _)| r)
             }
-        }
+            other => other,
+        };
         finish(&req, result, 1)
     }
 
     /// The retry layer: attempts until one settles.
     #[cfg(feature = "retry")]
+    #[cfg_attr(not(feature = "hooks"), allow(unused_mut))]
     async fn retrying(&self, mut req: Request) -> Result<Response, Error> {
         let retry = req.options.retry.clone().unwrap_or_default();
         let resendable = !req.body.as_ref().is_some_and(|b| b.is_stream());
@@ -316,7 +329,8 @@ impl Pipeline {
         loop {
             let mut result = self.attempt(&req, attempt).await;
             let mut forced = false;
-            if HOOKS && !req.hooks.after_response.is_empty() {
+            #[cfg(feature = "hooks")]
+            if !req.hooks.after_response.is_empty() {
                 if let Ok(resp) = result {
                     let (resp, retry_asked) = match after_response(&req, resp).await {
                         Ok(r) => r,
@@ -343,15 +357,16 @@ impl Pipeline {
             match delay {
                 None => return finish(&req, result, attempt),
                 Some(delay) => {
-                    let cause =
-                        (HOOKS && !req.hooks.before_retry.is_empty()).then(|| match &result {
-                            Ok(resp) => Error::from_status(resp.status(), &resp.status_text())
-                                .with_request(req.method, &req.url),
-                            Err(e) => e.clone(),
-                        });
+                    #[cfg(feature = "hooks")]
+                    let cause = (!req.hooks.before_retry.is_empty()).then(|| match &result {
+                        Ok(resp) => Error::from_status(resp.status(), &resp.status_text())
+                            .with_request(req.method, &req.url),
+                        Err(e) => e.clone(),
+                    });
                     // Dropping the response frees its connection (and its
                     // place under the limits) before the hooks and the wait.
                     drop(result);
+                    #[cfg(feature = "hooks")]
                     if let Some(cause) = cause {
                         for hook in req.hooks.before_retry.clone() {
                             match hook {
@@ -452,6 +467,7 @@ async fn within(
 
 /// Runs the `after_response` hooks on one attempt's response: the
 /// response to keep, and whether a hook asked for a retry.
+#[cfg(feature = "hooks")]
 async fn after_response(req: &Request, mut resp: Response) -> Result<(Response, bool), Error> {
     for hook in &req.hooks.after_response {
         let action = match hook {
