@@ -135,6 +135,23 @@ async function open(path) {
   return p;
 }
 
+/** Runs the module worker at `path` on the harness page with the dev server and `tag`; resolves to its message. */
+function inWorker(path, tag) {
+  return page.evaluate(
+    ({ path, api, tag }) =>
+      new Promise((resolve, reject) => {
+        const worker = new Worker(path, { type: 'module' });
+        worker.onmessage = (e) => {
+          worker.terminate();
+          resolve(e.data);
+        };
+        worker.onerror = (e) => reject(new Error(e.message));
+        worker.postMessage({ api, tag });
+      }),
+    { path, api: `${API}/`, tag },
+  );
+}
+
 before(async () => {
   server = createServer(handle);
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -273,19 +290,7 @@ test('web build in a page: an AbortSignal aborts a request and a gather', async 
 
 test('web build in a module Web Worker: get, errors, gather with a limit, abort', async () => {
   const tag = uniqueTag('worker');
-  const out = await page.evaluate(
-    ({ api, tag }) =>
-      new Promise((resolve, reject) => {
-        const worker = new Worker('/worker-harness.js', { type: 'module' });
-        worker.onmessage = (e) => {
-          worker.terminate();
-          resolve(e.data);
-        };
-        worker.onerror = (e) => reject(new Error(e.message));
-        worker.postMessage({ api, tag });
-      }),
-    { api: `${API}/`, tag },
-  );
+  const out = await inWorker('/worker-harness.js', tag);
   assert.deepEqual(out, {
     scope: 'DedicatedWorkerGlobalScope',
     status: 200,
@@ -315,19 +320,7 @@ test('web build in a page: hooks, dedupe and auth (issue 10)', async () => {
 
 test('web build in a module Web Worker: hooks, dedupe and auth (issue 10)', async () => {
   const tag = uniqueTag('features-worker');
-  const out = await page.evaluate(
-    ({ api, tag }) =>
-      new Promise((resolve, reject) => {
-        const worker = new Worker('/features-worker.js', { type: 'module' });
-        worker.onmessage = (e) => {
-          worker.terminate();
-          resolve(e.data);
-        };
-        worker.onerror = (e) => reject(new Error(e.message));
-        worker.postMessage({ api, tag });
-      }),
-    { api: `${API}/`, tag },
-  );
+  const out = await inWorker('/features-worker.js', tag);
   assert.deepEqual(out, FEATURES_EXPECTED);
 });
 
