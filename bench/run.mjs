@@ -725,7 +725,7 @@ async function main() {
       data.decode.push({ key, title, ...(await series(ctx, key, impls, spec, rounds)) });
     }
 
-    if (opts.profile || (opts.only && opts.only.has('issue'))) {
+    if ((opts.profile && !opts.only) || (opts.only && opts.only.has('issue'))) {
       log('diagnostic: the issue phase of 1,000 posts');
       data.issue = await series(
         ctx,
@@ -736,7 +736,7 @@ async function main() {
       );
     }
 
-    if (opts.profile || (opts.only && opts.only.has('fetch-cost'))) {
+    if ((opts.profile && !opts.only) || (opts.only && opts.only.has('fetch-cost'))) {
       log('diagnostic: abort() after the body');
       data.fetchCost = await series(ctx, 'fetch-cost', ['url', 'abort-after-read'], (impl, tag) => ({ kind: 'fetch-cost', impl, tag, n: 200 }));
     }
@@ -751,10 +751,13 @@ async function main() {
         ['stub-js', { kind: 'posts-stub', impl: 'js', n: 1000 }, 20],
         ['stub-fanout', { kind: 'posts-stub', impl: 'fanout', n: 1000 }, 20],
         ['stub-gloo', { kind: 'posts-stub', impl: 'gloo', n: 1000 }, 20],
+        ['stub-fanout-js', { kind: 'posts-stub', impl: 'fanout-js', n: 1000 }, 20],
         ['photos-js', { kind: 'photos', impl: 'js' }, 20],
         ['photos-fanout', { kind: 'photos', impl: 'fanout' }, 20],
       ];
       for (const [label, spec, reps] of runs) {
+        // With --only, the profiles of the parts named (stub-*, photos-*, ...).
+        if (opts.only && ![...opts.only].some((k) => label.startsWith(`${k}-`))) continue;
         // Warm up, then profile.
         await pctx.page.evaluate((s) => window.bench.run(s), { ...spec, tag: `prof-warm-${label}` });
         data.profiles.push(await profileRun(pctx, label, spec, reps));

@@ -69,6 +69,12 @@ pub fn resolve(base: &str, reference: &str) -> String {
     crate::url::resolve(base, reference)
 }
 
+/// The short way a client joins a plain path onto its base (`None`: it
+/// takes [`resolve`]'s way); `base` is checked as `parse_base` does.
+pub fn join_plain(base: &str, reference: &str) -> Option<String> {
+    crate::url::join_plain(&crate::url::parse_base(base).ok()?, reference)
+}
+
 /// The origin fanout's cross-origin guard sees.
 pub fn origin(url: &str) -> Option<String> {
     crate::url::origin(url)

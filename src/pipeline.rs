@@ -107,6 +107,10 @@ impl Pipeline {
     /// rule](crate#joining-urls)), or says why it can't.
     pub(crate) fn resolve(&self, input: &str) -> Result<String, Error> {
         let url = if let Some(base) = &self.base {
+            // Most requests: a plain path under a checked base.
+            if let Some(url) = url::join_plain(base, input) {
+                return Ok(url);
+            }
             url::resolve(&base.url, input)
         } else if url::is_absolute(input) {
             input.to_owned()

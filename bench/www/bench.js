@@ -53,7 +53,7 @@ function responses(bytes, k) {
 
 async function loadFanoutJs() {
   try {
-    const mod = await import('./pkg-js/fanout.js');
+    const mod = await import(PROFILING ? './pkg-js-prof/fanout.js' : './pkg-js/fanout.js');
     fjsWasm = await mod.default();
     fjs = mod;
   } catch (e) {

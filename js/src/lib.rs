@@ -1391,8 +1391,15 @@ async fn read_bytes(resp: fanout::Response, rust: bool) -> Result<JsValue, Error
     Ok(Uint8Array::new(&buf).into())
 }
 
-async fn read_json(resp: fanout::Response, rust: bool) -> Result<JsValue, Error> {
-    let (method, url, attempts) = (resp.method(), resp.url(), resp.attempts());
+/// `url`: the response's URL if the caller has it (else read from `resp`),
+/// for the error of a body that does not parse.
+async fn read_json(
+    resp: fanout::Response,
+    rust: bool,
+    url: Option<String>,
+) -> Result<JsValue, Error> {
+    let (method, attempts) = (resp.method(), resp.attempts());
+    let url = url.unwrap_or_else(|| resp.url());
     let text = read_text(resp, rust).await?;
     json_parse(&text).map_err(|e| {
         let body_start = text
@@ -1410,9 +1417,14 @@ fn decode_error(message: &str, body_start: String) -> Error {
 
 /// Reads the body as `how` says; `rust`: with fanout's Rust readers
 /// (which report download progress).
-async fn read_as(resp: fanout::Response, how: As, rust: bool) -> Result<JsValue, Error> {
+async fn read_as(
+    resp: fanout::Response,
+    how: As,
+    rust: bool,
+    url: Option<String>,
+) -> Result<JsValue, Error> {
     Ok(match how {
-        As::Json => read_json(resp, rust).await?,
+        As::Json => read_json(resp, rust, url).await?,
         As::Text => read_text(resp, rust).await?,
         As::Bytes => read_bytes(resp, rust).await?,
         As::Response => JsResponse::new(resp, rust).into(),
@@ -1508,8 +1520,9 @@ fn response_promise(promise: Promise) -> Promise {
     RESPONSE_READER.with(|reader| {
         let reader: &Function = reader.as_ref().unchecked_ref();
         for name in ["json", "text", "bytes"] {
-            let method = reader.bind2(&JsValue::UNDEFINED, &JsValue::from_str(name), &promise);
-            set(promise.unchecked_ref(), name, &method);
+            let name_js = key_string(name);
+            let method = reader.bind2(&JsValue::UNDEFINED, &name_js, &promise);
+            let _ = Reflect::set(promise.unchecked_ref(), &name_js, &method);
         }
     });
     promise
@@ -1709,7 +1722,7 @@ async fn after_response_action(value: JsValue) -> Result<fanout::Action, Error> 
             BodyState::Unread(resp) => Ok(fanout::Action::Replace(resp)),
             BodyState::Empty => Ok(fanout::Action::Replace(
                 fanout::Response::new(r.status, Vec::new())
-                    .with_status_text(r.status_text.clone())
+                    .with_status_text(r.status_text())
                     .with_url(r.url.clone()),
             )),
             BodyState::Used => Err(type_error(
@@ -2314,7 +2327,7 @@ async fn run_one(
         let attempts = resp.attempts();
         let (resp, rust) = spec.progress(resp);
         let resp = raise_for_status(resp, spec.throw_http.unwrap_or(throw), rust).await?;
-        Ok::<_, Failure>((read_as(resp, how, rust).await?, attempts))
+        Ok::<_, Failure>((read_as(resp, how, rust, None).await?, attempts))
     };
     let aborted = || -> Failure {
         Error::aborted("aborted by the gather's AbortSignal")
@@ -2336,8 +2349,31 @@ async fn run_one(
     }
 }
 
-fn set(obj: &Object, key: &str, value: &JsValue) {
-    let _ = Reflect::set(obj, &JsValue::from_str(key), value);
+fn set(obj: &Object, key: &'static str, value: &JsValue) {
+    let _ = Reflect::set(obj, &key_string(key), value);
+}
+
+/// The JS string of a property name the binding uses, made once: a
+/// string passed from wasm to JS is decoded on each crossing (a
+/// `TextDecoder` call), and some names are set on every response.
+fn key_string(key: &'static str) -> JsValue {
+    thread_local! {
+        static KEYS: RefCell<Vec<(&'static str, JsValue)>> = const { RefCell::new(Vec::new()) };
+    }
+    KEYS.with(|keys| {
+        let mut keys = keys.borrow_mut();
+        // Names are literals: the same one is (almost always) the same
+        // pointer, and there are a few dozen of them.
+        let found = keys
+            .iter()
+            .find(|(k, _)| std::ptr::eq(*k, key) || *k == key)
+            .map(|(_, v)| v.clone());
+        found.unwrap_or_else(|| {
+            let v = JsValue::from_str(key);
+            keys.push((key, v.clone()));
+            v
+        })
+    })
 }
 
 fn progress(f: &Function, p: Progress) {
@@ -2408,11 +2444,18 @@ pub struct JsResponse {
     rust_read: bool,
     status: u16,
     ok: bool,
+    /// The platform's response, when it came from `fetch`: the status
+    /// text is read from it when asked for.
+    raw: Option<web_sys::Response>,
+    /// The status text of a response made in Rust (empty for a fetch one).
     status_text: String,
     url: String,
     method: Method,
     attempts: u32,
-    headers: Object,
+    /// The headers, made into the frozen object of `headers` the first
+    /// time it is read (most responses never are: no per-response copy).
+    headers: fanout::Headers,
+    headers_object: std::cell::OnceCell<Object>,
 }
 
 impl std::fmt::Debug for JsResponse {
@@ -2436,19 +2479,22 @@ enum BodyState {
 
 impl JsResponse {
     fn new(resp: fanout::Response, rust_read: bool) -> JsResponse {
-        let headers = Object::new();
-        for (name, value) in resp.headers().iter() {
-            set(&headers, &name, &JsValue::from_str(&value));
-        }
+        let raw = resp.as_raw().cloned();
         JsResponse {
             rust_read,
             status: resp.status(),
             ok: resp.ok(),
-            status_text: resp.status_text(),
+            status_text: if raw.is_some() {
+                String::new()
+            } else {
+                resp.status_text()
+            },
+            raw,
             url: resp.url(),
             method: resp.method(),
             attempts: resp.attempts(),
-            headers: Object::freeze(&headers),
+            headers: resp.headers(),
+            headers_object: std::cell::OnceCell::new(),
             // A response made in Rust (not from fetch) keeps its body in
             // memory, to be read like any other.
             body: RefCell::new(if resp.as_raw().is_none_or(|raw| raw.body().is_some()) {
@@ -2464,9 +2510,9 @@ impl JsResponse {
         let state = std::mem::replace(&mut *self.body.borrow_mut(), BodyState::Used);
         let empty = match state {
             BodyState::Unread(resp) => {
-                let rust = self.rust_read;
+                let (rust, url) = (self.rust_read, self.url.clone());
                 return future_to_promise(async move {
-                    read_as(resp, how, rust).await.map_err(js_error)
+                    read_as(resp, how, rust, Some(url)).await.map_err(js_error)
                 });
             }
             BodyState::Empty => {
@@ -2506,7 +2552,10 @@ impl JsResponse {
     /// The reason phrase the server sent (often empty over HTTP/2).
     #[wasm_bindgen(getter, js_name = statusText)]
     pub fn status_text(&self) -> String {
-        self.status_text.clone()
+        match &self.raw {
+            Some(raw) => raw.status_text(),
+            None => self.status_text.clone(),
+        }
     }
 
     /// The final URL, after redirects.
@@ -2532,17 +2581,21 @@ impl JsResponse {
     /// only the CORS-safelisted headers and those the server exposes.
     #[wasm_bindgen(getter, unchecked_return_type = "Readonly<Record<string, string>>")]
     pub fn headers(&self) -> Object {
-        self.headers.clone()
+        self.headers_object
+            .get_or_init(|| {
+                let headers = Object::new();
+                for (name, value) in self.headers.iter() {
+                    let _ = Reflect::set(&headers, &name.into(), &value.into());
+                }
+                Object::freeze(&headers)
+            })
+            .clone()
     }
 
-    /// One header's value by case-insensitive name, or `undefined`.
+    /// One header's value by case-insensitive name, or `undefined`
+    /// (several values joined by `, `).
     pub fn header(&self, name: &str) -> Option<String> {
-        Reflect::get(
-            &self.headers,
-            &JsValue::from_str(&name.to_ascii_lowercase()),
-        )
-        .ok()
-        .and_then(|v| v.as_string())
+        self.headers.get(name)
     }
 
     /// Whether the body has been read (or is being read). Always `false`

@@ -74,10 +74,11 @@ pub fn bench(args: &[String]) -> Result {
 
     println!("== building (release) into {}", bench_target().display());
     build_page()?;
-    if args.iter().any(|a| a == "--profile") {
+    let profiling = args.iter().any(|a| a == "--profile");
+    if profiling {
         build_page_profiling()?;
     }
-    let fanout_js = build_fanout_js();
+    let fanout_js = build_fanout_js(profiling);
     let sizes = build_sizes()?;
     let sizes_file = out_dir().join("sizes.tsv");
     fs::write(&sizes_file, sizes)?;
@@ -305,16 +306,28 @@ fn build_page_profiling() -> Result {
 
 /// fanout's JS API (the `js/` crate, the npm package's) into
 /// `bench/www/pkg-js` as `fanout.js`, which `bench/www/bench.js` imports;
-/// if the build fails, any stale package there is removed.
-fn build_fanout_js() -> Result {
+/// if the build fails, any stale package there is removed. With
+/// `profiling`, also the names-kept build into `bench/www/pkg-js-prof`
+/// (the `?profiling` page's).
+fn build_fanout_js(profiling: bool) -> Result {
     let out = bench_dir().join("www").join("pkg-js");
-    let built = wasm_pack(
+    let mut built = wasm_pack(
         &util::root().join("js"),
         &out,
         Some("fanout"),
         &[],
         &member_inputs("js"),
     );
+    if profiling && built.is_ok() {
+        built = wasm_pack_as(
+            "--profiling",
+            &util::root().join("js"),
+            &bench_dir().join("www").join("pkg-js-prof"),
+            Some("fanout"),
+            &[],
+            &member_inputs("js"),
+        );
+    }
     if built.is_err() {
         let _ = fs::remove_dir_all(&out);
     }

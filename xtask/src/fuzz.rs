@@ -132,7 +132,12 @@ pub fn fuzz(args: &[String]) -> Result<ExitCode> {
         let crashed = teed.output.contains("==ERROR")
             || teed.output.contains("panicked at")
             || teed.output.contains("Test unit written to");
-        rows.push((*target, runs(&teed.output), ok && !crashed, teed.error));
+        // A build that fails is not a crash the fuzzer found.
+        let error = teed.error.or_else(|| {
+            (!ok && !crashed && teed.output.contains("error: could not compile"))
+                .then(|| "the target did not build (see the output above)".to_owned())
+        });
+        rows.push((*target, runs(&teed.output), ok && !crashed, error));
     }
     println!();
     println!("| target | seconds | runs | result |");
