@@ -79,6 +79,16 @@ impl fmt::Debug for Response {
     }
 }
 
+/// From this `Content-Length` on, `bytes()` and `json()` read a fetch body
+/// from its stream into a buffer of that size rather than through
+/// `arrayBuffer()` (`cargo xtask bench --only photos`: the 1 MB `/photos`
+/// array into typed structs).
+const PRESIZED_MIN: u64 = 64 * 1024;
+
+/// The most a `Content-Length` reserves up front (a larger body still
+/// reads, growing its buffer).
+const PRESIZED_MAX: u64 = 64 * 1024 * 1024;
+
 /// Classifies a rejection from fetch or a body read: a timeout or the
 /// caller's signal if the abort guard fired, else `fallback`; the JS value
 /// is kept as the error's source.
@@ -428,12 +438,21 @@ impl Response {
         self.array_buffer().await
     }
 
-    /// Reads a fetch body with `arrayBuffer()` and copies it into wasm
-    /// memory in one go (no size cap).
+    /// Reads a fetch body into wasm memory (no size cap): a small one with
+    /// `arrayBuffer()`, copied in one go; one whose `Content-Length` is
+    /// [`PRESIZED_MIN`] or more chunk by chunk from its stream, each chunk
+    /// copied as it arrives into one buffer of that length (no second
+    /// copy of the whole body held in JS, and the copies overlap the
+    /// download).
     async fn array_buffer(&self) -> Result<Vec<u8>, Error> {
         let Source::Fetch { raw, guard } = &self.source else {
             unreachable!("memory bodies are taken before");
         };
+        if let Some(len) = sys::content_length(raw).filter(|&n| n >= PRESIZED_MIN) {
+            if let Some(body) = raw.body() {
+                return self.read_presized(body, guard, len).await;
+            }
+        }
         let promise = raw
             .array_buffer()
             .map_err(|e| self.fail(Error::body(sys::js_message(&e))))?;
@@ -444,6 +463,40 @@ impl Response {
             }
             Err(e) => Err(self.fail(classify(guard, &e, Kind::Body))),
         }
+    }
+
+    /// [`array_buffer`](Response::array_buffer)'s large-body path: the
+    /// stream's chunks copied into one `Vec` reserved from `len` (up to
+    /// [`PRESIZED_MAX`], so a false `Content-Length` cannot claim more
+    /// wasm memory than that, which is never given back).
+    async fn read_presized(
+        &self,
+        body: web_sys::ReadableStream,
+        guard: &AbortGuard,
+        len: u64,
+    ) -> Result<Vec<u8>, Error> {
+        let reader: web_sys::ReadableStreamDefaultReader = body.get_reader().unchecked_into();
+        let mut out: Vec<u8> = Vec::new();
+        // A failed reservation is no error: the buffer grows as it fills.
+        let _ = out.try_reserve_exact(len.min(PRESIZED_MAX) as usize);
+        loop {
+            match sys::read_chunk(&reader).await {
+                Ok(Some(chunk)) => {
+                    let n = chunk.length() as usize;
+                    if out.try_reserve(n).is_err() {
+                        return Err(self.fail(Error::body("out of memory for the body")));
+                    }
+                    let start = out.len();
+                    chunk.copy_to_uninit(&mut out.spare_capacity_mut()[..n]);
+                    // SAFETY: `copy_to_uninit` initialized these `n` bytes.
+                    unsafe { out.set_len(start + n) };
+                }
+                Ok(None) => break,
+                Err(e) => return Err(self.fail(classify(guard, &e, Kind::Body))),
+            }
+        }
+        guard.finished();
+        Ok(out)
     }
 
     /// Decodes the JSON body into `T`.

@@ -37,6 +37,19 @@ extern "C" {
     #[wasm_bindgen(js_namespace = performance, js_name = now)]
     fn performance_now() -> f64;
 
+    /// What a `ReadableStreamDefaultReader`'s `read()` resolves to; its
+    /// getters cross into JS without a property-name string.
+    type ReadResult;
+    #[wasm_bindgen(method, getter)]
+    fn done(this: &ReadResult) -> bool;
+    #[wasm_bindgen(method, getter)]
+    fn value(this: &ReadResult) -> JsValue;
+
+    /// A `Headers`, for `get` with the name as a JS string made once.
+    type RawHeaders;
+    #[wasm_bindgen(method, js_name = get, catch)]
+    fn get_by(this: &RawHeaders, name: &JsValue) -> Result<Option<String>, JsValue>;
+
     /// `None` where the global is missing (Node.js): the `Option` makes the
     /// binding test `typeof location` instead of throwing a ReferenceError.
     #[wasm_bindgen(thread_local_v2, js_name = location)]
@@ -423,13 +436,25 @@ pub(crate) fn js_error(value: &JsValue) -> JsError {
 pub(crate) async fn read_chunk(
     reader: &web_sys::ReadableStreamDefaultReader,
 ) -> Result<Option<js_sys::Uint8Array>, JsValue> {
-    let result = wasm_bindgen_futures::JsFuture::from(reader.read()).await?;
-    let done = js_sys::Reflect::get(&result, &JsValue::from_str("done"))?;
-    if done.is_truthy() {
+    let result: ReadResult = wasm_bindgen_futures::JsFuture::from(reader.read())
+        .await?
+        .unchecked_into();
+    if result.done() {
         return Ok(None);
     }
-    let value = js_sys::Reflect::get(&result, &JsValue::from_str("value"))?;
-    Ok(Some(value.unchecked_into()))
+    Ok(Some(result.value().unchecked_into()))
+}
+
+/// A fetch response's `Content-Length`, if it has a valid one: three
+/// calls into JS (the headers, `get`, the string back), not the four of
+/// `Response::headers().get(...)` with its name passed each time.
+pub(crate) fn content_length(raw: &web_sys::Response) -> Option<u64> {
+    thread_local! {
+        static NAME: JsValue = JsValue::from_str("content-length");
+    }
+    let headers: RawHeaders = raw.headers().unchecked_into();
+    let value = NAME.with(|name| headers.get_by(name)).ok()??;
+    value.trim().parse().ok()
 }
 
 /// The Fetch API's value for a [`Credentials`] mode.

@@ -231,19 +231,21 @@ async fn hang() -> Response {
     std::future::pending().await
 }
 
-/// `/drop?after=B`: announces `content-length: 100000`, sends B bytes, then
+/// `/drop?after=B&hold_ms=M`: announces `content-length: 100000`, sends B
+/// bytes, waits M ms (default 50), then
 /// fails the body so the connection is cut mid-response.
 async fn drop_connection(uri: Uri) -> Response {
     let pairs = query_pairs(&uri);
     let after = pair_u64(&pairs, "after")
         .unwrap_or(100)
         .min(DROP_ANNOUNCED - 1) as usize;
+    let hold = pair_u64(&pairs, "hold_ms").unwrap_or(50).min(60_000);
     let body = stream::unfold(0u8, move |step| async move {
         match step {
             0 if after > 0 => Some((Ok(Bytes::from(vec![b'x'; after])), 1)),
             0 | 1 => {
                 // Let the partial body reach the client before the cut.
-                tokio::time::sleep(Duration::from_millis(50)).await;
+                tokio::time::sleep(Duration::from_millis(hold)).await;
                 Some((
                     Err(io::Error::new(
                         io::ErrorKind::ConnectionAborted,

@@ -78,6 +78,60 @@ async fn a_body_cut_half_way_is_a_body_error() {
     assert_eq!(js_name(e), "TypeError");
 }
 
+/// A body of 64 KiB or more with a `Content-Length` is read from its
+/// stream into one buffer: a cut there is a body error too, for `bytes()`
+/// and `json()`, with the request's URL.
+#[wasm_bindgen_test]
+async fn a_large_body_cut_half_way_is_a_body_error() {
+    let resp = client().get("drop?after=70000").send().await.unwrap();
+    assert_eq!(resp.content_length(), Some(100_000));
+    let e = resp.bytes().await.unwrap_err();
+    assert!(e.is_body(), "{e:?}");
+    assert_eq!(e.url(), Some(format!("{API}/drop?after=70000").as_str()));
+    let resp = client().get("drop?after=70000").send().await.unwrap();
+    let e = resp.json::<Value>().await.unwrap_err();
+    assert!(e.is_body(), "{e:?}");
+}
+
+/// The attempt timeout and abort-on-drop hold while a large body is read
+/// chunk by chunk: the fetch is aborted and the server sees it go.
+#[wasm_bindgen_test]
+async fn a_large_body_read_times_out_and_is_aborted() {
+    let t = tag("presized-timeout");
+    let start = super::support::now();
+    let resp = client()
+        .get(format!("drop?after=70000&hold_ms=10000&tag={t}"))
+        .timeout(Duration::from_millis(400))
+        .send()
+        .await
+        .unwrap();
+    let e = resp.bytes().await.unwrap_err();
+    assert!(e.is_timeout(), "{e:?}");
+    assert!(super::support::now() - start < 5000.0);
+    let s = settled(&t).await;
+    assert_eq!(s["in_flight"], 0, "the server saw the fetch go: {s}");
+
+    let t = tag("presized-drop");
+    let resp = client()
+        .get(format!("drop?after=70000&hold_ms=10000&tag={t}"))
+        .send()
+        .await
+        .unwrap();
+    {
+        // The read is dropped at the end of this block.
+        let read = std::pin::pin!(resp.json::<Value>());
+        let nap = std::pin::pin!(sleep(Duration::from_millis(200)));
+        if let Either::Left((r, _)) = select(read, nap).await {
+            panic!("the body was never going to end: {r:?}");
+        }
+    }
+    let s = settled(&t).await;
+    assert_eq!(
+        s["in_flight"], 0,
+        "dropping the read aborted the fetch: {s}"
+    );
+}
+
 #[wasm_bindgen_test]
 async fn a_response_that_never_comes_times_out_and_the_fetch_is_aborted() {
     let t = tag("hang");

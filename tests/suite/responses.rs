@@ -47,6 +47,34 @@ async fn text_bytes_and_json() {
     assert_eq!(photos.len(), 5000);
 }
 
+/// Both body paths give the same bytes: `arrayBuffer()` below 64 KiB, the
+/// stream into a buffer of the `Content-Length` from there (at the
+/// threshold, just under it, and well over it), and a large body without
+/// a `Content-Length` (chunked) decodes as the same one with it.
+#[wasm_bindgen_test]
+async fn small_and_large_bodies_read_the_same() {
+    let c = client();
+    for n in [65_535usize, 65_536, 300_001] {
+        let bytes = c
+            .get(format!("bytes?n={n}"))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        assert_eq!(bytes.len(), n);
+        assert!(
+            bytes.iter().enumerate().all(|(i, b)| *b == (i % 256) as u8),
+            "n={n}"
+        );
+    }
+    let sized: Vec<String> = c.get("big?kb=300").fetch_json().await;
+    let chunked: Vec<String> = c.get("big-chunked?kb=300").fetch_json().await;
+    assert!(sized.iter().map(String::len).sum::<usize>() > 250 * 1024);
+    assert_eq!(sized, chunked);
+}
+
 #[wasm_bindgen_test]
 async fn integers_beyond_2_pow_53_keep_their_precision() {
     #[derive(serde::Deserialize)]
