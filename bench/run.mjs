@@ -750,6 +750,7 @@ async function main() {
         ['posts1000-fanout', { kind: 'posts', impl: 'fanout', n: 1000 }, 3],
         ['stub-js', { kind: 'posts-stub', impl: 'js', n: 1000 }, 20],
         ['stub-fanout', { kind: 'posts-stub', impl: 'fanout', n: 1000 }, 20],
+        ['stub-fanout-join', { kind: 'posts-stub', impl: 'fanout-join', n: 1000 }, 20],
         ['stub-gloo', { kind: 'posts-stub', impl: 'gloo', n: 1000 }, 20],
         ['stub-fanout-js', { kind: 'posts-stub', impl: 'fanout-js', n: 1000 }, 20],
         ['photos-js', { kind: 'photos', impl: 'js' }, 20],

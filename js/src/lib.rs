@@ -2477,6 +2477,12 @@ enum BodyState {
     Used,
 }
 
+/// Whether a fetch response has no body: a `HEAD` request's, or a status
+/// the Fetch standard gives a null body (101, 103, 204, 205, 304).
+fn null_body(resp: &fanout::Response) -> bool {
+    resp.method() == Method::Head || matches!(resp.status(), 101 | 103 | 204 | 205 | 304)
+}
+
 impl JsResponse {
     fn new(resp: fanout::Response, rust_read: bool) -> JsResponse {
         let raw = resp.as_raw().cloned();
@@ -2496,11 +2502,14 @@ impl JsResponse {
             headers: resp.headers(),
             headers_object: std::cell::OnceCell::new(),
             // A response made in Rust (not from fetch) keeps its body in
-            // memory, to be read like any other.
-            body: RefCell::new(if resp.as_raw().is_none_or(|raw| raw.body().is_some()) {
-                BodyState::Unread(resp)
-            } else {
+            // memory, to be read like any other. A fetch response has a
+            // null body for HEAD and the null-body statuses (the Fetch
+            // standard's); asking `raw.body()` would make a stream for
+            // every other response.
+            body: RefCell::new(if resp.as_raw().is_some() && null_body(&resp) {
                 BodyState::Empty
+            } else {
+                BodyState::Unread(resp)
             }),
         }
     }
