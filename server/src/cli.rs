@@ -181,7 +181,7 @@ pub async fn run(args: Args) -> io::Result<()> {
                 )
             })?;
         let tls_addr = tls_listener.local_addr()?;
-        let (acceptor, spki) = crate::tls::self_signed()?;
+        let crate::tls::SelfSigned { acceptor, spki, .. } = crate::tls::self_signed()?;
         tokio::spawn(crate::tls::serve(tls_listener, app.clone(), acceptor));
         line.push_str(&format!(" (https: https://{tls_addr})"));
         eprintln!(

@@ -18,25 +18,41 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
-/// A TLS acceptor with a fresh self-signed certificate, and the base64
-/// SHA-256 of its public key (SubjectPublicKeyInfo): what Chromium's
-/// `--ignore-certificate-errors-spki-list` takes to trust that one key.
-pub fn self_signed() -> io::Result<(TlsAcceptor, String)> {
+/// A fresh self-signed certificate for `localhost` and `127.0.0.1`, and a
+/// TLS acceptor serving it.
+pub struct SelfSigned {
+    /// Accepts TLS connections with the certificate; ALPN `h2`, then
+    /// `http/1.1`.
+    pub acceptor: TlsAcceptor,
+    /// The base64 SHA-256 of the public key (SubjectPublicKeyInfo): what
+    /// Chromium's `--ignore-certificate-errors-spki-list` takes to trust
+    /// that one key.
+    pub spki: String,
+    /// The certificate (DER), for a client's root store (the tests').
+    pub cert: CertificateDer<'static>,
+}
+
+/// Makes a [`SelfSigned`] certificate and its acceptor.
+pub fn self_signed() -> io::Result<SelfSigned> {
     let names = vec!["localhost".to_owned(), "127.0.0.1".to_owned()];
     let rcgen::CertifiedKey { cert, key_pair } =
         rcgen::generate_simple_self_signed(names).map_err(io::Error::other)?;
-    let chain = vec![CertificateDer::from(cert.der().to_vec())];
+    let cert = CertificateDer::from(cert.der().to_vec());
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key_pair.serialize_der()));
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(io::Error::other)?
         .with_no_client_auth()
-        .with_single_cert(chain, key)
+        .with_single_cert(vec![cert.clone()], key)
         .map_err(io::Error::other)?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     let spki = ring::digest::digest(&ring::digest::SHA256, &key_pair.public_key_der());
-    Ok((TlsAcceptor::from(Arc::new(config)), base64(spki.as_ref())))
+    Ok(SelfSigned {
+        acceptor: TlsAcceptor::from(Arc::new(config)),
+        spki: base64(spki.as_ref()),
+        cert,
+    })
 }
 
 /// Standard base64 with padding.
