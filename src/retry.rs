@@ -211,7 +211,7 @@ impl Retry {
             None => {
                 let d = self.delay(attempt);
                 if self.jitter {
-                    d.mul_f64(random.clamp(0.0, 1.0))
+                    d.mul_f64(random.max(0.0).min(1.0))
                 } else {
                     d
                 }

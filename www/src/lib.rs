@@ -168,7 +168,7 @@ struct Settings {
 /// A number field: rounded and clamped to `lo..=hi`, `default` when missing.
 fn int_field(v: Option<f64>, lo: u32, hi: u32, default: u32) -> u32 {
     match v {
-        Some(x) if x.is_finite() => x.round().clamp(f64::from(lo), f64::from(hi)) as u32,
+        Some(x) if x.is_finite() => x.round().max(f64::from(lo)).min(f64::from(hi)) as u32,
         _ => default,
     }
 }
@@ -1050,7 +1050,9 @@ impl Page {
         let _ = self.waterfall.set_attribute("class", "waterfall");
 
         let n = rows.len().max(1) as f64;
-        let width = f64::from(self.waterfall.client_width()).clamp(300.0, 1400.0);
+        let width = f64::from(self.waterfall.client_width())
+            .max(300.0)
+            .min(1400.0);
         let (left, right, top) = (40.0, 40.0, 26.0);
         let pitch: f64 = match rows.len() {
             0..=12 => 20.0,
@@ -1162,7 +1164,7 @@ impl Page {
             bar.append_child(&tip)?;
             bars.append_child(&bar)?;
             if let Some(until) = row.retried_until {
-                let rw = (x(until) - x0).clamp(0.0, w);
+                let rw = (x(until) - x0).max(0.0).min(w);
                 let retry = svg_el(
                     doc,
                     "rect",
