@@ -18,6 +18,11 @@
 //! as HTML, and nothing here sets a `style` attribute: the page's
 //! Content-Security-Policy allows neither inline scripts nor inline styles.
 
+// The page bounds floats with `max`/`min`, not `f64::clamp`: clamp's
+// assertion message formats `f64` with `Debug`, which links core's
+// exponential float formatting into the wasm (`bench/SIZE.md`).
+#![allow(clippy::manual_clamp)]
+
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
