@@ -145,7 +145,15 @@ impl Headers {
                         pairs.push((name.clone(), value));
                     }
                 }
-                pairs.sort();
+                // A few headers: an insertion sort is enough, and far
+                // smaller in the wasm than `sort` (about 5 KB).
+                for i in 1..pairs.len() {
+                    let mut j = i;
+                    while j > 0 && pairs[j - 1] > pairs[j] {
+                        pairs.swap(j - 1, j);
+                        j -= 1;
+                    }
+                }
             }
         }
         pairs.into_iter()

@@ -211,7 +211,11 @@ impl Retry {
             None => {
                 let d = self.delay(attempt);
                 if self.jitter {
-                    d.mul_f64(random.clamp(0.0, 1.0))
+                    // Not `clamp`: its assertion message formats `f64`
+                    // with `Debug`, which links core's float formatting.
+                    #[allow(clippy::manual_clamp)]
+                    let random = random.max(0.0).min(1.0);
+                    d.mul_f64(random)
                 } else {
                     d
                 }

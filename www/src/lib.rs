@@ -18,6 +18,11 @@
 //! as HTML, and nothing here sets a `style` attribute: the page's
 //! Content-Security-Policy allows neither inline scripts nor inline styles.
 
+// The page bounds floats with `max`/`min`, not `f64::clamp`: clamp's
+// assertion message formats `f64` with `Debug`, which links core's
+// exponential float formatting into the wasm (`bench/SIZE.md`).
+#![allow(clippy::manual_clamp)]
+
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -168,7 +173,7 @@ struct Settings {
 /// A number field: rounded and clamped to `lo..=hi`, `default` when missing.
 fn int_field(v: Option<f64>, lo: u32, hi: u32, default: u32) -> u32 {
     match v {
-        Some(x) if x.is_finite() => x.round().clamp(f64::from(lo), f64::from(hi)) as u32,
+        Some(x) if x.is_finite() => x.round().max(f64::from(lo)).min(f64::from(hi)) as u32,
         _ => default,
     }
 }
@@ -1050,7 +1055,9 @@ impl Page {
         let _ = self.waterfall.set_attribute("class", "waterfall");
 
         let n = rows.len().max(1) as f64;
-        let width = f64::from(self.waterfall.client_width()).clamp(300.0, 1400.0);
+        let width = f64::from(self.waterfall.client_width())
+            .max(300.0)
+            .min(1400.0);
         let (left, right, top) = (40.0, 40.0, 26.0);
         let pitch: f64 = match rows.len() {
             0..=12 => 20.0,
@@ -1162,7 +1169,7 @@ impl Page {
             bar.append_child(&tip)?;
             bars.append_child(&bar)?;
             if let Some(until) = row.retried_until {
-                let rw = (x(until) - x0).clamp(0.0, w);
+                let rw = (x(until) - x0).max(0.0).min(w);
                 let retry = svg_el(
                     doc,
                     "rect",

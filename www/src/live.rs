@@ -560,7 +560,10 @@ fn plural(n: u32) -> &'static str {
 
 /// "37 %" (rounded down, so that 100 % means all of it).
 fn percent(fraction: f64) -> String {
-    format!("{} %", (fraction * 100.0).floor().clamp(0.0, 100.0) as u32)
+    format!(
+        "{} %",
+        (fraction * 100.0).floor().max(0.0).min(100.0) as u32
+    )
 }
 
 /// "512 kB", "1.03 MB" (decimal units).
