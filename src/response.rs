@@ -483,9 +483,8 @@ impl Response {
             match sys::read_chunk(&reader).await {
                 Ok(Some(chunk)) => {
                     let n = chunk.length() as usize;
-                    if out.try_reserve(n).is_err() {
-                        return Err(self.fail(Error::body("out of memory for the body")));
-                    }
+                    // As `arrayBuffer()`'s copy would, the body must fit.
+                    out.reserve(n);
                     let start = out.len();
                     chunk.copy_to_uninit(&mut out.spare_capacity_mut()[..n]);
                     // SAFETY: `copy_to_uninit` initialized these `n` bytes.

@@ -190,15 +190,35 @@ fn normalize_input(s: &str) -> std::borrow::Cow<'_, str> {
 /// `reference` is anything else; the result is then [`resolve`]'s to give.
 pub(crate) fn join_plain(base: &Base, reference: &str) -> Option<String> {
     let bytes = reference.as_bytes();
-    if !base.plain
-        || matches!(bytes.first(), None | Some(b'/' | b'?' | b'#'))
-        || bytes.iter().any(|&b| b <= b' ' || b == b'\\' || b == 0x7f)
-    {
+    if !base.plain || matches!(bytes.first(), None | Some(b'/' | b'?' | b'#')) {
         return None;
     }
-    let path = &reference[..reference.find(['?', '#']).unwrap_or(reference.len())];
-    let first = &path[..path.find('/').unwrap_or(path.len())];
-    if first.contains(':') || path.split('/').any(|seg| dot_segment(seg) != 0) {
+    // One pass over the path (up to `?` or `#`), segment by segment; the
+    // rest only for what the URL parser would rewrite.
+    let mut seg_start = 0;
+    let mut first_segment = true;
+    let mut in_path = true;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b <= b' ' || b == b'\\' || b == 0x7f {
+            return None;
+        }
+        if !in_path {
+            continue;
+        }
+        match b {
+            b'/' | b'?' | b'#' => {
+                if dot_segment(&reference[seg_start..i]) != 0 {
+                    return None;
+                }
+                seg_start = i + 1;
+                first_segment = false;
+                in_path = b == b'/';
+            }
+            b':' if first_segment => return None,
+            _ => {}
+        }
+    }
+    if in_path && dot_segment(&reference[seg_start..]) != 0 {
         return None;
     }
     let mut url = String::with_capacity(base.url.len() + reference.len());
