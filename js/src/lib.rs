@@ -1494,7 +1494,7 @@ async fn raise_for_status(
     let response = JsResponse::new(resp, rust);
     let body = std::mem::replace(&mut *response.body.borrow_mut(), BodyState::Used);
     let data = match body {
-        BodyState::Unread(resp) => match read_text(resp, rust).await {
+        BodyState::Unread(resp) => match read_text(*resp, rust).await {
             Ok(text) if json => json_parse(&text).unwrap_or(text),
             Ok(text) => text,
             Err(_) => JsValue::UNDEFINED,
@@ -1719,7 +1719,7 @@ async fn after_response_action(value: JsValue) -> Result<fanout::Action, Error> 
     }
     match JsResponse::try_from_js_value(value) {
         Ok(r) => match std::mem::replace(&mut *r.body.borrow_mut(), BodyState::Used) {
-            BodyState::Unread(resp) => Ok(fanout::Action::Replace(resp)),
+            BodyState::Unread(resp) => Ok(fanout::Action::Replace(*resp)),
             BodyState::Empty => Ok(fanout::Action::Replace(
                 fanout::Response::new(r.status, Vec::new())
                     .with_status_text(r.status_text())
@@ -2470,7 +2470,9 @@ impl std::fmt::Debug for JsResponse {
 
 /// Where a `FanoutResponse`'s body stands.
 enum BodyState {
-    Unread(fanout::Response),
+    /// Boxed: once it is read, what is left of a `FanoutResponse` in wasm
+    /// memory (until the garbage collector frees it) is small.
+    Unread(Box<fanout::Response>),
     /// A null body (HEAD, 204, 304): nothing to read, so the response was
     /// dropped at once and holds no place under the client's limits.
     Empty,
@@ -2509,7 +2511,7 @@ impl JsResponse {
             body: RefCell::new(if resp.as_raw().is_some() && null_body(&resp) {
                 BodyState::Empty
             } else {
-                BodyState::Unread(resp)
+                BodyState::Unread(Box::new(resp))
             }),
         }
     }
@@ -2521,7 +2523,7 @@ impl JsResponse {
             BodyState::Unread(resp) => {
                 let (rust, url) = (self.rust_read, self.url.clone());
                 return future_to_promise(async move {
-                    read_as(resp, how, rust, Some(url)).await.map_err(js_error)
+                    read_as(*resp, how, rust, Some(url)).await.map_err(js_error)
                 });
             }
             BodyState::Empty => {
