@@ -578,6 +578,39 @@ export interface Client {
 }
 
 export interface FanoutResponse {
+  /** The status code, such as `200`. */
+  readonly status: number;
+  /** Whether the status is 2xx. */
+  readonly ok: boolean;
+  /** The reason phrase the server sent (often empty over HTTP/2). */
+  readonly statusText: string;
+  /** The final URL, after redirects. */
+  readonly url: string;
+  /** The request method, such as `'GET'`. */
+  readonly method: string;
+  /** How many attempts it took (1 when not retried). */
+  readonly attempts: number;
+  /**
+   * The response headers as a frozen plain object with lowercase names
+   * (`response.headers['content-type']`). A cross-origin response shows
+   * only the CORS-safelisted headers and those the server exposes.
+   */
+  readonly headers: Readonly<Record<string, string>>;
+  /**
+   * One header's value by case-insensitive name, or `undefined`
+   * (several values joined by `, `).
+   */
+  header(name: string): string | undefined;
+  /**
+   * Whether the body has been read (or is being read), or the response
+   * freed. Always `false` for a response without a body (HEAD, 204, 304),
+   * which reads as empty.
+   */
+  readonly bodyUsed: boolean;
+  /** Reads the body as text (UTF-8; invalid bytes are replaced). */
+  text(): Promise<string>;
+  /** Reads the body as bytes. */
+  bytes(): Promise<Uint8Array>;
   /**
    * Reads the body and parses it with `JSON.parse`. Rejects with a
    * `DecodeError` (with `url` and `method`) if it is not JSON. `T` is not
@@ -683,6 +716,7 @@ thread_local! {
 #[wasm_bindgen(start)]
 fn start() {
     ERROR_PROTOS.with(|_| ());
+    install_response_class();
 }
 
 /// An [`Error`] as the JS error fanout rejects with: an instance of its
@@ -1391,23 +1425,33 @@ async fn read_bytes(resp: fanout::Response, rust: bool) -> Result<JsValue, Error
     Ok(Uint8Array::new(&buf).into())
 }
 
-/// `url`: the response's URL if the caller has it (else read from `resp`),
-/// for the error of a body that does not parse.
+/// `owner`: the `FanoutResponse` being read, if there is one: the error of
+/// a body that does not parse names its request from it (read back only
+/// then); without one, the URL is taken from `resp` before the read.
 async fn read_json(
     resp: fanout::Response,
     rust: bool,
-    url: Option<String>,
+    owner: Option<JsValue>,
 ) -> Result<JsValue, Error> {
     let (method, attempts) = (resp.method(), resp.attempts());
-    let url = url.unwrap_or_else(|| resp.url());
+    let url = match owner {
+        Some(_) => None,
+        None => Some(resp.url()),
+    };
     let text = read_text(resp, rust).await?;
     json_parse(&text).map_err(|e| {
         let body_start = text
             .dyn_ref::<JsString>()
             .map(|s| String::from(s.slice(0, 120)))
             .unwrap_or_default();
-        let error = decode_error(&js_message(&e), body_start).with_request(method, &url);
-        error.with_attempts(attempts)
+        let error = decode_error(&js_message(&e), body_start);
+        match (url, owner) {
+            (Some(url), _) => error.with_request(method, &url).with_attempts(attempts),
+            (None, owner) => {
+                let (_, url, _) = owner_request(&owner.unwrap_or_default());
+                error.with_request(method, &url).with_attempts(attempts)
+            }
+        }
     })
 }
 
@@ -1421,13 +1465,13 @@ async fn read_as(
     resp: fanout::Response,
     how: As,
     rust: bool,
-    url: Option<String>,
+    owner: Option<JsValue>,
 ) -> Result<JsValue, Error> {
     Ok(match how {
-        As::Json => read_json(resp, rust, url).await?,
+        As::Json => read_json(resp, rust, owner).await?,
         As::Text => read_text(resp, rust).await?,
         As::Bytes => read_bytes(resp, rust).await?,
-        As::Response => JsResponse::new(resp, rust).into(),
+        As::Response => js_response(resp, rust),
     })
 }
 
@@ -1491,19 +1535,29 @@ async fn raise_for_status(
         .headers()
         .get("content-type")
         .is_some_and(|ct| ct.to_ascii_lowercase().contains("json"));
-    let response = JsResponse::new(resp, rust);
-    let body = std::mem::replace(&mut *response.body.borrow_mut(), BodyState::Used);
-    let data = match body {
-        BodyState::Unread(resp) => match read_text(*resp, rust).await {
+    // The response the error carries, its body read here (or none).
+    let empty = resp.as_raw().is_some() && null_body(&resp);
+    let mut head = ResponseHead::of(&resp);
+    // No body for the JS side to ask the URL of, if the platform's is empty.
+    head.url = resp.url().into();
+    let body = if empty {
+        JsValue::UNDEFINED
+    } else {
+        JsValue::NULL
+    };
+    let response = head.into_js(&body);
+    let data = if empty {
+        JsValue::UNDEFINED
+    } else {
+        match read_text(resp, rust).await {
             Ok(text) if json => json_parse(&text).unwrap_or(text),
             Ok(text) => text,
             Err(_) => JsValue::UNDEFINED,
-        },
-        _ => JsValue::UNDEFINED,
+        }
     };
     Err(Failure {
         error,
-        http: Some((response.into(), data)),
+        http: Some((response, data)),
         js: None,
     })
 }
@@ -1717,24 +1771,38 @@ async fn after_response_action(value: JsValue) -> Result<fanout::Action, Error> 
         }
         return Ok(fanout::Action::Replace(resp));
     }
-    match JsResponse::try_from_js_value(value) {
-        Ok(r) => match std::mem::replace(&mut *r.body.borrow_mut(), BodyState::Used) {
-            BodyState::Unread(resp) => Ok(fanout::Action::Replace(*resp)),
-            BodyState::Empty => Ok(fanout::Action::Replace(
-                fanout::Response::new(r.status, Vec::new())
-                    .with_status_text(r.status_text())
-                    .with_url(r.url.clone()),
+    let body = take_body(&value);
+    if body.is_object() {
+        return match JsBody::try_from_js_value(body) {
+            Ok(b) => match b.take() {
+                Some((resp, _)) => Ok(fanout::Action::Replace(resp)),
+                None => Err(type_error("the body was already read")),
+            },
+            Err(_) => Err(type_error(
+                "an afterResponse hook's FanoutResponse has no body",
             )),
-            BodyState::Used => Err(type_error(
-                "an afterResponse hook returned a FanoutResponse whose body was read",
-            )),
-        },
-        Err(v) => Err(type_error(format!(
-            "an afterResponse hook must return undefined, a Response, a FanoutResponse or \
-             retry(), not {}",
-            describe(&v)
-        ))),
+        };
     }
+    if body.is_undefined() {
+        // A response without a body (HEAD, 204, 304).
+        let get = |k: &'static str| Reflect::get(&value, &key_string(k)).unwrap_or_default();
+        let status = get("status").as_f64().unwrap_or(200.0) as u16;
+        return Ok(fanout::Action::Replace(
+            fanout::Response::new(status, Vec::new())
+                .with_status_text(get("statusText").as_string().unwrap_or_default())
+                .with_url(get("url").as_string().unwrap_or_default()),
+        ));
+    }
+    if body.is_null() {
+        return Err(type_error(
+            "an afterResponse hook returned a FanoutResponse whose body was read",
+        ));
+    }
+    Err(type_error(format!(
+        "an afterResponse hook must return undefined, a Response, a FanoutResponse or \
+         retry(), not {}",
+        describe(&value)
+    )))
 }
 
 /// The hooks of a `hooks` option: the library's (`beforeRequest`,
@@ -1801,7 +1869,7 @@ fn parse_hooks(value: &JsValue, what: &str, options: &JsValue) -> Result<JsHooks
             async move {
                 let req = fanout::Request::new(copy.method(), copy.url());
                 let obj = hook_request(&req)?;
-                let resp = JsValue::from(JsResponse::new(copy, false));
+                let resp = js_response(copy, false);
                 let out =
                     call_hook("afterResponse", &h, &Array::of3(&obj, &options, &resp)).await?;
                 after_response_action(out).await
@@ -2041,7 +2109,7 @@ impl JsClient {
                 let resp = spec.builder(&client).send().await?;
                 let (resp, rust) = spec.progress(resp);
                 let resp = raise_for_status(resp, spec.throw_http.unwrap_or(throw), rust).await?;
-                Ok::<_, Failure>(JsResponse::new(resp, rust).into())
+                Ok::<_, Failure>(js_response(resp, rust))
             };
             match sent.await {
                 Ok(v) => Ok(v),
@@ -2437,46 +2505,55 @@ fn outcome(o: Outcome<(JsValue, u32), Failure>, target: Option<(Method, String)>
 /// `using`) on a response whose body you will not read, rather than waiting
 /// for the garbage collector. A response without a body (HEAD, 204, 304)
 /// holds nothing.
+///
+/// This class only names the type and holds the prototype that every
+/// response inherits from (`instanceof FanoutResponse`): a response is an
+/// object of the JS class in `src/response.js`, which reads its status,
+/// URL and headers in JS and holds, in wasm memory, only its unread body
+/// (a `FanoutBody`), taken and freed by the reader that reads it.
 #[wasm_bindgen(js_name = FanoutResponse)]
-pub struct JsResponse {
-    body: RefCell<BodyState>,
-    /// Read with fanout's Rust readers (`onDownloadProgress` was given).
-    rust_read: bool,
-    status: u16,
-    ok: bool,
-    /// The platform's response, when it came from `fetch`: the status
-    /// text is read from it when asked for.
-    raw: Option<web_sys::Response>,
-    /// The status text of a response made in Rust (empty for a fetch one).
-    status_text: String,
-    url: String,
-    method: Method,
-    attempts: u32,
-    /// The headers, made into the frozen object of `headers` the first
-    /// time it is read (most responses never are: no per-response copy).
-    headers: fanout::Headers,
-    headers_object: std::cell::OnceCell<Object>,
+pub struct JsResponseClass {
+    _unused: u8,
 }
 
-impl std::fmt::Debug for JsResponse {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Response")
-            .field("method", &self.method)
-            .field("url", &self.url)
-            .field("status", &self.status)
-            .finish_non_exhaustive()
-    }
+#[wasm_bindgen(module = "/src/response.js")]
+extern "C" {
+    /// A `FanoutResponse` as `src/response.js` makes it.
+    #[wasm_bindgen(js_name = FanoutResponse)]
+    type ResponseObject;
+
+    #[allow(clippy::too_many_arguments)]
+    #[wasm_bindgen(constructor, js_class = FanoutResponse)]
+    fn new(
+        raw: &JsValue,
+        body: &JsValue,
+        status: u16,
+        attempts: u32,
+        method: &JsValue,
+        url: &JsValue,
+        status_text: &JsValue,
+        pairs: &JsValue,
+    ) -> ResponseObject;
+
+    /// Chains the JS class's prototype to the exported class's and hands
+    /// it the `FanoutBody` class.
+    fn install(proto: &JsValue, body: &JsValue);
+
+    /// An `afterResponse` hook's result: `false` if it is not a
+    /// `FanoutResponse`, else its body taken (a `FanoutBody`), `undefined`
+    /// for a response without a body, `null` for one read or freed.
+    #[wasm_bindgen(js_name = takeBody)]
+    fn take_body(value: &JsValue) -> JsValue;
 }
 
-/// Where a `FanoutResponse`'s body stands.
-enum BodyState {
-    /// Boxed: once it is read, what is left of a `FanoutResponse` in wasm
-    /// memory (until the garbage collector frees it) is small.
-    Unread(Box<fanout::Response>),
-    /// A null body (HEAD, 204, 304): nothing to read, so the response was
-    /// dropped at once and holds no place under the client's limits.
-    Empty,
-    Used,
+/// Puts the response classes together (once, as the module starts).
+fn install_response_class() {
+    let proto = Object::get_prototype_of(&JsResponseClass { _unused: 0 }.into());
+    let body = JsValue::from(JsBody {
+        inner: RefCell::new(None),
+    });
+    let body_class = Reflect::get(&body, &key_string("constructor")).unwrap_or_default();
+    install(&proto, &body_class);
 }
 
 /// Whether a fetch response has no body: a `HEAD` request's, or a status
@@ -2485,160 +2562,171 @@ fn null_body(resp: &fanout::Response) -> bool {
     resp.method() == Method::Head || matches!(resp.status(), 101 | 103 | 204 | 205 | 304)
 }
 
-impl JsResponse {
-    fn new(resp: fanout::Response, rust_read: bool) -> JsResponse {
-        let raw = resp.as_raw().cloned();
-        JsResponse {
-            rust_read,
+/// A `FanoutResponse` for `resp`, its body unread (`rust`: to be read by
+/// fanout's Rust readers, which report download progress).
+fn js_response(resp: fanout::Response, rust: bool) -> JsValue {
+    let head = ResponseHead::of(&resp);
+    if resp.as_raw().is_some() && null_body(&resp) {
+        // Nothing to read: the response is dropped here, so it holds no
+        // place under the client's limits.
+        head.into_js(&JsValue::UNDEFINED)
+    } else {
+        head.into_js(&JsBody::wrap(resp, rust))
+    }
+}
+
+/// What a `FanoutResponse` is made of, besides its body.
+struct ResponseHead {
+    raw: JsValue,
+    status: u16,
+    attempts: u32,
+    method: JsValue,
+    url: JsValue,
+    status_text: JsValue,
+    pairs: JsValue,
+}
+
+impl ResponseHead {
+    fn of(resp: &fanout::Response) -> ResponseHead {
+        let mut head = ResponseHead {
+            raw: JsValue::UNDEFINED,
             status: resp.status(),
-            ok: resp.ok(),
-            status_text: if raw.is_some() {
-                String::new()
-            } else {
-                resp.status_text()
-            },
-            raw,
-            url: resp.url(),
-            method: resp.method(),
             attempts: resp.attempts(),
-            headers: resp.headers(),
-            headers_object: std::cell::OnceCell::new(),
-            // A response made in Rust (not from fetch) keeps its body in
-            // memory, to be read like any other. A fetch response has a
-            // null body for HEAD and the null-body statuses (the Fetch
-            // standard's); asking `raw.body()` would make a stream for
-            // every other response.
-            body: RefCell::new(if resp.as_raw().is_some() && null_body(&resp) {
-                BodyState::Empty
-            } else {
-                BodyState::Unread(Box::new(resp))
-            }),
+            method: key_string(resp.method().as_str()),
+            url: JsValue::UNDEFINED,
+            status_text: JsValue::UNDEFINED,
+            pairs: JsValue::UNDEFINED,
+        };
+        match resp.as_raw() {
+            // The JS side reads the URL (the platform's, or the body's when
+            // that is empty), the status text and the headers from `raw`.
+            Some(raw) => {
+                head.raw = raw.into();
+                if null_body(resp) {
+                    head.url = resp.url().into();
+                }
+            }
+            None => {
+                head.url = resp.url().into();
+                head.status_text = resp.status_text().into();
+                let pairs = Array::new();
+                for (name, value) in resp.headers().iter() {
+                    pairs.push(&Array::of2(&name.into(), &value.into()));
+                }
+                head.pairs = pairs.into();
+            }
+        }
+        head
+    }
+
+    /// The response, with `body`: a `FanoutBody`, `undefined` (no body) or
+    /// `null` (read).
+    fn into_js(self, body: &JsValue) -> JsValue {
+        ResponseObject::new(
+            &self.raw,
+            body,
+            self.status,
+            self.attempts,
+            &self.method,
+            &self.url,
+            &self.status_text,
+            &self.pairs,
+        )
+        .into()
+    }
+}
+
+/// The unread body of a `FanoutResponse`: the only part of it in wasm
+/// memory. A reader takes it (the JS side then frees this object), so a
+/// response, once read, holds nothing here.
+#[wasm_bindgen(js_name = FanoutBody, skip_typescript)]
+pub struct JsBody {
+    inner: RefCell<Option<(fanout::Response, bool)>>,
+}
+
+/// The request a `FanoutResponse` (`owner`) answered, for an error: its
+/// method, URL and attempts, read back from JS (on error paths only).
+fn owner_request(owner: &JsValue) -> (Method, String, u32) {
+    let get = |k: &'static str| Reflect::get(owner, &key_string(k)).unwrap_or_default();
+    let method = get("method")
+        .as_string()
+        .and_then(|m| Method::from_str(&m).ok())
+        .unwrap_or(Method::Get);
+    let url = get("url").as_string().unwrap_or_default();
+    let attempts = get("attempts").as_f64().map_or(1, |n| n as u32);
+    (method, url, attempts)
+}
+
+fn with_owner(e: Error, owner: &JsValue) -> JsValue {
+    let (method, url, attempts) = owner_request(owner);
+    js_error(e.with_request(method, &url).with_attempts(attempts))
+}
+
+impl JsBody {
+    fn wrap(resp: fanout::Response, rust: bool) -> JsValue {
+        JsBody {
+            inner: RefCell::new(Some((resp, rust))),
+        }
+        .into()
+    }
+
+    fn take(self) -> Option<(fanout::Response, bool)> {
+        self.inner.into_inner()
+    }
+
+    /// Reads the body as `how` says, as a promise.
+    fn read(self, how: As, owner: Option<JsValue>) -> Promise {
+        match self.take() {
+            Some((resp, rust)) => {
+                future_to_promise(
+                    async move { read_as(resp, how, rust, owner).await.map_err(js_error) },
+                )
+            }
+            // The JS side takes a body once; a second take is a bug there.
+            None => Promise::reject(&js_error(type_error("the body was already read"))),
         }
     }
 
-    /// Takes the body out to read it; a second read is a `TypeError`.
-    fn read(&self, how: As) -> Promise {
-        let state = std::mem::replace(&mut *self.body.borrow_mut(), BodyState::Used);
-        let empty = match state {
-            BodyState::Unread(resp) => {
-                let (rust, url) = (self.rust_read, self.url.clone());
-                return future_to_promise(async move {
-                    read_as(*resp, how, rust, Some(url)).await.map_err(js_error)
-                });
-            }
-            BodyState::Empty => {
-                *self.body.borrow_mut() = BodyState::Empty;
-                match how {
-                    As::Json => Err(decode_error("the body is empty", String::new())),
-                    As::Bytes => Ok(Uint8Array::new_with_length(0).into()),
-                    As::Text | As::Response => Ok(JsValue::from_str("")),
-                }
-            }
-            BodyState::Used => Err(type_error("the body was already read")),
-        };
-        match empty {
-            Ok(value) => Promise::resolve(&value),
-            Err(e) => Promise::reject(&js_error(
-                e.with_request(self.method, &self.url)
-                    .with_attempts(self.attempts),
-            )),
+    fn take_lines(
+        self,
+    ) -> Result<futures_util::stream::LocalBoxStream<'static, Result<String, Error>>, JsValue> {
+        match self.take() {
+            Some((resp, _)) => Ok(resp.lines().boxed_local()),
+            None => Err(js_error(type_error("the body was already read"))),
         }
     }
 }
 
-#[wasm_bindgen(js_class = FanoutResponse)]
-impl JsResponse {
-    /// The status code, such as `200`.
-    #[wasm_bindgen(getter)]
-    pub fn status(&self) -> u16 {
-        self.status
+#[wasm_bindgen(js_class = FanoutBody)]
+impl JsBody {
+    // The readers take `self`: the call frees this object (and the JS side
+    // drops it), so all that is left in wasm memory is the read itself.
+
+    /// The URL the response answered, when the platform's `url` is empty.
+    #[wasm_bindgen(js_name = requestUrl)]
+    pub fn request_url(&self) -> String {
+        self.inner
+            .borrow()
+            .as_ref()
+            .map(|(r, _)| r.url())
+            .unwrap_or_default()
     }
 
-    /// Whether the status is 2xx.
-    #[wasm_bindgen(getter)]
-    pub fn ok(&self) -> bool {
-        self.ok
+    /// `owner`: the `FanoutResponse`, for the error of a body that is not
+    /// JSON.
+    pub fn json(self, owner: JsValue) -> Promise {
+        self.read(As::Json, Some(owner))
     }
 
-    /// The reason phrase the server sent (often empty over HTTP/2).
-    #[wasm_bindgen(getter, js_name = statusText)]
-    pub fn status_text(&self) -> String {
-        match &self.raw {
-            Some(raw) => raw.status_text(),
-            None => self.status_text.clone(),
-        }
+    pub fn text(self) -> Promise {
+        self.read(As::Text, None)
     }
 
-    /// The final URL, after redirects.
-    #[wasm_bindgen(getter)]
-    pub fn url(&self) -> String {
-        self.url.clone()
+    pub fn bytes(self) -> Promise {
+        self.read(As::Bytes, None)
     }
 
-    /// The request method, such as `'GET'`.
-    #[wasm_bindgen(getter)]
-    pub fn method(&self) -> String {
-        self.method.as_str().to_owned()
-    }
-
-    /// How many attempts it took (1 when not retried).
-    #[wasm_bindgen(getter)]
-    pub fn attempts(&self) -> u32 {
-        self.attempts
-    }
-
-    /// The response headers as a frozen plain object with lowercase names
-    /// (`response.headers['content-type']`). A cross-origin response shows
-    /// only the CORS-safelisted headers and those the server exposes.
-    #[wasm_bindgen(getter, unchecked_return_type = "Readonly<Record<string, string>>")]
-    pub fn headers(&self) -> Object {
-        self.headers_object
-            .get_or_init(|| {
-                let headers = Object::new();
-                for (name, value) in self.headers.iter() {
-                    let _ = Reflect::set(&headers, &name.into(), &value.into());
-                }
-                Object::freeze(&headers)
-            })
-            .clone()
-    }
-
-    /// One header's value by case-insensitive name, or `undefined`
-    /// (several values joined by `, `).
-    pub fn header(&self, name: &str) -> Option<String> {
-        self.headers.get(name)
-    }
-
-    /// Whether the body has been read (or is being read). Always `false`
-    /// for a response without a body (HEAD, 204, 304), which reads as empty.
-    #[wasm_bindgen(getter, js_name = bodyUsed)]
-    pub fn body_used(&self) -> bool {
-        matches!(*self.body.borrow(), BodyState::Used)
-    }
-
-    /// Parses the body as JSON; see the `FanoutResponse` interface for the
-    /// typed signature.
-    #[wasm_bindgen(skip_typescript)]
-    pub fn json(&self) -> Promise {
-        self.read(As::Json)
-    }
-
-    /// Reads the body as text (UTF-8; invalid bytes are replaced).
-    #[wasm_bindgen(unchecked_return_type = "Promise<string>")]
-    pub fn text(&self) -> Promise {
-        self.read(As::Text)
-    }
-
-    /// Reads the body as bytes.
-    #[wasm_bindgen(unchecked_return_type = "Promise<Uint8Array>")]
-    pub fn bytes(&self) -> Promise {
-        self.read(As::Bytes)
-    }
-
-    /// The body's lines as an async iterator; see the `FanoutResponse`
-    /// interface.
-    #[wasm_bindgen(skip_typescript)]
-    pub fn lines(&self) -> Result<JsValue, JsValue> {
+    pub fn lines(self) -> Result<JsValue, JsValue> {
         let lines = self.take_lines()?;
         Ok(JsStream::wrap(
             lines.map(|l| l.map(JsValue::from)).boxed_local(),
@@ -2646,65 +2734,87 @@ impl JsResponse {
         ))
     }
 
-    /// The body as newline-delimited JSON, an async iterator of values; see
-    /// the `FanoutResponse` interface.
-    #[wasm_bindgen(js_name = jsonLines, skip_typescript)]
-    pub fn json_lines(&self, options: JsValue) -> Result<JsValue, JsValue> {
-        let f = Fields::new(&options, "jsonLines options", &[&["onBadLine"]])
-            .map_err(|e| js_error(e.with_request(self.method, &self.url)))?;
-        let on_bad = f.function("onBadLine").map_err(js_error)?;
+    /// `onBadLine`: what `lineOptions` returned.
+    #[wasm_bindgen(js_name = jsonLines)]
+    pub fn json_lines(self, on_bad: JsValue, owner: JsValue) -> Result<JsValue, JsValue> {
+        let on_bad = on_bad.dyn_into::<Function>().ok();
         let lines = self.take_lines()?;
-        let (method, url) = (self.method, self.url.clone());
-        let mut n = 0u64;
-        let values = lines.filter_map(move |line| {
-            n += 1;
-            let out = match line {
-                Err(e) => Some(Err(e)),
-                Ok(l) if l.trim().is_empty() => None,
-                Ok(l) => match json_parse(&JsValue::from_str(&l)) {
-                    Ok(v) => Some(Ok(v)),
-                    Err(e) => {
-                        let start: String = l.chars().take(120).collect();
-                        let err = Error::decode(
-                            format!("line {n}: invalid JSON: {}", js_message(&e)),
-                            start,
-                        )
-                        .with_request(method, &url);
-                        match &on_bad {
-                            None => Some(Err(err)),
-                            Some(f) => {
-                                call_back(f, &js_error(err));
-                                None
-                            }
-                        }
-                    }
-                },
-            };
-            std::future::ready(out)
-        });
-        Ok(JsStream::wrap(values.boxed_local(), None))
+        Ok(json_lines(lines, on_bad, owner))
+    }
+
+    /// Checks `jsonLines`' options (before the body is taken); returns its
+    /// `onBadLine`.
+    #[wasm_bindgen(js_name = lineOptions)]
+    pub fn line_options(options: JsValue, owner: JsValue) -> Result<JsValue, JsValue> {
+        let f = Fields::new(&options, "jsonLines options", &[&["onBadLine"]]).map_err(|e| {
+            let (method, url, _) = owner_request(&owner);
+            js_error(e.with_request(method, &url))
+        })?;
+        let on_bad = f.function("onBadLine").map_err(js_error)?;
+        Ok(on_bad.map(JsValue::from).unwrap_or_default())
+    }
+
+    /// A reader called on a response whose body is not there: `state` 0
+    /// when it has none (HEAD, 204, 304: it reads as empty), 1 when it was
+    /// read, 2 when the response was freed; `how`: 0 `json`, 1 `text`,
+    /// 2 `bytes`, 3 `lines`, 4 `jsonLines`. The promise readers reject, the
+    /// stream readers throw.
+    pub fn none(state: u32, how: u32, owner: JsValue) -> Result<JsValue, JsValue> {
+        let error = match (state, how) {
+            (0, 0) => decode_error("the body is empty", String::new()),
+            (0, 1) => return Ok(Promise::resolve(&JsValue::from_str("")).into()),
+            (0, 2) => return Ok(Promise::resolve(&Uint8Array::new_with_length(0)).into()),
+            (0, _) => {
+                return Ok(JsStream::wrap(
+                    futures_util::stream::empty().boxed_local(),
+                    None,
+                ))
+            }
+            (1, _) => type_error("the body was already read"),
+            _ => type_error("the body was already read: the response was freed"),
+        };
+        let error = with_owner(error, &owner);
+        if how < 3 {
+            Ok(Promise::reject(&error).into())
+        } else {
+            Err(error)
+        }
     }
 }
 
-impl JsResponse {
-    /// Takes the body to read it line by line; a second read throws.
-    fn take_lines(
-        &self,
-    ) -> Result<futures_util::stream::LocalBoxStream<'static, Result<String, Error>>, JsValue> {
-        let state = std::mem::replace(&mut *self.body.borrow_mut(), BodyState::Used);
-        match state {
-            BodyState::Unread(resp) => Ok(resp.lines().boxed_local()),
-            BodyState::Empty => {
-                *self.body.borrow_mut() = BodyState::Empty;
-                Ok(futures_util::stream::empty().boxed_local())
-            }
-            BodyState::Used => Err(js_error(
-                type_error("the body was already read")
-                    .with_request(self.method, &self.url)
-                    .with_attempts(self.attempts),
-            )),
-        }
-    }
+/// `jsonLines()`: the values of a body's lines.
+fn json_lines(
+    lines: futures_util::stream::LocalBoxStream<'static, Result<String, Error>>,
+    on_bad: Option<Function>,
+    owner: JsValue,
+) -> JsValue {
+    let mut n = 0u64;
+    let values = lines.filter_map(move |line| {
+        n += 1;
+        let out = match line {
+            Err(e) => Some(Err(e)),
+            Ok(l) if l.trim().is_empty() => None,
+            Ok(l) => match json_parse(&JsValue::from_str(&l)) {
+                Ok(v) => Some(Ok(v)),
+                Err(e) => {
+                    let start: String = l.chars().take(120).collect();
+                    let (method, url, _) = owner_request(&owner);
+                    let err =
+                        Error::decode(format!("line {n}: invalid JSON: {}", js_message(&e)), start)
+                            .with_request(method, &url);
+                    match &on_bad {
+                        None => Some(Err(err)),
+                        Some(f) => {
+                            call_back(f, &js_error(err));
+                            None
+                        }
+                    }
+                }
+            },
+        };
+        std::future::ready(out)
+    });
+    JsStream::wrap(values.boxed_local(), None)
 }
 
 // ---------------------------------------------------------------------------

@@ -44,6 +44,9 @@ pub fn build_npm() -> Result {
             NPM_NAME,
         ]))?;
         rename_package(target)?;
+        if *target == "nodejs" {
+            commonjs_snippets(&root().join("pkg").join(target).join("snippets"))?;
+        }
     }
     install_vite_example()
 }
@@ -60,6 +63,62 @@ fn rename_package(target: &str) -> Result {
     }
     let renamed = text.replacen(from, &format!("\"name\": \"{NPM_NAME}\""), 1);
     std::fs::write(&path, renamed).map_err(|e| format!("writing {}: {e}", path.display()).into())
+}
+
+/// The package's JS snippets (`js/src/response.js`) are ES modules, which
+/// the `nodejs` build's CommonJS glue `require`s: Node.js loads that only
+/// from 20.19 and 22.12 on. Rewrite them as CommonJS in `pkg/nodejs`, so the
+/// package loads in every Node.js 20: each top-level `export class` or
+/// `export function` loses `export`, and one `module.exports` lists them.
+fn commonjs_snippets(dir: &std::path::Path) -> Result {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            commonjs_snippets(&path)?;
+            continue;
+        }
+        if path.extension().is_none_or(|e| e != "js") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("reading {}: {e}", path.display()))?;
+        let mut names = Vec::new();
+        let mut out = String::with_capacity(text.len() + 64);
+        for line in text.lines() {
+            let rest = line.strip_prefix("export ");
+            let name = rest.and_then(|r| {
+                let r = r
+                    .strip_prefix("class ")
+                    .or_else(|| r.strip_prefix("function "))?;
+                let end = r.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))?;
+                Some(&r[..end])
+            });
+            match (rest, name) {
+                (Some(rest), Some(name)) => {
+                    names.push(name.to_owned());
+                    out.push_str(rest);
+                }
+                (Some(_), None) => {
+                    return Err(format!(
+                        "{}: an export that is not a class or function: {line}",
+                        path.display()
+                    )
+                    .into())
+                }
+                _ => out.push_str(line),
+            }
+            out.push('\n');
+        }
+        if names.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("module.exports = {{ {} }};\n", names.join(", ")));
+        std::fs::write(&path, out).map_err(|e| format!("writing {}: {e}", path.display()))?;
+    }
+    Ok(())
 }
 
 /// The Vite consumer in `examples/vite` depends on `file:../../pkg/bundler`,
