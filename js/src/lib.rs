@@ -1568,41 +1568,9 @@ async fn raise_for_status(
 /// the response. Works on whatever the promise resolves to that has the
 /// method (a `FanoutResponse`, or a platform `Response` a hook returned).
 fn response_promise(promise: Promise) -> Promise {
-    // The methods are one shared function bound to the promise, so that
-    // only JS holds the promise (a Rust closure holding it would keep it,
-    // and its response, alive forever).
-    RESPONSE_READER.with(|reader| {
-        let reader: &Function = reader.as_ref().unchecked_ref();
-        for name in ["json", "text", "bytes"] {
-            let name_js = key_string(name);
-            let method = reader.bind2(&JsValue::UNDEFINED, &name_js, &promise);
-            let _ = Reflect::set(promise.unchecked_ref(), &name_js, &method);
-        }
-    });
+    // The methods are made in JS (`src/response.js`): one call from here.
+    response_promise_js(&promise);
     promise
-}
-
-thread_local! {
-    /// `(name, promise) => promise.then((r) => r[name]())`, as the methods
-    /// of a [`response_promise`].
-    static RESPONSE_READER: Closure<dyn Fn(JsValue, Promise) -> Promise> =
-        Closure::new(|name: JsValue, promise: Promise| {
-            future_to_promise(async move {
-                let resp = wasm_bindgen_futures::JsFuture::from(promise).await?;
-                let method = Reflect::get(&resp, &name)?;
-                let method = method.dyn_into::<Function>().map_err(|_| {
-                    js_error(type_error(format!(
-                        "the response has no {}() method to call",
-                        name.as_string().unwrap_or_default()
-                    )))
-                })?;
-                let out = method.call0(&resp)?;
-                match out.dyn_into::<Promise>() {
-                    Ok(p) => wasm_bindgen_futures::JsFuture::from(p).await,
-                    Err(v) => Ok(v),
-                }
-            })
-        });
 }
 
 // ---------------------------------------------------------------------------
@@ -2544,6 +2512,10 @@ extern "C" {
     /// for a response without a body, `null` for one read or freed.
     #[wasm_bindgen(js_name = takeBody)]
     fn take_body(value: &JsValue) -> JsValue;
+
+    /// Gives a request's promise its `json()`, `text()` and `bytes()`.
+    #[wasm_bindgen(js_name = responsePromise)]
+    fn response_promise_js(promise: &Promise);
 }
 
 /// Puts the response classes together (once, as the module starts).
@@ -2752,6 +2724,15 @@ impl JsBody {
         })?;
         let on_bad = f.function("onBadLine").map_err(js_error)?;
         Ok(on_bad.map(JsValue::from).unwrap_or_default())
+    }
+
+    /// The error of a request promise's `json()`, `text()` or `bytes()`
+    /// when what it resolved to has no such method.
+    #[wasm_bindgen(js_name = noReader)]
+    pub fn no_reader(name: &str) -> JsValue {
+        js_error(type_error(format!(
+            "the response has no {name}() method to call"
+        )))
     }
 
     /// A reader called on a response whose body is not there: `state` 0

@@ -1,4 +1,5 @@
-// The JS side of a `FanoutResponse` (see "Responses" in js/src/lib.rs).
+// The JS side of a `FanoutResponse` (see "Response" in js/src/lib.rs), and
+// the `json()`, `text()` and `bytes()` of a request's promise.
 //
 // A response is a plain JS object of this class: its status, URL, method
 // and headers are read here, from the platform's `Response` or from what
@@ -167,4 +168,23 @@ export function install(proto, body) {
 
 export function takeBody(v) {
   return FanoutResponse.take(v);
+}
+
+// A request's promise (ky's `ResponsePromise`): `json()`, `text()` and
+// `bytes()` await the response and call its reader, so
+// `await client.get(u).json()` is the body. Own functions, not `this`-bound
+// methods, so they work detached too.
+export function responsePromise(p) {
+  p.json = () => p.then((r) => read(r, 'json'));
+  p.text = () => p.then((r) => read(r, 'text'));
+  p.bytes = () => p.then((r) => read(r, 'bytes'));
+}
+
+// Works on whatever the promise resolved to that has the reader (a
+// `FanoutResponse`, or a platform `Response` an `afterResponse` hook
+// returned).
+function read(r, name) {
+  const f = r == null ? undefined : r[name];
+  if (typeof f !== 'function') throw Body.noReader(name);
+  return f.call(r);
 }

@@ -85,6 +85,9 @@ test('ResponsePromise: get(u).json(), text(), bytes(); await still gives the res
   assert.equal(JSON.parse(text).id, 1);
   const bytes = await client.post('posts', { json: { a: 1 } }).bytes();
   assert.ok(bytes instanceof Uint8Array && bytes.length > 0);
+  // The readers are the promise's own functions: they work detached.
+  const { json } = client.get('posts/3');
+  assert.equal((await json()).id, 3);
   const res = await client.request('GET', 'posts/2');
   assert.ok(res instanceof FanoutResponse);
   assert.equal((await res.json()).id, 2);
