@@ -156,6 +156,14 @@ export class FanoutResponse {
 
 if (Symbol.dispose) FanoutResponse.prototype[Symbol.dispose] = FanoutResponse.prototype.free;
 
+// Node.js's `console.log(response)` and `util.inspect`: the fields are
+// getters over private state, which it would not show.
+FanoutResponse.prototype[Symbol.for('nodejs.util.inspect.custom')] = function (depth, options, inspect) {
+  const { status, statusText, url, method, attempts, bodyUsed } = this;
+  const fields = { status, statusText, url, method, attempts, bodyUsed };
+  return `FanoutResponse ${typeof inspect === 'function' ? inspect(fields, options) : JSON.stringify(fields)}`;
+};
+
 export function install(proto, body) {
   Object.setPrototypeOf(FanoutResponse.prototype, proto);
   Object.defineProperty(FanoutResponse.prototype, 'constructor', {

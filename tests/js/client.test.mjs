@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { inspect, promisify } from 'node:util';
 
 import { API, fanout, rejection, uniqueTag, stats } from './support.mjs';
 
@@ -21,7 +21,14 @@ test('get: status, ok, statusText, url, method, attempts', async () => {
   assert.equal(res.method, 'GET');
   assert.equal(res.attempts, 1);
   assert.equal(res.bodyUsed, false);
+  // console.log shows the fields (getters, which Node.js would not list).
+  assert.equal(
+    inspect(res, { breakLength: Infinity }),
+    `FanoutResponse { status: 200, statusText: 'OK', url: '${API}/posts/1', method: 'GET', attempts: 1, bodyUsed: false }`,
+  );
   res.free();
+  assert.equal(res.bodyUsed, true);
+  await assert.rejects(res.json(), /freed/);
 });
 
 test('json() gives plain JS values', async () => {
