@@ -166,14 +166,17 @@ where
         let mut done = 0;
         let mut failed = false;
 
+        // One input is started at a time and polled at once (`push` queues
+        // it for the `poll_next` right after): one that ends on its first
+        // poll (a bad input, an aborted batch) is freed before the next is
+        // made, so a batch of many such inputs never holds them all.
         std::future::poll_fn(|cx| loop {
-            while running.len() < limit {
-                match waiting.next() {
-                    Some((index, fut)) => {
-                        started[index] = Some(now());
-                        running.push(Indexed { index, fut });
-                    }
-                    None => break,
+            let mut pushed = false;
+            if running.len() < limit {
+                if let Some((index, fut)) = waiting.next() {
+                    started[index] = Some(now());
+                    running.push(Indexed { index, fut });
+                    pushed = true;
                 }
             }
             match running.poll_next_unpin(cx) {
@@ -199,8 +202,11 @@ where
                         return Poll::Ready(());
                     }
                 }
-                Poll::Ready(None) => return Poll::Ready(()),
-                Poll::Pending => return Poll::Pending,
+                // Nothing running: done, unless one was just started (and
+                // ended), when the next may start.
+                Poll::Ready(None) if !pushed => return Poll::Ready(()),
+                Poll::Pending if !pushed => return Poll::Pending,
+                Poll::Ready(None) | Poll::Pending => {}
             }
         })
         .await;

@@ -25,8 +25,8 @@
 
 #[cfg(any(feature = "limit", feature = "dedupe"))]
 use std::cell::RefCell;
-use std::future::{poll_fn, Future};
-use std::pin::{pin, Pin};
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 #[cfg(feature = "dedupe")]
 use std::rc::Weak;
@@ -444,29 +444,47 @@ impl Endpoint for Pipeline {
 /// Runs `layers` under the total timeout `limit`, if any. One poll site
 /// for the layers whether or not there is a limit: awaiting them in two
 /// places (`select` and a plain `.await`) put a copy of the whole
-/// inlined pipeline in the wasm for each.
-async fn within(
-    layers: impl Future<Output = Result<Response, Error>>,
-    limit: Option<std::time::Duration>,
-) -> Result<Response, Error> {
-    let mut layers = pin!(layers);
-    let mut timer = limit.map(sys::sleep);
-    poll_fn(|cx| {
-        if let Poll::Ready(r) = layers.as_mut().poll(cx) {
+/// inlined pipeline in the wasm for each. A future of its own, not an
+/// `async fn`: an `async fn` keeps its argument and the pinned local it
+/// moves it into side by side, which made every request's future carry
+/// the layers' state twice.
+fn within<F>(layers: F, limit: Option<std::time::Duration>) -> Within<F> {
+    Within {
+        layers,
+        timer: limit.map(sys::sleep),
+        limit,
+    }
+}
+
+pin_project_lite::pin_project! {
+    struct Within<F> {
+        #[pin]
+        layers: F,
+        timer: Option<sys::Sleep>,
+        limit: Option<std::time::Duration>,
+    }
+}
+
+impl<F: Future<Output = Result<Response, Error>>> Future for Within<F> {
+    type Output = Result<Response, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if let Poll::Ready(r) = this.layers.poll(cx) {
             return Poll::Ready(r);
         }
-        let fired = timer
+        let fired = this
+            .timer
             .as_mut()
             .is_some_and(|t| Pin::new(t).poll(cx).is_ready());
-        match limit {
+        match *this.limit {
             Some(limit) if fired => Poll::Ready(Err(Error::new(
                 Kind::Timeout,
                 format!("total timeout of {} ms elapsed", limit.as_millis() as u64),
             ))),
             _ => Poll::Pending,
         }
-    })
-    .await
+    }
 }
 
 /// Runs the `after_response` hooks on one attempt's response: the

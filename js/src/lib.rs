@@ -39,7 +39,6 @@ use js_sys::{Array, ArrayBuffer, Function, JsString, Object, Promise, Reflect, U
 use wasm_bindgen::convert::TryFromJsValue;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::future_to_promise;
 use web_sys::{AbortSignal, FormData, UrlSearchParams};
 
 #[wasm_bindgen]
@@ -717,6 +716,16 @@ thread_local! {
 fn start() {
     ERROR_PROTOS.with(|_| ());
     install_response_class();
+}
+
+/// `wasm_bindgen_futures::future_to_promise`, with the future boxed first:
+/// its task keeps the future it is given and the one it awaits side by
+/// side, so an unboxed request future (several KB) would be stored twice
+/// in every task.
+fn promise(
+    future: impl std::future::Future<Output = Result<JsValue, JsValue>> + 'static,
+) -> Promise {
+    wasm_bindgen_futures::future_to_promise(Box::pin(future))
 }
 
 /// An [`Error`] as the JS error fanout rejects with: an instance of its
@@ -2071,7 +2080,7 @@ impl JsClient {
             });
         let throw = self.throw_http;
         let hooks = self.before_error.clone();
-        response_promise(future_to_promise(async move {
+        response_promise(promise(async move {
             let spec = spec.map_err(js_error)?;
             let sent = async {
                 let resp = spec.builder(&client).send().await?;
@@ -2179,7 +2188,7 @@ impl JsClient {
         let setup = parse_gather(&client, &inputs, &options);
         let throw = self.throw_http;
         let hooks = self.before_error.clone();
-        future_to_promise(async move {
+        promise(async move {
             let (specs, opts) = setup.map_err(js_error)?;
             Ok(run_gather(client, throw, hooks, specs, opts).await.into())
         })
@@ -2650,9 +2659,7 @@ impl JsBody {
     fn read(self, how: As, owner: Option<JsValue>) -> Promise {
         match self.take() {
             Some((resp, rust)) => {
-                future_to_promise(
-                    async move { read_as(resp, how, rust, owner).await.map_err(js_error) },
-                )
+                promise(async move { read_as(resp, how, rust, owner).await.map_err(js_error) })
             }
             // The JS side takes a body once; a second take is a bug there.
             None => Promise::reject(&js_error(type_error("the body was already read"))),
@@ -2900,7 +2907,7 @@ impl JsStream {
             .signal
             .as_ref()
             .map(|s| (s.aborted(), Some(fanout::until_aborted(s))));
-        future_to_promise(async move {
+        promise(async move {
             use futures_util::StreamExt as _;
             let stop = async move {
                 match (closed, user) {

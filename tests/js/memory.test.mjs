@@ -36,7 +36,7 @@ async function measure(body) {
     const kept = [];
     let before, after;
     ${body}
-    console.log(JSON.stringify({ before, after, kept: kept.length }));
+    console.log(JSON.stringify({ before, after, kept: kept.length, first: kept[0] }));
   `;
   const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
     timeout: 120_000,
@@ -100,4 +100,22 @@ test('memory: a read response keeps its fields, methods and class', async () => 
   res.free();
   if (Symbol.dispose) res[Symbol.dispose]();
   assert.equal(res.status, 200, 'free() after reading does nothing');
+});
+
+test('memory: a gather of 20,000 bad inputs does not hold a request future per input', async () => {
+  // Each input fails on its first poll; the batch starts one at a time and
+  // frees it before making the next, so wasm memory grows by what the batch
+  // keeps per input (its parsed input and its result: about 1 KiB), not by
+  // a request's whole future (7 to 9 KiB each when they were all made
+  // first).
+  const m = await measure(`
+    await client.gather(Array.from({ length: 100 }, (_, i) => (i % 2 ? i : { path: i })));
+    before = memory();
+    const results = await client.gather(Array.from({ length: 20000 }, (_, i) => (i % 2 ? i : { path: i })));
+    after = memory();
+    kept.push(results.filter((r) => !r.ok && r.error.name === 'TypeError').length);
+  `);
+  assert.equal(m.first, 20000, 'every input a TypeError');
+  const perInput = (m.after - m.before) / 20000;
+  assert.ok(perInput < 3 * 1024, `wasm memory ${kib(m.before)} → ${kib(m.after)}: ${Math.round(perInput)} bytes per input`);
 });
