@@ -2,6 +2,7 @@
 //! and the [`Client`] methods that start one.
 
 use std::fmt;
+use std::future::Future;
 
 use serde::Serialize;
 use web_sys::{AbortSignal, FormData};
@@ -328,9 +329,12 @@ impl RequestBuilder {
     /// Sends the request through the client's pipeline (see
     /// [`Client::execute`]) and resolves to the response once its headers
     /// arrive. Dropping the future aborts the fetch.
-    pub async fn send(self) -> Result<Response, Error> {
+    pub fn send(self) -> impl Future<Output = Result<Response, Error>> {
+        // Built now, not at the first poll: the future then holds the
+        // request once (an `async fn` keeps its argument and a copy).
         let client = self.client.clone();
-        client.execute(self.build()?).await
+        let req = self.build();
+        async move { client.execute(req?).await }
     }
 }
 

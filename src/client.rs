@@ -3,6 +3,7 @@
 #[cfg(any(feature = "limit", feature = "dedupe"))]
 use std::cell::RefCell;
 use std::fmt;
+use std::future::Future;
 use std::rc::Rc;
 
 use crate::error::Error;
@@ -128,8 +129,10 @@ impl Client {
     /// assert_eq!(first.status(), second.status());
     /// # Ok(()) }
     /// ```
-    pub async fn execute(&self, req: Request) -> Result<Response, Error> {
-        self.pipeline.execute(req).await
+    // Not an `async fn`: the pipeline's future as it is, without a
+    // wrapper holding a second copy of `req`.
+    pub fn execute(&self, req: Request) -> impl Future<Output = Result<Response, Error>> + '_ {
+        self.pipeline.execute(req)
     }
 }
 

@@ -139,87 +139,100 @@ impl Pipeline {
     }
 
     /// Runs `req` through the whole pipeline.
-    pub(crate) async fn execute(&self, mut req: Request) -> Result<Response, Error> {
-        if HOOKS && !self.hooks.is_empty() {
-            let own = std::mem::take(&mut req.hooks);
-            req.hooks = self.hooks.clone();
-            req.hooks.extend(&own);
-        }
-        // Awaits of hooks are `#[cfg]`'d, not `if HOOKS`: a state machine
-        // keeps every await point it is given.
-        #[cfg(feature = "hooks")]
-        let before_error =
-            (!req.hooks.before_error.is_empty()).then(|| req.hooks.before_error.clone());
-        // One await of `run`, so that it is in the wasm once.
-        let result = self.run(req).await;
-        #[cfg(feature = "hooks")]
-        if let Some(hooks) = before_error {
-            return match result {
-                Err(mut e) => {
-                    for hook in &hooks {
-                        e = match hook {
-                            Hook::Now(f) => f(e),
-                            Hook::Later(f) => f(e).await,
-                        };
+    // Not an `async fn`: that would keep `req` twice in the future (see
+    // ARCHITECTURE.md, "Features"), in every request's memory.
+    #[allow(clippy::manual_async_fn)]
+    pub(crate) fn execute(
+        &self,
+        mut req: Request,
+    ) -> impl Future<Output = Result<Response, Error>> + '_ {
+        async move {
+            if HOOKS && !self.hooks.is_empty() {
+                let own = std::mem::take(&mut req.hooks);
+                req.hooks = self.hooks.clone();
+                req.hooks.extend(&own);
+            }
+            // Awaits of hooks are `#[cfg]`'d, not `if HOOKS`: a state machine
+            // keeps every await point it is given.
+            #[cfg(feature = "hooks")]
+            let before_error =
+                (!req.hooks.before_error.is_empty()).then(|| req.hooks.before_error.clone());
+            // One await of `run`, so that it is in the wasm once.
+            let result = self.run(req).await;
+            #[cfg(feature = "hooks")]
+            if let Some(hooks) = before_error {
+                return match result {
+                    Err(mut e) => {
+                        for hook in &hooks {
+                            e = match hook {
+                                Hook::Now(f) => f(e),
+                                Hook::Later(f) => f(e).await,
+                            };
+                        }
+                        Err(e)
                     }
-                    Err(e)
-                }
-                ok => ok,
-            };
+                    ok => ok,
+                };
+            }
+            result
         }
-        result
     }
 
     /// The pipeline from `prepare` on.
-    async fn run(&self, mut req: Request) -> Result<Response, Error> {
-        if let Err(e) = self.prepare(&mut req) {
-            return Err(if e.has_request() {
-                e
+    // Not an `async fn`: that would keep `req` twice in the future (see
+    // ARCHITECTURE.md, "Features"), in every request's memory.
+    #[allow(clippy::manual_async_fn)]
+    fn run(&self, mut req: Request) -> impl Future<Output = Result<Response, Error>> + '_ {
+        async move {
+            if let Err(e) = self.prepare(&mut req) {
+                return Err(if e.has_request() {
+                    e
+                } else {
+                    e.with_request(req.method, &req.url)
+                });
+            }
+            #[cfg(feature = "hooks")]
+            {
+                for i in 0..req.hooks.before_request.len() {
+                    let (method, url) = (req.method, req.url.clone());
+                    let result = match req.hooks.before_request[i].clone() {
+                        Hook::Now(f) => f(&mut req).map(|()| req),
+                        Hook::Later(f) => f(req).await,
+                    };
+                    req = match result {
+                        Ok(req) => req,
+                        Err(e) if e.has_request() => return Err(e),
+                        Err(e) => return Err(e.with_request(method, &url)),
+                    };
+                }
+            }
+            let total = req.options.total_timeout;
+            let error_for_status = req.options.error_for_status.unwrap_or(false);
+            // Errors made by user layers or the total timeout get the request's
+            // method and URL here; the layers below name it themselves.
+            let context =
+                (total.is_some() || self.has_middleware()).then(|| (req.method, req.url.clone()));
+            let layers = async move {
+                #[cfg(feature = "middleware")]
+                if !self.middleware.is_empty() {
+                    return Next::new(&self.middleware, self).run(req).await;
+                }
+                self.inner(req).await
+            };
+            let result = within(layers, total).await;
+            let mut resp = result.map_err(|e| match &context {
+                Some((method, url)) if !e.has_request() => e.with_request(*method, url),
+                _ => e,
+            })?;
+            if let Some((method, url)) = &context {
+                // A response a user layer made itself.
+                resp.set_request(*method, url);
+            }
+            if error_for_status {
+                resp.error_for_status()
             } else {
-                e.with_request(req.method, &req.url)
-            });
-        }
-        #[cfg(feature = "hooks")]
-        {
-            for i in 0..req.hooks.before_request.len() {
-                let (method, url) = (req.method, req.url.clone());
-                let result = match req.hooks.before_request[i].clone() {
-                    Hook::Now(f) => f(&mut req).map(|()| req),
-                    Hook::Later(f) => f(req).await,
-                };
-                req = match result {
-                    Ok(req) => req,
-                    Err(e) if e.has_request() => return Err(e),
-                    Err(e) => return Err(e.with_request(method, &url)),
-                };
+                Ok(resp)
             }
-        }
-        let total = req.options.total_timeout;
-        let error_for_status = req.options.error_for_status.unwrap_or(false);
-        // Errors made by user layers or the total timeout get the request's
-        // method and URL here; the layers below name it themselves.
-        let context =
-            (total.is_some() || self.has_middleware()).then(|| (req.method, req.url.clone()));
-        let layers = async move {
-            #[cfg(feature = "middleware")]
-            if !self.middleware.is_empty() {
-                return Next::new(&self.middleware, self).run(req).await;
-            }
-            self.inner(req).await
-        };
-        let result = within(layers, total).await;
-        let mut resp = result.map_err(|e| match &context {
-            Some((method, url)) if !e.has_request() => e.with_request(*method, url),
-            _ => e,
-        })?;
-        if let Some((method, url)) = &context {
-            // A response a user layer made itself.
-            resp.set_request(*method, url);
-        }
-        if error_for_status {
-            resp.error_for_status()
-        } else {
-            Ok(resp)
         }
     }
 
@@ -232,12 +245,17 @@ impl Pipeline {
     }
 
     /// The layers below the user's: dedupe, then retries.
-    async fn inner(&self, req: Request) -> Result<Response, Error> {
-        #[cfg(feature = "dedupe")]
-        if let Some(flights) = self.dedupe.as_ref().filter(|_| dedupable(&req)) {
-            return self.deduped(flights, req).await;
+    // Not an `async fn`: that would keep `req` twice in the future (see
+    // ARCHITECTURE.md, "Features"), in every request's memory.
+    #[allow(clippy::manual_async_fn)]
+    fn inner(&self, req: Request) -> impl Future<Output = Result<Response, Error>> + '_ {
+        async move {
+            #[cfg(feature = "dedupe")]
+            if let Some(flights) = self.dedupe.as_ref().filter(|_| dedupable(&req)) {
+                return self.deduped(flights, req).await;
+            }
+            self.retrying(req).await
         }
-        self.retrying(req).await
     }
 
     /// Joins the flight of an identical request in progress, or starts one;
@@ -310,90 +328,101 @@ impl Pipeline {
     /// Without the retry layer: one attempt, seen by the `after_response`
     /// hooks (an [`Action::Retry`] keeps the response).
     #[cfg(not(feature = "retry"))]
-    async fn retrying(&self, req: Request) -> Result<Response, Error> {
-        let result = self.attempt(&req, 1).await;
-        #[cfg(feature = "hooks")]
-        let result = match result {
-            Ok(resp) if !req.hooks.after_response.is_empty() => {
-                after_response(&req, resp).await.map(|(r, _)| r)
-            }
-            other => other,
-        };
-        finish(&req, result, 1)
+    // Not an `async fn`: that would keep `req` twice in the future (see
+    // ARCHITECTURE.md, "Features"), in every request's memory.
+    #[allow(clippy::manual_async_fn)]
+    fn retrying(&self, req: Request) -> impl Future<Output = Result<Response, Error>> + '_ {
+        async move {
+            let result = self.attempt(&req, 1).await;
+            #[cfg(feature = "hooks")]
+            let result = match result {
+                Ok(resp) if !req.hooks.after_response.is_empty() => {
+                    after_response(&req, resp).await.map(|(r, _)| r)
+                }
+                other => other,
+            };
+            finish(&req, result, 1)
+        }
     }
 
     /// The retry layer: attempts until one settles.
     #[cfg(feature = "retry")]
     #[cfg_attr(not(feature = "hooks"), allow(unused_mut))]
-    async fn retrying(&self, mut req: Request) -> Result<Response, Error> {
-        let retry = req.options.retry.clone().unwrap_or_default();
-        let resendable = !req.body.as_ref().is_some_and(|b| b.is_stream());
-        let retryable = resendable && req.method.is_idempotent();
-        let mut attempt = 1;
-        loop {
-            let mut result = self.attempt(&req, attempt).await;
-            let mut forced = false;
-            #[cfg(feature = "hooks")]
-            if !req.hooks.after_response.is_empty() {
-                if let Ok(resp) = result {
-                    let (resp, retry_asked) = match after_response(&req, resp).await {
-                        Ok(r) => r,
-                        Err(e) => return finish(&req, Err(e), attempt),
-                    };
-                    forced = retry_asked && resendable;
-                    result = Ok(resp);
+    // Not an `async fn`: that would keep `req` twice in the future (see
+    // ARCHITECTURE.md, "Features"), in every request's memory.
+    #[allow(clippy::manual_async_fn)]
+    fn retrying(&self, mut req: Request) -> impl Future<Output = Result<Response, Error>> + '_ {
+        async move {
+            let retry = req.options.retry.clone().unwrap_or_default();
+            let resendable = !req.body.as_ref().is_some_and(|b| b.is_stream());
+            let retryable = resendable && req.method.is_idempotent();
+            let mut attempt = 1;
+            loop {
+                let mut result = self.attempt(&req, attempt).await;
+                let mut forced = false;
+                #[cfg(feature = "hooks")]
+                if !req.hooks.after_response.is_empty() {
+                    if let Ok(resp) = result {
+                        let (resp, retry_asked) = match after_response(&req, resp).await {
+                            Ok(r) => r,
+                            Err(e) => return finish(&req, Err(e), attempt),
+                        };
+                        forced = retry_asked && resendable;
+                        result = Ok(resp);
+                    }
                 }
-            }
-            // The common case (a final answer) costs no further calls into
-            // JS: headers, the clock and the random source are read only
-            // when a retry is possible.
-            let settled = attempt > retry.max_retries()
-                || !(retryable || forced)
-                || (!forced && matches!(&result, Ok(resp) if !retry.retries_status(resp.status())));
-            if settled {
-                return finish(&req, result, attempt);
-            }
-            let delay = if forced {
-                Some(retry.delay(attempt))
-            } else {
-                next_delay(&retry, &req, &result, attempt)
-            };
-            match delay {
-                None => return finish(&req, result, attempt),
-                Some(delay) => {
-                    #[cfg(feature = "hooks")]
-                    let cause = (!req.hooks.before_retry.is_empty()).then(|| match &result {
-                        Ok(resp) => Error::from_status(resp.status(), &resp.status_text())
-                            .with_request(req.method, &req.url),
-                        Err(e) => e.clone(),
-                    });
-                    // Dropping the response frees its connection (and its
-                    // place under the limits) before the hooks and the wait.
-                    drop(result);
-                    #[cfg(feature = "hooks")]
-                    if let Some(cause) = cause {
-                        for hook in req.hooks.before_retry.clone() {
-                            match hook {
-                                Hook::Now(f) => f(&req, &cause, attempt),
-                                Hook::Later(f) => {
-                                    let (method, url) = (req.method, req.url.clone());
-                                    req = match f(req, cause.clone(), attempt).await {
-                                        Ok(req) => req,
-                                        Err(e) => {
-                                            let e = if e.has_request() {
-                                                e
-                                            } else {
-                                                e.with_request(method, &url)
-                                            };
-                                            return Err(e.with_attempts(attempt));
-                                        }
-                                    };
+                // The common case (a final answer) costs no further calls into
+                // JS: headers, the clock and the random source are read only
+                // when a retry is possible.
+                let settled = attempt > retry.max_retries()
+                    || !(retryable || forced)
+                    || (!forced
+                        && matches!(&result, Ok(resp) if !retry.retries_status(resp.status())));
+                if settled {
+                    return finish(&req, result, attempt);
+                }
+                let delay = if forced {
+                    Some(retry.delay(attempt))
+                } else {
+                    next_delay(&retry, &req, &result, attempt)
+                };
+                match delay {
+                    None => return finish(&req, result, attempt),
+                    Some(delay) => {
+                        #[cfg(feature = "hooks")]
+                        let cause = (!req.hooks.before_retry.is_empty()).then(|| match &result {
+                            Ok(resp) => Error::from_status(resp.status(), &resp.status_text())
+                                .with_request(req.method, &req.url),
+                            Err(e) => e.clone(),
+                        });
+                        // Dropping the response frees its connection (and its
+                        // place under the limits) before the hooks and the wait.
+                        drop(result);
+                        #[cfg(feature = "hooks")]
+                        if let Some(cause) = cause {
+                            for hook in req.hooks.before_retry.clone() {
+                                match hook {
+                                    Hook::Now(f) => f(&req, &cause, attempt),
+                                    Hook::Later(f) => {
+                                        let (method, url) = (req.method, req.url.clone());
+                                        req = match f(req, cause.clone(), attempt).await {
+                                            Ok(req) => req,
+                                            Err(e) => {
+                                                let e = if e.has_request() {
+                                                    e
+                                                } else {
+                                                    e.with_request(method, &url)
+                                                };
+                                                return Err(e.with_attempts(attempt));
+                                            }
+                                        };
+                                    }
                                 }
                             }
                         }
+                        sys::sleep(delay).await;
+                        attempt += 1;
                     }
-                    sys::sleep(delay).await;
-                    attempt += 1;
                 }
             }
         }
