@@ -532,6 +532,7 @@ async fn after_response(req: &Request, mut resp: Response) -> Result<(Response, 
             Action::Continue => {}
             Action::Retry => return Ok((resp, true)),
             Action::Replace(mut other) => {
+                other.take_over(&mut resp);
                 other.set_request(req.method, &req.url);
                 #[cfg(feature = "chunked")]
                 other.set_max_body_size(req.options.max_body_size);

@@ -66,6 +66,10 @@ pub struct Response {
     started_ms: f64,
     max_body_size: Option<u64>,
     progress: Option<ProgressFn>,
+    /// A copy of a fetch response ([`Response::try_clone`]): its guard
+    /// aborts nothing, the original's aborts the fetch both read.
+    #[cfg_attr(not(feature = "hooks"), allow(dead_code))]
+    copy: bool,
 }
 
 impl fmt::Debug for Response {
@@ -130,6 +134,7 @@ impl Response {
             started_ms: sys::now_ms(),
             max_body_size: None,
             progress: None,
+            copy: false,
         }
     }
 
@@ -177,11 +182,34 @@ impl Response {
             started_ms,
             max_body_size: None,
             progress: None,
+            copy: false,
         }
     }
 
     /// Ties the response to the request it answers, unless it already is
     /// (a response made in Rust does not know it).
+    /// `self` replaces `original` (an `after_response` hook's
+    /// [`Action::Replace`](crate::Action::Replace)). A copy of it
+    /// ([`try_clone`](Response::try_clone), as a hook gets) takes over its
+    /// abort guard (timeout, abort on drop) and its limit permits: dropping
+    /// the original would otherwise abort the fetch the copy reads.
+    #[cfg(feature = "hooks")]
+    pub(crate) fn take_over(&mut self, original: &mut Response) {
+        if !self.copy {
+            return;
+        }
+        if let (Source::Fetch { guard: mine, .. }, Source::Fetch { guard: theirs, .. }) =
+            (&mut self.source, &mut original.source)
+        {
+            std::mem::swap(mine, theirs);
+            self.copy = false;
+            #[cfg(feature = "limit")]
+            {
+                self.permits = std::mem::take(&mut original.permits);
+            }
+        }
+    }
+
     pub(crate) fn set_request(&mut self, method: Method, url: &str) {
         if self.request_url.is_empty() {
             self.method = method;
@@ -336,6 +364,7 @@ impl Response {
             started_ms: self.started_ms,
             max_body_size: self.max_body_size,
             progress: None,
+            copy: matches!(self.source, Source::Fetch { .. }),
         })
     }
 

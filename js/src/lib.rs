@@ -715,7 +715,7 @@ thread_local! {
 #[wasm_bindgen(start)]
 fn start() {
     ERROR_PROTOS.with(|_| ());
-    install_response_class();
+    RESPONSE_CLASS.with(|_| ());
 }
 
 /// `wasm_bindgen_futures::future_to_promise`, with the future boxed first:
@@ -1775,6 +1775,11 @@ async fn after_response_action(value: JsValue) -> Result<fanout::Action, Error> 
             "an afterResponse hook returned a FanoutResponse whose body was read",
         ));
     }
+    if body.as_f64() == Some(2.0) {
+        return Err(type_error(
+            "an afterResponse hook returned a FanoutResponse that was freed",
+        ));
+    }
     Err(type_error(format!(
         "an afterResponse hook must return undefined, a Response, a FanoutResponse or \
          retry(), not {}",
@@ -2483,11 +2488,12 @@ fn outcome(o: Outcome<(JsValue, u32), Failure>, target: Option<(Method, String)>
 /// for the garbage collector. A response without a body (HEAD, 204, 304)
 /// holds nothing.
 ///
-/// This class only names the type and holds the prototype that every
-/// response inherits from (`instanceof FanoutResponse`): a response is an
-/// object of the JS class in `src/response.js`, which reads its status,
-/// URL and headers in JS and holds, in wasm memory, only its unread body
-/// (a `FanoutBody`), taken and freed by the reader that reads it.
+/// A response is a JS object: once its body is read it holds nothing in
+/// wasm memory.
+// This class names the type and holds the prototype of every response;
+// `src/response.js` makes the objects and puts the getters and methods on
+// that prototype. Only the unread body (`FanoutBody`) is in wasm memory,
+// taken and freed by the reader that reads it.
 #[wasm_bindgen(js_name = FanoutResponse)]
 pub struct JsResponseClass {
     _unused: u8,
@@ -2496,11 +2502,10 @@ pub struct JsResponseClass {
 #[wasm_bindgen(module = "/src/response.js")]
 extern "C" {
     /// A `FanoutResponse` as `src/response.js` makes it.
-    #[wasm_bindgen(js_name = FanoutResponse)]
     type ResponseObject;
 
     #[allow(clippy::too_many_arguments)]
-    #[wasm_bindgen(constructor, js_class = FanoutResponse)]
+    #[wasm_bindgen(constructor)]
     fn new(
         raw: &JsValue,
         body: &JsValue,
@@ -2512,13 +2517,14 @@ extern "C" {
         pairs: &JsValue,
     ) -> ResponseObject;
 
-    /// Chains the JS class's prototype to the exported class's and hands
-    /// it the `FanoutBody` class.
+    /// Puts the getters and methods on the exported class's prototype and
+    /// hands over the `FanoutBody` class.
     fn install(proto: &JsValue, body: &JsValue);
 
     /// An `afterResponse` hook's result: `false` if it is not a
     /// `FanoutResponse`, else its body taken (a `FanoutBody`), `undefined`
-    /// for a response without a body, `null` for one read or freed.
+    /// for a response without a body, `null` for one read, `2` for one
+    /// freed.
     #[wasm_bindgen(js_name = takeBody)]
     fn take_body(value: &JsValue) -> JsValue;
 
@@ -2527,7 +2533,14 @@ extern "C" {
     fn response_promise_js(promise: &Promise);
 }
 
-/// Puts the response classes together (once, as the module starts).
+thread_local! {
+    /// The response classes put together: as the module starts, and
+    /// before the first response is made (a test harness may not run the
+    /// start function).
+    static RESPONSE_CLASS: () = install_response_class();
+}
+
+/// Puts the response classes together.
 fn install_response_class() {
     let proto = Object::get_prototype_of(&JsResponseClass { _unused: 0 }.into());
     let body = JsValue::from(JsBody {
@@ -2603,6 +2616,7 @@ impl ResponseHead {
     /// The response, with `body`: a `FanoutBody`, `undefined` (no body) or
     /// `null` (read).
     fn into_js(self, body: &JsValue) -> JsValue {
+        RESPONSE_CLASS.with(|_| ());
         ResponseObject::new(
             &self.raw,
             body,

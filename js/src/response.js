@@ -1,181 +1,206 @@
 // The JS side of a `FanoutResponse` (see "Response" in js/src/lib.rs), and
 // the `json()`, `text()` and `bytes()` of a request's promise.
 //
-// A response is a plain JS object of this class: its status, URL, method
-// and headers are read here, from the platform's `Response` or from what
-// Rust passed, without a call into wasm. The only wasm object it holds is
-// its unread body (a `FanoutBody`), which a reader takes and frees as it
-// starts: a read response holds no wasm memory, so wasm memory does not
-// grow with responses the garbage collector has not collected yet.
+// A response is a plain JS object whose prototype is the exported
+// (wasm-bindgen) `FanoutResponse` class's, with the getters and methods
+// below installed on it (`install`): `instanceof`, `constructor`, the
+// `.d.ts` and spying on `FanoutResponse.prototype` all see one class. Its
+// status, URL, method and headers are read here, from the platform's
+// `Response` or from what Rust passed, without a call into wasm. The only
+// wasm object it holds is its unread body (a `FanoutBody`), which a reader
+// takes and frees as it starts: a read response holds no wasm memory, so
+// wasm memory does not grow with responses the garbage collector has not
+// collected yet.
 //
-// `install` puts the exported (wasm-bindgen) `FanoutResponse` class's
-// prototype behind this one, so `instanceof FanoutResponse` holds, and
-// hands over the `FanoutBody` class, whose static methods answer for a
-// body that is empty, read or freed.
+// The state is under symbol keys, not `#private` fields, so that a
+// response wrapped in a `Proxy` (Vue's `reactive`, for one) still works.
 
 let Body;
 
-// The states of `#body` besides a `FanoutBody`: a response without a body
+const RAW = Symbol('raw');
+const BODY = Symbol('body');
+const STATUS = Symbol('status');
+const ATTEMPTS = Symbol('attempts');
+const METHOD = Symbol('method');
+const URL_ = Symbol('url');
+const STATUS_TEXT = Symbol('statusText');
+const PAIRS = Symbol('pairs');
+const HEADERS = Symbol('headers');
+
+// The states of `[BODY]` besides a `FanoutBody`: a response without a body
 // (HEAD, 204, 304), a body taken by a reader, a response freed unread.
 const EMPTY = undefined;
 const USED = null;
 const FREED = false;
 
-export class FanoutResponse {
-  #raw;
-  #body;
-  #status;
-  #attempts;
-  #method;
-  #url;
-  #statusText;
-  #pairs;
-  #headers;
+// `raw`: the platform's Response (undefined for one made in Rust);
+// `url`, `statusText`, `pairs` ([name, value] arrays): given only when
+// they can't be read from `raw` (the URL also for a response without a
+// body, whose `raw.url` may be empty). Its prototype is set by `install`.
+export function ResponseObject(raw, body, status, attempts, method, url, statusText, pairs) {
+  this[RAW] = raw;
+  this[BODY] = body;
+  this[STATUS] = status;
+  this[ATTEMPTS] = attempts;
+  this[METHOD] = method;
+  this[URL_] = url;
+  this[STATUS_TEXT] = statusText;
+  this[PAIRS] = pairs;
+  this[HEADERS] = undefined;
+}
 
-  // `raw`: the platform's Response (undefined for one made in Rust);
-  // `url`, `statusText`, `pairs` ([name, value] arrays): given only when
-  // they can't be read from `raw` (the URL also for a response without a
-  // body, whose `raw.url` may be empty).
-  constructor(raw, body, status, attempts, method, url, statusText, pairs) {
-    this.#raw = raw;
-    this.#body = body;
-    this.#status = status;
-    this.#attempts = attempts;
-    this.#method = method;
-    this.#url = url;
-    this.#statusText = statusText;
-    this.#pairs = pairs;
+// Takes the body out, leaving `to` (or the state it was in, if there was
+// no body to take). The URL is made first when only the body knows it.
+function take(r, to) {
+  const b = r[BODY];
+  if (b) {
+    if (r[URL_] === undefined && !r[RAW].url) r[URL_] = b.requestUrl();
+    r[BODY] = to;
   }
+  return b;
+}
 
+function state(r) {
+  const b = r[BODY];
+  return b === EMPTY ? 0 : b === USED ? 1 : 2;
+}
+
+// The getters and methods of every response.
+const methods = {
   get status() {
-    return this.#status;
-  }
+    return this[STATUS];
+  },
 
   get ok() {
-    return this.#status >= 200 && this.#status < 300;
-  }
+    return this[STATUS] >= 200 && this[STATUS] < 300;
+  },
 
   get statusText() {
-    return this.#raw ? this.#raw.statusText : this.#statusText;
-  }
+    return this[RAW] ? this[RAW].statusText : this[STATUS_TEXT];
+  },
 
   get url() {
-    if (this.#url === undefined) this.#url = this.#raw.url || (this.#body ? this.#body.requestUrl() : '');
-    return this.#url;
-  }
+    if (this[URL_] === undefined) {
+      const b = this[BODY];
+      this[URL_] = this[RAW].url || (b ? b.requestUrl() : '');
+    }
+    return this[URL_];
+  },
 
   get method() {
-    return this.#method;
-  }
+    return this[METHOD];
+  },
 
   get attempts() {
-    return this.#attempts;
-  }
+    return this[ATTEMPTS];
+  },
 
   get headers() {
-    if (this.#headers === undefined) {
-      this.#headers = Object.freeze(Object.fromEntries(this.#raw ? this.#raw.headers : this.#pairs));
+    if (this[HEADERS] === undefined) {
+      this[HEADERS] = Object.freeze(Object.fromEntries(this[RAW] ? this[RAW].headers : this[PAIRS]));
     }
-    return this.#headers;
-  }
+    return this[HEADERS];
+  },
 
   header(name) {
-    if (this.#raw) {
+    const raw = this[RAW];
+    if (raw) {
       try {
-        return this.#raw.headers.get(name) ?? undefined;
+        return raw.headers.get(name) ?? undefined;
       } catch {
         return undefined;
       }
     }
-    const key = String(name).toLowerCase();
-    const pair = this.#pairs.find(([n]) => n.toLowerCase() === key);
+    // ASCII case-insensitive, as header names are.
+    const key = String(name).replace(/[A-Z]/g, (c) => c.toLowerCase());
+    const pair = this[PAIRS].find(([n]) => n.replace(/[A-Z]/g, (c) => c.toLowerCase()) === key);
     return pair ? pair[1] : undefined;
-  }
+  },
 
   get bodyUsed() {
-    return this.#body === USED || this.#body === FREED;
-  }
+    return this[BODY] === USED || this[BODY] === FREED;
+  },
 
   json() {
-    const b = this.#take(USED);
-    return b ? b.json(this) : Body.none(this.#state(), 0, this);
-  }
+    const b = take(this, USED);
+    return b ? b.json(this) : Body.none(state(this), 0, this);
+  },
 
   text() {
-    const b = this.#take(USED);
-    return b ? b.text() : Body.none(this.#state(), 1, this);
-  }
+    const b = take(this, USED);
+    return b ? b.text() : Body.none(state(this), 1, this);
+  },
 
   bytes() {
-    const b = this.#take(USED);
-    return b ? b.bytes() : Body.none(this.#state(), 2, this);
-  }
+    const b = take(this, USED);
+    return b ? b.bytes() : Body.none(state(this), 2, this);
+  },
 
   lines() {
-    const b = this.#take(USED);
-    return b ? b.lines() : Body.none(this.#state(), 3, this);
-  }
+    const b = take(this, USED);
+    return b ? b.lines() : Body.none(state(this), 3, this);
+  },
 
   jsonLines(options) {
     const onBadLine = Body.lineOptions(options, this);
-    const b = this.#take(USED);
-    return b ? b.jsonLines(onBadLine, this) : Body.none(this.#state(), 4, this);
-  }
+    const b = take(this, USED);
+    return b ? b.jsonLines(onBadLine, this) : Body.none(state(this), 4, this);
+  },
 
   // Gives an unread response's place under the client's limits back (and
   // aborts its fetch) now, rather than when the garbage collector frees it.
+  // Its body, if any, can't be read after.
   free() {
-    const b = this.#take(FREED);
+    if (!(BODY in this)) return;
+    const b = take(this, FREED);
     if (b) b.free();
-  }
-
-  // Takes the body out, leaving `to` (or the state it was in, if there was
-  // no body to take). The URL is made first when only the body knows it.
-  #take(to) {
-    const b = this.#body;
-    if (b) {
-      if (this.#url === undefined && !this.#raw.url) this.#url = b.requestUrl();
-      this.#body = to;
-    }
-    return b;
-  }
-
-  #state() {
-    return this.#body === EMPTY ? 0 : this.#body === USED ? 1 : 2;
-  }
-
-  // For Rust (an `afterResponse` hook's result): `false` if `v` is not a
-  // response of this class, else its body, taken (or `undefined` for none,
-  // `null` when read or freed).
-  static take(v) {
-    if (!(typeof v === 'object' && v !== null && #body in v)) return false;
-    const b = v.#take(USED);
-    return b || (v.#body === EMPTY ? EMPTY : USED);
-  }
-}
-
-if (Symbol.dispose) FanoutResponse.prototype[Symbol.dispose] = FanoutResponse.prototype.free;
-
-// Node.js's `console.log(response)` and `util.inspect`: the fields are
-// getters over private state, which it would not show.
-FanoutResponse.prototype[Symbol.for('nodejs.util.inspect.custom')] = function (depth, options, inspect) {
-  const { status, statusText, url, method, attempts, bodyUsed } = this;
-  const fields = { status, statusText, url, method, attempts, bodyUsed };
-  return `FanoutResponse ${typeof inspect === 'function' ? inspect(fields, options) : JSON.stringify(fields)}`;
+    else if (this[BODY] === EMPTY) this[BODY] = FREED;
+  },
 };
 
+// Node.js's `console.log(response)` and `util.inspect`: the fields are
+// getters, which it would not show.
+function inspect(depth, options, inspectValue) {
+  if (!(BODY in this)) return 'FanoutResponse {}';
+  const { status, statusText, url, method, attempts, bodyUsed } = this;
+  const fields = { status, statusText, url, method, attempts, bodyUsed };
+  return `FanoutResponse ${typeof inspectValue === 'function' ? inspectValue(fields, options) : JSON.stringify(fields)}`;
+}
+
+// Puts the getters and methods on the exported class's prototype (its
+// wasm-bindgen `free` is replaced) and hands over the `FanoutBody` class,
+// whose static methods answer for a body that is empty, read or freed.
 export function install(proto, body) {
-  Object.setPrototypeOf(FanoutResponse.prototype, proto);
-  Object.defineProperty(FanoutResponse.prototype, 'constructor', {
-    value: proto.constructor,
+  const own = Object.getOwnPropertyDescriptors(methods);
+  for (const key of Object.keys(own)) {
+    own[key].enumerable = false;
+  }
+  Object.defineProperties(proto, own);
+  if (Symbol.dispose) {
+    Object.defineProperty(proto, Symbol.dispose, {
+      value: methods.free,
+      writable: true,
+      enumerable: false,
+      configurable: true,
+    });
+  }
+  Object.defineProperty(proto, Symbol.for('nodejs.util.inspect.custom'), {
+    value: inspect,
     writable: true,
     configurable: true,
   });
+  ResponseObject.prototype = proto;
   Body = body;
 }
 
+// For Rust (an `afterResponse` hook's result): `false` if `v` is not a
+// response, else its body, taken (a `FanoutBody`), `undefined` for none,
+// `null` when it was read, `2` when it was freed.
 export function takeBody(v) {
-  return FanoutResponse.take(v);
+  if (!(typeof v === 'object' && v !== null && BODY in v)) return false;
+  const b = take(v, USED);
+  if (b) return b;
+  return v[BODY] === EMPTY ? EMPTY : v[BODY] === FREED ? 2 : USED;
 }
 
 // A request's promise (ky's `ResponsePromise`): `json()`, `text()` and

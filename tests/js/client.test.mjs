@@ -227,6 +227,43 @@ test('responses without a body (HEAD, 204) read as empty and hold no place', asy
   assert.equal(e.name, 'DecodeError');
   assert.equal(e.method, 'HEAD');
   assert.match(e.message, /the body is empty/);
+  // Freed, a response without a body can't be read either.
+  head.free();
+  assert.equal(head.bodyUsed, true);
+  await assert.rejects(head.text(), /the response was freed/);
+});
+
+test('a response through a Proxy (as Vue\'s reactive() wraps it), and its class', async () => {
+  const res = await client.get('posts/1');
+  const p = new Proxy(res, {});
+  assert.equal(p.status, 200);
+  assert.equal(p.url, `${API}/posts/1`);
+  assert.equal(p.header('Content-Type'), 'application/json; charset=utf-8');
+  assert.equal(p.headers['content-type'], 'application/json; charset=utf-8');
+  assert.equal((await p.json()).id, 1);
+  assert.equal(res.bodyUsed, true);
+  // One prototype: the exported class's, with every getter and method.
+  assert.equal(Object.getPrototypeOf(res), FanoutResponse.prototype);
+  assert.equal(res.constructor, FanoutResponse);
+  for (const name of ['json', 'text', 'bytes', 'lines', 'jsonLines', 'header', 'free']) {
+    assert.equal(typeof FanoutResponse.prototype[name], 'function', name);
+  }
+  assert.deepEqual(Object.keys(res), [], 'no enumerable own fields');
+  // A spy on the prototype (as vi.spyOn or sinon would set) sees the call.
+  const text = FanoutResponse.prototype.text;
+  let calls = 0;
+  FanoutResponse.prototype.text = function spy() {
+    calls += 1;
+    return text.call(this);
+  };
+  try {
+    assert.equal(JSON.parse(await (await client.get('posts/2')).text()).id, 2);
+  } finally {
+    FanoutResponse.prototype.text = text;
+  }
+  assert.equal(calls, 1);
+  // console.log of the prototype itself does not throw.
+  assert.doesNotThrow(() => inspect(FanoutResponse.prototype));
 });
 
 test('garbage collection: a dropped, unread response gives its place back', async () => {

@@ -301,6 +301,23 @@ test('hooks: afterResponse may replace the response, before a 4xx becomes an HTT
   // Returning another FanoutResponse works too.
   const other = await c.get('posts/2', { hooks: { afterResponse: () => c.get('posts/3') } }).json();
   assert.equal(other.id, 3);
+  // And handing back the response the hook got (a copy, which takes over
+  // the fetch from the original).
+  const same = await c.get('posts/4', { hooks: { afterResponse: (q, o, r) => r } }).json();
+  assert.equal(same.id, 4);
+  // One it freed is refused, typed.
+  const freed = await rejection(
+    c.get('posts/4', {
+      hooks: {
+        afterResponse: (q, o, r) => {
+          r.free();
+          return r;
+        },
+      },
+    }),
+  );
+  assert.equal(freed.name, 'TypeError');
+  assert.match(freed.message, /a FanoutResponse that was freed/);
 });
 
 test('hooks: beforeRetry may change the request that is sent again', async () => {

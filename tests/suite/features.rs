@@ -204,3 +204,33 @@ async fn http_types_over_fetch() {
     let v: Value = serde_json::from_slice(resp.body()).unwrap();
     assert_eq!(v["headers"]["x-from"], "http");
 }
+
+#[wasm_bindgen_test]
+async fn an_after_response_hook_may_hand_back_its_copy() {
+    // The hook's copy replaces the response: it takes over the original's
+    // abort guard and limit permit, so dropping the original does not
+    // abort the fetch the copy reads, and the limit's slot is held until
+    // the copy's body is read.
+    let t = tag("hook-copy");
+    let c = Client::builder()
+        .base_url(API)
+        .limit(1)
+        .hooks(
+            fanout::Hooks::new()
+                .after_response_async(|copy| async move { Ok(fanout::Action::Replace(copy)) }),
+        )
+        .build()
+        .unwrap();
+    let resp = c.get(format!("posts/4?tag={t}")).send().await.unwrap();
+    let mut second = Box::pin(c.get(format!("posts/5?tag={t}")).send());
+    // The slot is the first response's until its body is read.
+    if let Either::Left(_) =
+        select(second.as_mut(), Box::pin(sleep(Duration::from_millis(100)))).await
+    {
+        panic!("the second request went while the first response was unread");
+    }
+    let post: Value = resp.json().await.unwrap();
+    assert_eq!(post["id"], 4);
+    let post: Value = second.await.unwrap().json().await.unwrap();
+    assert_eq!(post["id"], 5);
+}

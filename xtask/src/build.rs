@@ -65,6 +65,12 @@ fn rename_package(target: &str) -> Result {
     std::fs::write(&path, renamed).map_err(|e| format!("writing {}: {e}", path.display()).into())
 }
 
+/// Compiles the file named by its argument as a CommonJS module body
+/// (without running it): a `SyntaxError` for `export` or `import`.
+const CHECK_COMMONJS: &str = "require('vm').compileFunction(\
+require('fs').readFileSync(process.argv[1], 'utf8'), \
+['exports', 'require', 'module', '__filename', '__dirname'])";
+
 /// The package's JS snippets (`js/src/response.js`) are ES modules, which
 /// the `nodejs` build's CommonJS glue `require`s: Node.js loads that only
 /// from 20.19 and 22.12 on. Rewrite them as CommonJS in `pkg/nodejs`, so the
@@ -93,8 +99,10 @@ fn commonjs_snippets(dir: &std::path::Path) -> Result {
                 let r = r
                     .strip_prefix("class ")
                     .or_else(|| r.strip_prefix("function "))?;
-                let end = r.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))?;
-                Some(&r[..end])
+                let end = r
+                    .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+                    .unwrap_or(r.len());
+                Some(&r[..end]).filter(|n| !n.is_empty())
             });
             match (rest, name) {
                 (Some(rest), Some(name)) => {
@@ -103,7 +111,14 @@ fn commonjs_snippets(dir: &std::path::Path) -> Result {
                 }
                 (Some(_), None) => {
                     return Err(format!(
-                        "{}: an export that is not a class or function: {line}",
+                        "{}: an export other than `export class NAME` or `export function NAME`: {line}",
+                        path.display()
+                    )
+                    .into())
+                }
+                _ if line.starts_with("import ") => {
+                    return Err(format!(
+                        "{}: an import, which CommonJS can't load: {line}",
                         path.display()
                     )
                     .into())
@@ -117,6 +132,9 @@ fn commonjs_snippets(dir: &std::path::Path) -> Result {
         }
         out.push_str(&format!("module.exports = {{ {} }};\n", names.join(", ")));
         std::fs::write(&path, out).map_err(|e| format!("writing {}: {e}", path.display()))?;
+        // Parsed as CommonJS (as Node.js before 20.19 would load it): a
+        // rewrite that left ES module syntax fails the build, not a user.
+        run(cmd("node").arg("-e").arg(CHECK_COMMONJS).arg(&path))?;
     }
     Ok(())
 }
