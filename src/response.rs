@@ -8,7 +8,6 @@ use futures_core::Stream;
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 
 use crate::error::{Error, Kind};
 use crate::headers::Headers;
@@ -456,7 +455,7 @@ impl Response {
         let promise = raw
             .array_buffer()
             .map_err(|e| self.fail(Error::body(sys::js_message(&e))))?;
-        match JsFuture::from(promise).await {
+        match sys::settled(&promise).await {
             Ok(buf) => {
                 guard.finished();
                 Ok(js_sys::Uint8Array::new(&buf).to_vec())
@@ -565,7 +564,7 @@ impl Response {
             let raw = web_sys::Response::new_with_opt_u8_array(Some(&mut body))
                 .map_err(|e| self.fail(Error::body(sys::js_message(&e))))?;
             let promise = read(&raw).map_err(|e| self.fail(Error::body(sys::js_message(&e))))?;
-            return JsFuture::from(promise)
+            return sys::settled(&promise)
                 .await
                 .map_err(|e| self.fail(Error::body(sys::js_message(&e))));
         }
@@ -573,7 +572,7 @@ impl Response {
             unreachable!("memory bodies are taken above");
         };
         let promise = read(raw).map_err(|e| self.fail(Error::body(sys::js_message(&e))))?;
-        let value = JsFuture::from(promise)
+        let value = sys::settled(&promise)
             .await
             .map_err(|e| self.fail(classify(guard, &e, Kind::Body)))?;
         guard.finished();
