@@ -55,7 +55,10 @@ enum Source {
 /// # });
 /// ```
 pub struct Response {
-    status: u16,
+    /// The status code; for a fetch response, 0 until first asked for
+    /// (read from the platform's `Response` then: a call into JS that a
+    /// body read alone does not need).
+    status: std::cell::Cell<u16>,
     source: Source,
     method: Method,
     request_url: String,
@@ -114,7 +117,7 @@ impl Response {
     /// ```
     pub fn new(status: u16, body: impl Into<Vec<u8>>) -> Response {
         Response {
-            status,
+            status: std::cell::Cell::new(status),
             source: Source::Memory {
                 status_text: String::new(),
                 url: None,
@@ -166,7 +169,7 @@ impl Response {
         started_ms: f64,
     ) -> Response {
         Response {
-            status: raw.status(),
+            status: std::cell::Cell::new(0),
             source: Source::Fetch { raw, guard },
             method,
             request_url,
@@ -209,12 +212,19 @@ impl Response {
 
     /// The status code, such as `200`.
     pub fn status(&self) -> u16 {
-        self.status
+        match (&self.source, self.status.get()) {
+            (Source::Fetch { raw, .. }, 0) => {
+                let status = raw.status();
+                self.status.set(status);
+                status
+            }
+            (_, status) => status,
+        }
     }
 
     /// Whether the status is 2xx.
     pub fn ok(&self) -> bool {
-        (200..300).contains(&self.status)
+        (200..300).contains(&self.status())
     }
 
     /// The reason phrase the server sent (often empty over HTTP/2).
@@ -325,7 +335,7 @@ impl Response {
             },
         };
         Some(Response {
-            status: self.status,
+            status: self.status.clone(),
             source,
             method: self.method,
             request_url: self.request_url.clone(),
@@ -437,8 +447,8 @@ impl Response {
         self.array_buffer().await
     }
 
-    /// Reads a fetch body into wasm memory (no size cap): a small one with
-    /// `arrayBuffer()`, copied in one go; one whose `Content-Length` is
+    /// Reads a fetch body into wasm memory (no size cap): a small one whole
+    /// (the platform's `bytes()`, else `arrayBuffer()`), copied in one go; one whose `Content-Length` is
     /// [`PRESIZED_MIN`] or more chunk by chunk from its stream, each chunk
     /// copied as it arrives into one buffer of that length (no second
     /// copy of the whole body held in JS, and the copies overlap the
@@ -452,13 +462,12 @@ impl Response {
                 return self.read_presized(body, guard, len).await;
             }
         }
-        let promise = raw
-            .array_buffer()
-            .map_err(|e| self.fail(Error::body(sys::js_message(&e))))?;
+        let promise =
+            sys::read_whole(raw).map_err(|e| self.fail(Error::body(sys::js_message(&e))))?;
         match sys::settled(&promise).await {
-            Ok(buf) => {
+            Ok(value) => {
                 guard.finished();
-                Ok(js_sys::Uint8Array::new(&buf).to_vec())
+                Ok(sys::into_bytes(value))
             }
             Err(e) => Err(self.fail(classify(guard, &e, Kind::Body))),
         }
