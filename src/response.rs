@@ -447,8 +447,8 @@ impl Response {
         self.array_buffer().await
     }
 
-    /// Reads a fetch body into wasm memory (no size cap): a small one whole
-    /// (the platform's `bytes()`, else `arrayBuffer()`), copied in one go; one whose `Content-Length` is
+    /// Reads a fetch body into wasm memory (no size cap): a small one with
+    /// `arrayBuffer()`, copied in one go; one whose `Content-Length` is
     /// [`PRESIZED_MIN`] or more chunk by chunk from its stream, each chunk
     /// copied as it arrives into one buffer of that length (no second
     /// copy of the whole body held in JS, and the copies overlap the
@@ -462,12 +462,13 @@ impl Response {
                 return self.read_presized(body, guard, len).await;
             }
         }
-        let promise =
-            sys::read_whole(raw).map_err(|e| self.fail(Error::body(sys::js_message(&e))))?;
+        let promise = raw
+            .array_buffer()
+            .map_err(|e| self.fail(Error::body(sys::js_message(&e))))?;
         match sys::settled(&promise).await {
-            Ok(value) => {
+            Ok(buf) => {
                 guard.finished();
-                Ok(sys::into_bytes(value))
+                Ok(js_sys::Uint8Array::new(&buf).to_vec())
             }
             Err(e) => Err(self.fail(classify(guard, &e, Kind::Body))),
         }

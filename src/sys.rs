@@ -62,17 +62,6 @@ extern "C" {
     #[wasm_bindgen(method, js_name = get)]
     fn get_by(this: &RawHeaders, name: &JsValue) -> Option<String>;
 
-    /// A fetch `Response`, for `bytes()` (a promise of a `Uint8Array`,
-    /// where the platform has it): a promise-returning Web IDL operation
-    /// never throws, it rejects.
-    type RawResponse;
-    #[wasm_bindgen(method, js_name = bytes)]
-    fn bytes(this: &RawResponse) -> Promise;
-
-    /// The `Response` constructor, to ask its prototype for `bytes()`.
-    #[wasm_bindgen(thread_local_v2, js_name = Response)]
-    static RESPONSE_CTOR: Option<js_sys::Object>;
-
     /// `None` where the global is missing (Node.js): the `Option` makes the
     /// binding test `typeof location` instead of throwing a ReferenceError.
     #[wasm_bindgen(thread_local_v2, js_name = location)]
@@ -184,9 +173,7 @@ const SLOT_BITS: u32 = 24;
 /// What a promise being awaited through [`settled`] has come to.
 enum SlotState {
     Free,
-    /// The task to wake, and the promise while only its fulfilment has a
-    /// callback bound to this slot (see [`rejected_somewhere`]).
-    Waiting(Option<Waker>, Option<Promise>),
+    Waiting(Option<Waker>),
     Done(Result<JsValue, JsValue>),
 }
 
@@ -198,24 +185,27 @@ struct Slots {
     free: Vec<u32>,
 }
 
-/// A settle callback: the slot id it is bound to, the promise's value.
-type SettleClosure = Closure<dyn Fn(f64, JsValue)>;
-
-/// The rejection callback every promise gets first, bound to no slot.
-type RejectClosure = Closure<dyn Fn(JsValue)>;
+/// The one settle callback: what it is bound to (see [`on_settle`]), the
+/// promise's value. `FnMut`, as the crate's other closures, so the JS glue
+/// has one closure wrapper.
+type SettleClosure = Closure<dyn FnMut(f64, JsValue)>;
 
 thread_local! {
     static SLOTS: std::cell::RefCell<Slots> = const {
         std::cell::RefCell::new(Slots { slots: Vec::new(), free: Vec::new() })
     };
-    /// The callbacks every awaited promise shares, made once: fulfilled
-    /// and rejected, which a promise gets bound to its slot id, and the
-    /// unbound first rejection callback.
-    static SETTLE: (SettleClosure, SettleClosure, RejectClosure) = (
-        SettleClosure::new(|id, v| settle(id, Ok(v))),
-        SettleClosure::new(|id, v| settle(id, Err(v))),
-        RejectClosure::new(|_| rejected_somewhere()),
-    );
+    /// The callback every awaited promise shares, made once.
+    static SETTLE: SettleClosure = SettleClosure::new(on_settle);
+}
+
+/// The settle callback: bound to a slot id (0 or more), the promise was
+/// fulfilled; to `-1 - id`, rejected.
+fn on_settle(bound: f64, value: JsValue) {
+    if bound >= 0.0 {
+        settle(bound, Ok(value));
+    } else {
+        settle(-1.0 - bound, Err(value));
+    }
 }
 
 /// A settle callback's work: the result into its slot (if the id is still
@@ -229,9 +219,9 @@ fn settle(id: f64, result: Result<JsValue, JsValue>) {
     let waker = SLOTS.with(|s| {
         let mut s = s.borrow_mut();
         match s.slots.get_mut(index) {
-            Some((g, state)) if *g == generation && matches!(state, SlotState::Waiting(..)) => {
+            Some((g, state)) if *g == generation && matches!(state, SlotState::Waiting(_)) => {
                 match std::mem::replace(state, SlotState::Done(result)) {
-                    SlotState::Waiting(w, _) => w,
+                    SlotState::Waiting(w) => w,
                     _ => None,
                 }
             }
@@ -243,38 +233,6 @@ fn settle(id: f64, result: Result<JsValue, JsValue>) {
     }
 }
 
-/// The unbound rejection callback fired: some promise awaited through
-/// [`settled`] was rejected, which one is not known. Every waiting promise
-/// that has no rejection callback of its own gets both bound to its slot
-/// now (each at most once, so a batch of rejections costs as much as one
-/// per promise): the rejected one's calls back at once with its reason;
-/// the others settle through whichever of their callbacks comes first
-/// (a second finds the slot settled or reused, and does nothing).
-fn rejected_somewhere() {
-    let unbound: Vec<(f64, Promise)> = SLOTS.with(|s| {
-        let mut s = s.borrow_mut();
-        s.slots
-            .iter_mut()
-            .enumerate()
-            .filter_map(|(i, (g, state))| match state {
-                SlotState::Waiting(_, p) => p.take().map(|p| (slot_id(i as u32, *g), p)),
-                _ => None,
-            })
-            .collect()
-    });
-    SETTLE.with(|(ok, err, _)| {
-        let ok = ok.as_ref().unchecked_ref::<SettleFn>();
-        let err = err.as_ref().unchecked_ref::<SettleFn>();
-        for (id, promise) in unbound {
-            let (ok, err) = (
-                ok.bind_slot(&JsValue::UNDEFINED, id),
-                err.bind_slot(&JsValue::UNDEFINED, id),
-            );
-            promise.unchecked_ref::<Thenable>().then_slot(&ok, &err);
-        }
-    });
-}
-
 /// The id a slot's callbacks are bound to: index and generation.
 fn slot_id(index: u32, generation: u32) -> f64 {
     ((u64::from(generation) << SLOT_BITS) | u64::from(index)) as f64
@@ -283,11 +241,10 @@ fn slot_id(index: u32, generation: u32) -> f64 {
 /// Awaits a JS promise: what `wasm_bindgen_futures::JsFuture` does, for
 /// less per promise. `JsFuture` makes two closures for each promise (each a
 /// JS function with its own state, registered for finalization, and freed
-/// by a call back into wasm); here every promise shares callbacks made
-/// once: a fulfilment callback bound with `Function.prototype.bind` to the
-/// promise's slot in a slab (no `eval`, so a strict CSP is fine), and an
-/// unbound rejection callback (see [`rejected_somewhere`]): two calls into
-/// JS per promise, `bind` and `then`. Dropping the future frees its slot;
+/// by a call back into wasm); here every promise shares one callback made
+/// once, bound with `Function.prototype.bind` to the promise's slot in a
+/// slab for its fulfilment and to `-1 - slot` for its rejection (no
+/// `eval`, so a strict CSP is fine). Dropping the future frees its slot;
 /// the promise's late callback then finds a newer generation there and
 /// does nothing.
 pub(crate) fn settled(promise: &Promise) -> Settled {
@@ -301,18 +258,15 @@ pub(crate) fn settled(promise: &Promise) -> Settled {
             }
         };
         let slot = &mut s.slots[index as usize];
-        slot.1 = SlotState::Waiting(None, Some(promise.clone()));
+        slot.1 = SlotState::Waiting(None);
         (index, slot.0)
     });
     let id = slot_id(index, generation);
-    SETTLE.with(|(ok, _, rejected)| {
-        let ok = ok
-            .as_ref()
-            .unchecked_ref::<SettleFn>()
-            .bind_slot(&JsValue::UNDEFINED, id);
-        promise
-            .unchecked_ref::<Thenable>()
-            .then_slot(&ok, rejected.as_ref());
+    SETTLE.with(|f| {
+        let f = f.as_ref().unchecked_ref::<SettleFn>();
+        let ok = f.bind_slot(&JsValue::UNDEFINED, id);
+        let err = f.bind_slot(&JsValue::UNDEFINED, -1.0 - id);
+        promise.unchecked_ref::<Thenable>().then_slot(&ok, &err);
     });
     Settled { index, done: false }
 }
@@ -352,7 +306,7 @@ impl Future for Settled {
                     SlotState::Done(r) => Some(r),
                     _ => None,
                 },
-                SlotState::Waiting(w, _) => {
+                SlotState::Waiting(w) => {
                     match w {
                         Some(w) if w.will_wake(cx.waker()) => {}
                         _ => *w = Some(cx.waker().clone()),
@@ -685,37 +639,6 @@ pub(crate) fn content_length(raw: &web_sys::Response) -> Option<u64> {
     let headers: RawHeaders = raw.headers().unchecked_into();
     let value = NAME.with(|name| headers.get_by(name))?;
     value.trim().parse().ok()
-}
-
-/// Starts reading a fetch body whole: `bytes()` where the platform has it
-/// (its `Uint8Array` is copied into wasm memory with one call less than
-/// `arrayBuffer()`'s `ArrayBuffer`), else `arrayBuffer()`. Resolves to a
-/// value that [`into_bytes`] copies.
-pub(crate) fn read_whole(raw: &web_sys::Response) -> Result<Promise, JsValue> {
-    thread_local! {
-        static HAS_BYTES: bool = cfg!(target_arch = "wasm32") && RESPONSE_CTOR.with(|c| {
-            c.as_ref()
-                .and_then(|ctor| js_sys::Reflect::get(ctor, &JsValue::from_str("prototype")).ok())
-                .filter(|p| p.is_object())
-                .and_then(|p| {
-                    js_sys::Reflect::has(p.unchecked_ref(), &JsValue::from_str("bytes")).ok()
-                })
-                .unwrap_or(false)
-        });
-    }
-    if HAS_BYTES.with(|b| *b) {
-        Ok(raw.unchecked_ref::<RawResponse>().bytes())
-    } else {
-        raw.array_buffer()
-    }
-}
-
-/// What [`read_whole`]'s promise resolved to, copied into wasm memory.
-pub(crate) fn into_bytes(value: JsValue) -> Vec<u8> {
-    match value.dyn_into::<js_sys::Uint8Array>() {
-        Ok(bytes) => bytes.to_vec(),
-        Err(buf) => js_sys::Uint8Array::new(&buf).to_vec(),
-    }
 }
 
 /// The Fetch API's value for a [`Credentials`] mode.
