@@ -79,7 +79,12 @@ for_each_option!(request_setters);
 impl RequestBuilder {
     pub(crate) fn new(client: Client, method: Method, input: &str) -> RequestBuilder {
         let req = match client.resolve(input) {
-            Ok(url) => Ok(Request::new(method, url)),
+            Ok(url) => {
+                let mut req = Request::new(method, url);
+                // `resolve` checked it.
+                req.url_checked = true;
+                Ok(req)
+            }
             Err(e) => Err(e.with_request(method, input)),
         };
         RequestBuilder { client, req }

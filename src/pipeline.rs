@@ -301,10 +301,15 @@ impl Pipeline {
     }
     /// The client's part of a request: URL, options, default headers.
     fn prepare(&self, req: &mut Request) -> Result<(), Error> {
-        if !url::is_absolute(&req.url) {
+        if req.url_checked {
+            // Resolved by the builder (and only given a query since).
+        } else if url::is_absolute(&req.url) {
+            url::check_target(&req.url).map_err(Error::builder)?;
+        } else {
+            // Checked there (a plain path under the checked base needs
+            // no check of its own).
             req.url = self.resolve(&req.url)?;
         }
-        url::check_target(&req.url).map_err(Error::builder)?;
         req.options.validate()?;
         req.options = std::mem::take(&mut req.options).merged_over(&self.options);
         if !self.headers.is_empty() {

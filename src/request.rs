@@ -167,6 +167,10 @@ impl fmt::Debug for Body {
 pub struct Request {
     pub(crate) method: Method,
     pub(crate) url: String,
+    /// Whether `url` is known to be a URL a request can go to (the
+    /// builder resolved it): the pipeline then checks it no second time.
+    /// Cleared by [`set_url`](Request::set_url).
+    pub(crate) url_checked: bool,
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) body: Option<Body>,
     pub(crate) options: Options,
@@ -190,6 +194,7 @@ impl Request {
         Request {
             method,
             url: url.into(),
+            url_checked: false,
             headers: Vec::new(),
             body: None,
             options: Options::default(),
@@ -219,6 +224,7 @@ impl Request {
     /// relative).
     pub fn set_url(&mut self, url: impl Into<String>) {
         self.url = url.into();
+        self.url_checked = false;
     }
 
     /// The request's own headers, in order (the client's default headers
@@ -319,6 +325,7 @@ impl Request {
         Some(Request {
             method: self.method,
             url: self.url.clone(),
+            url_checked: self.url_checked,
             headers: self.headers.clone(),
             body,
             options: self.options.clone(),

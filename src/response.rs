@@ -8,7 +8,6 @@ use futures_core::Stream;
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 
 use crate::error::{Error, Kind};
 use crate::headers::Headers;
@@ -56,7 +55,10 @@ enum Source {
 /// # });
 /// ```
 pub struct Response {
-    status: u16,
+    /// The status code; for a fetch response, 0 until first asked for
+    /// (read from the platform's `Response` then: a call into JS that a
+    /// body read alone does not need).
+    status: std::cell::Cell<u16>,
     source: Source,
     method: Method,
     request_url: String,
@@ -119,7 +121,7 @@ impl Response {
     /// ```
     pub fn new(status: u16, body: impl Into<Vec<u8>>) -> Response {
         Response {
-            status,
+            status: std::cell::Cell::new(status),
             source: Source::Memory {
                 status_text: String::new(),
                 url: None,
@@ -172,7 +174,7 @@ impl Response {
         started_ms: f64,
     ) -> Response {
         Response {
-            status: raw.status(),
+            status: std::cell::Cell::new(0),
             source: Source::Fetch { raw, guard },
             method,
             request_url,
@@ -238,12 +240,19 @@ impl Response {
 
     /// The status code, such as `200`.
     pub fn status(&self) -> u16 {
-        self.status
+        match (&self.source, self.status.get()) {
+            (Source::Fetch { raw, .. }, 0) => {
+                let status = raw.status();
+                self.status.set(status);
+                status
+            }
+            (_, status) => status,
+        }
     }
 
     /// Whether the status is 2xx.
     pub fn ok(&self) -> bool {
-        (200..300).contains(&self.status)
+        (200..300).contains(&self.status())
     }
 
     /// The reason phrase the server sent (often empty over HTTP/2).
@@ -354,7 +363,7 @@ impl Response {
             },
         };
         Some(Response {
-            status: self.status,
+            status: self.status.clone(),
             source,
             method: self.method,
             request_url: self.request_url.clone(),
@@ -485,7 +494,7 @@ impl Response {
         let promise = raw
             .array_buffer()
             .map_err(|e| self.fail(Error::body(sys::js_message(&e))))?;
-        match JsFuture::from(promise).await {
+        match sys::settled(&promise).await {
             Ok(buf) => {
                 guard.finished();
                 Ok(js_sys::Uint8Array::new(&buf).to_vec())
@@ -594,7 +603,7 @@ impl Response {
             let raw = web_sys::Response::new_with_opt_u8_array(Some(&mut body))
                 .map_err(|e| self.fail(Error::body(sys::js_message(&e))))?;
             let promise = read(&raw).map_err(|e| self.fail(Error::body(sys::js_message(&e))))?;
-            return JsFuture::from(promise)
+            return sys::settled(&promise)
                 .await
                 .map_err(|e| self.fail(Error::body(sys::js_message(&e))));
         }
@@ -602,7 +611,7 @@ impl Response {
             unreachable!("memory bodies are taken above");
         };
         let promise = read(raw).map_err(|e| self.fail(Error::body(sys::js_message(&e))))?;
-        let value = JsFuture::from(promise)
+        let value = sys::settled(&promise)
             .await
             .map_err(|e| self.fail(classify(guard, &e, Kind::Body)))?;
         guard.finished();

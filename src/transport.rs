@@ -5,6 +5,7 @@ use futures_util::future::LocalBoxFuture;
 #[cfg(feature = "upload")]
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
+#[cfg(feature = "upload")]
 use wasm_bindgen_futures::JsFuture;
 #[cfg(feature = "upload")]
 use web_sys::ReadableStreamDefaultController;
@@ -263,7 +264,7 @@ async fn fetch_with(
 
     let started_ms = sys::now_ms();
     let promise = sys::fetch(&req.url, &init).map_err(|e| js_err("fetch", e))?;
-    match JsFuture::from(promise).await {
+    match sys::settled(&promise).await {
         Ok(raw) => Ok(Response::from_fetch(
             raw.unchecked_into(),
             guard,

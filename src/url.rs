@@ -295,7 +295,19 @@ pub(crate) fn path_of(url: &str) -> &str {
 
 /// Whether `s` is an absolute URL (has a scheme).
 pub(crate) fn is_absolute(s: &str) -> bool {
-    split(s).scheme.is_some()
+    // `split(s).scheme.is_some()` without the rest of `split`'s work: a
+    // scheme is what comes before the first `:`, if no `/`, `?` or `#`
+    // comes first.
+    let bytes = s.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b':' => return i > 0 && bytes[0].is_ascii_alphabetic(),
+            b'+' | b'-' | b'.' => {}
+            b if b.is_ascii_alphanumeric() => {}
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// The origin of an absolute http(s) URL: `scheme://host[:port]`, lowercase,
@@ -441,6 +453,31 @@ pub(crate) fn append_query(url: &str, query: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn is_absolute_is_a_scheme_in_split() {
+        for s in [
+            "http://h/",
+            "HTTP:x",
+            "a:",
+            ":x",
+            "1a:b",
+            "a1+.-:b",
+            "a b:c",
+            "a/b:c",
+            "a?b:c",
+            "a#b:c",
+            "posts/1",
+            "",
+            "é:x",
+            "a\\:b",
+            "mailto:x",
+            "//h/x",
+            "?a:b",
+        ] {
+            assert_eq!(is_absolute(s), split(s).scheme.is_some(), "{s:?}");
+        }
+    }
 
     #[test]
     fn join_plain_is_resolve_or_nothing() {
@@ -709,6 +746,11 @@ mod differential {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(4000))]
+
+        #[test]
+        fn is_absolute_matches_split(s in "[a-zA-Z0-9+.:/?#é \\\\-]{0,12}") {
+            prop_assert_eq!(is_absolute(&s), split(&s).scheme.is_some(), "{:?}", s);
+        }
 
         #[test]
         fn joining_matches_the_whatwg_standard(base in base(), reference in reference()) {
