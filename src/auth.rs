@@ -1,20 +1,17 @@
 //! [`Refresh`]: bearer tokens with one refresh for many 401s.
 
-use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
-use std::rc::Rc;
-
-use futures_util::future::LocalBoxFuture;
 
 use crate::error::Error;
 use crate::middleware::{Middleware, Next};
 use crate::request::Request;
 use crate::response::Response;
 use crate::shared::Flight;
+use crate::sync::{dyn_ss, BoxFuture, Lock, MaybeSend, MaybeSync, Shared};
 use crate::url;
 
-type Fetcher = Rc<dyn Fn() -> LocalBoxFuture<'static, Result<String, Error>>>;
+type Fetcher = Shared<dyn_ss!(Fn() -> BoxFuture<'static, Result<String, Error>>)>;
 
 /// The token in force, and the latest refresh (kept once done, so that
 /// requests sent before it started share its outcome, even a failure).
@@ -63,12 +60,12 @@ struct State {
 pub struct Refresh {
     origin: String,
     fetch_token: Fetcher,
-    state: Rc<RefCell<State>>,
+    state: Shared<Lock<State>>,
 }
 
 impl fmt::Debug for Refresh {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = self.state.borrow();
+        let s = self.state.lock();
         f.debug_struct("Refresh")
             .field("origin", &self.origin)
             .field("has_token", &s.token.is_some())
@@ -85,33 +82,33 @@ impl Refresh {
     /// If `origin` is not an http(s) URL.
     pub fn new<F, Fut>(origin: &str, fetch_token: F) -> Refresh
     where
-        F: Fn() -> Fut + 'static,
-        Fut: Future<Output = Result<String, Error>> + 'static,
+        F: Fn() -> Fut + MaybeSend + MaybeSync + 'static,
+        Fut: Future<Output = Result<String, Error>> + MaybeSend + 'static,
     {
         let origin = url::origin(origin).expect("Refresh::new: an http(s) origin");
         Refresh {
             origin,
-            fetch_token: Rc::new(move || Box::pin(fetch_token())),
-            state: Rc::new(RefCell::new(State::default())),
+            fetch_token: Shared::new(move || Box::pin(fetch_token())),
+            state: Shared::new(Lock::new(State::default())),
         }
     }
 
     /// Starts with this token instead of fetching one first.
     pub fn with_token(self, token: impl Into<String>) -> Refresh {
-        self.state.borrow_mut().token = Some(token.into());
+        self.state.lock().token = Some(token.into());
         self
     }
 
     /// How many tokens were fetched so far.
     pub fn refreshes(&self) -> u64 {
-        self.state.borrow().refreshes
+        self.state.lock().refreshes
     }
 
     /// The token in force, and how many refreshes had started: fetching a
     /// token first if there is none yet.
     async fn current(&self) -> Result<(String, u64), Error> {
         let (known, started, running) = {
-            let s = self.state.borrow();
+            let s = self.state.lock();
             let running = s.latest.clone().filter(|f| !f.is_done());
             (s.token.clone(), s.started, running)
         };
@@ -122,7 +119,7 @@ impl Refresh {
             (None, Some(t)) => t,
             (None, None) => self.renew(started).await?,
         };
-        Ok((token, self.state.borrow().started))
+        Ok((token, self.state.lock().started))
     }
 
     /// A new token for a request sent when `started` refreshes had begun:
@@ -130,7 +127,7 @@ impl Refresh {
     /// not), or of one begun now.
     async fn renew(&self, started: u64) -> Result<String, Error> {
         let flight = {
-            let mut s = self.state.borrow_mut();
+            let mut s = self.state.lock();
             match &s.latest {
                 Some(f) if s.started > started => f.clone(),
                 _ => {
@@ -138,7 +135,7 @@ impl Refresh {
                     let state = self.state.clone();
                     let f = Flight::new(async move {
                         let token = fetch().await?;
-                        let mut s = state.borrow_mut();
+                        let mut s = state.lock();
                         s.refreshes += 1;
                         s.token = Some(token.clone());
                         Ok(token)
@@ -158,7 +155,7 @@ impl Middleware for Refresh {
         &'a self,
         mut req: Request,
         next: Next<'a>,
-    ) -> LocalBoxFuture<'a, Result<Response, Error>> {
+    ) -> BoxFuture<'a, Result<Response, Error>> {
         if url::origin(&req.url).as_deref() != Some(self.origin.as_str()) {
             return next.run(req);
         }

@@ -5,7 +5,8 @@ use std::fmt;
 use std::future::Future;
 
 use serde::Serialize;
-use web_sys::{AbortSignal, FormData};
+#[cfg(target_arch = "wasm32")]
+use web_sys::FormData;
 
 use crate::client::Client;
 use crate::error::Error;
@@ -14,6 +15,7 @@ use crate::method::Method;
 use crate::options::for_each_option;
 use crate::request::{Body, Request};
 use crate::response::Response;
+use crate::sys::AbortSignal;
 use crate::url;
 
 /// A request being built. Made by [`Client::get`] and friends; finish it
@@ -179,6 +181,8 @@ impl RequestBuilder {
     }
 
     /// Sends a `FormData` (multipart; the browser sets the content type).
+    /// Browsers and Node.js only.
+    #[cfg(target_arch = "wasm32")]
     pub fn form_data(self, form: &FormData) -> Self {
         self.body_with_type(Body::form_data(form), None)
     }
@@ -295,8 +299,11 @@ impl RequestBuilder {
     /// # Ok(()) }
     /// ```
     #[cfg(feature = "upload")]
-    pub fn on_upload_progress(self, f: impl Fn(crate::Transfer) + 'static) -> Self {
-        let f: crate::progress::ProgressFn = std::rc::Rc::new(f);
+    pub fn on_upload_progress(
+        self,
+        f: impl Fn(crate::Transfer) + crate::MaybeSend + crate::MaybeSync + 'static,
+    ) -> Self {
+        let f: crate::progress::ProgressFn = crate::sync::Shared::new(f);
         self.with(|r| {
             r.upload_progress = Some(f);
             Ok(())

@@ -1,10 +1,7 @@
 //! The [`Client`] session and its [`ClientBuilder`].
 
-#[cfg(any(feature = "limit", feature = "dedupe"))]
-use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
-use std::rc::Rc;
 
 use crate::error::Error;
 use crate::headers;
@@ -16,11 +13,15 @@ use crate::options::{for_each_option, Options};
 use crate::pipeline::Pipeline;
 use crate::request::{Hooks, Request};
 use crate::response::Response;
-use crate::transport::Transport;
+#[cfg(any(feature = "limit", feature = "dedupe"))]
+use crate::sync::Lock;
+use crate::sync::Shared;
+use crate::transport::{Fetch, Transport};
 use crate::url;
 
 /// A reusable HTTP session, like aiohttp's `ClientSession`: make one, share
-/// it (cloning is cheap: an `Rc`), and send every request through it.
+/// it (cloning is cheap: an `Rc` on wasm, an `Arc` natively, where a
+/// client is `Send + Sync`), and send every request through it.
 ///
 /// The seed example, one GET printing status and JSON:
 ///
@@ -38,7 +39,7 @@ use crate::url;
 /// ```
 #[derive(Clone)]
 pub struct Client {
-    pipeline: Rc<Pipeline>,
+    pipeline: Shared<Pipeline>,
 }
 
 impl Default for Client {
@@ -154,11 +155,13 @@ pub struct ClientBuilder {
     #[cfg(feature = "limit")]
     limit_per_host: Option<usize>,
     #[cfg(feature = "middleware")]
-    middleware: Vec<Rc<dyn Middleware>>,
-    transport: Option<Rc<dyn Transport>>,
+    middleware: Vec<Shared<dyn Middleware>>,
+    transport: Option<Shared<dyn Transport>>,
     hooks: Hooks,
     #[cfg(feature = "dedupe")]
     dedupe: bool,
+    #[cfg(not(target_arch = "wasm32"))]
+    tls: crate::transport::TlsConfig,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -296,7 +299,7 @@ impl ClientBuilder {
     /// ```
     #[cfg(feature = "middleware")]
     pub fn with(mut self, middleware: impl Middleware) -> Self {
-        self.middleware.push(Rc::new(middleware));
+        self.middleware.push(Shared::new(middleware));
         self
     }
 
@@ -304,7 +307,7 @@ impl ClientBuilder {
     /// [`Fetch`](crate::Fetch)); for example a `mock::MockTransport`
     /// (feature `mock`) in tests.
     pub fn transport(mut self, transport: impl Transport) -> Self {
-        self.transport = Some(Rc::new(transport));
+        self.transport = Some(Shared::new(transport));
         self
     }
 
@@ -345,6 +348,25 @@ impl ClientBuilder {
         self
     }
 
+    /// Trusts `pem` (one or more PEM certificates) as a root for HTTPS, besides
+    /// the system's roots. Native only: a browser trusts what its user
+    /// trusts. A bad certificate is an error of
+    /// [`build`](ClientBuilder::build)'s first request.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn add_root_certificate(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.tls.roots.push(pem.into());
+        self
+    }
+
+    /// Accepts any HTTPS certificate, even self-signed or expired ones: for
+    /// a dev server only (its traffic is open to anyone in between). Native
+    /// only: a browser decides this for its user.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
+        self.tls.accept_invalid_certs = accept;
+        self
+    }
+
     /// Checks the settings and builds the client.
     ///
     /// ```
@@ -379,7 +401,7 @@ impl ClientBuilder {
     /// The client of these (checked) settings.
     fn into_client(self, base: Option<crate::url::Base>) -> Client {
         Client {
-            pipeline: Rc::new_cyclic(|_me| Pipeline {
+            pipeline: Shared::new_cyclic(|_me| Pipeline {
                 base,
                 headers: self.headers,
                 options: self.options,
@@ -387,13 +409,17 @@ impl ClientBuilder {
                 #[cfg(feature = "limit")]
                 limit: self.limit.map(Semaphore::new),
                 #[cfg(feature = "limit")]
-                per_host: self.limit_per_host.map(|n| (n, RefCell::new(Vec::new()))),
+                per_host: self.limit_per_host.map(|n| (n, Lock::new(Vec::new()))),
                 #[cfg(feature = "middleware")]
                 middleware: self.middleware,
                 transport: self.transport,
+                #[cfg(target_arch = "wasm32")]
+                fetch: Fetch,
+                #[cfg(not(target_arch = "wasm32"))]
+                fetch: Fetch::with_tls(self.tls),
                 hooks: self.hooks,
                 #[cfg(feature = "dedupe")]
-                dedupe: self.dedupe.then(|| RefCell::new(Vec::new())),
+                dedupe: self.dedupe.then(|| Lock::new(Vec::new())),
                 #[cfg(feature = "dedupe")]
                 me: _me.clone(),
             }),

@@ -6,10 +6,10 @@ use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use futures_util::future::LocalBoxFuture;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
 use crate::error::Cancelled;
+use crate::sync::{dyn_s, BoxFuture, MaybeSend};
 use crate::sys;
 
 /// What [`Gather::on_progress`] is told after each input completes.
@@ -47,11 +47,11 @@ pub struct Outcome<T, E> {
 /// inputs never become 10,000 pending fetches.
 #[must_use = "a Gather does nothing until it is awaited"]
 pub struct Gather<'a, F> {
-    futures: Box<dyn Iterator<Item = F> + 'a>,
+    futures: Box<dyn_s!(Iterator<Item = F> + 'a)>,
     total: usize,
     limit: Option<usize>,
     fail_fast: bool,
-    on_progress: Option<Box<dyn FnMut(Progress) + 'a>>,
+    on_progress: Option<Box<dyn_s!(FnMut(Progress) + 'a)>>,
 }
 
 /// Runs futures concurrently and returns one result per input, in input
@@ -83,15 +83,15 @@ pub struct Gather<'a, F> {
 pub fn gather<'a, I, F, T, E>(futures: I) -> Gather<'a, F>
 where
     I: IntoIterator<Item = F>,
-    I::IntoIter: 'a,
-    F: Future<Output = Result<T, E>> + 'a,
+    I::IntoIter: MaybeSend + 'a,
+    F: Future<Output = Result<T, E>> + MaybeSend + 'a,
     E: From<Cancelled>,
 {
     // Futures are made as they are started when the iterator knows its
     // length (a range or a Vec mapped to futures): 10,000 inputs are not
     // 10,000 futures in memory at once.
     let iter = futures.into_iter();
-    let (futures, total): (Box<dyn Iterator<Item = F> + 'a>, usize) = match iter.size_hint() {
+    let (futures, total): (Box<dyn_s!(Iterator<Item = F> + 'a)>, usize) = match iter.size_hint() {
         (lo, Some(hi)) if lo == hi => (Box::new(iter), lo),
         _ => {
             let all: Vec<F> = iter.collect();
@@ -110,9 +110,9 @@ where
 
 impl<'a, F, T, E> Gather<'a, F>
 where
-    F: Future<Output = Result<T, E>> + 'a,
-    E: From<Cancelled> + 'a,
-    T: 'a,
+    F: Future<Output = Result<T, E>> + MaybeSend + 'a,
+    E: From<Cancelled> + MaybeSend + 'a,
+    T: MaybeSend + 'a,
 {
     /// At most `n` futures in flight at once (like aiohttp's
     /// `TCPConnector(limit=n)`). `0` is treated as 1.
@@ -136,13 +136,13 @@ where
     }
 
     /// Called after each completion, in completion order.
-    pub fn on_progress(mut self, f: impl FnMut(Progress) + 'a) -> Self {
+    pub fn on_progress(mut self, f: impl FnMut(Progress) + MaybeSend + 'a) -> Self {
         self.on_progress = Some(Box::new(f));
         self
     }
 
     /// Runs the batch and returns each input's result with its timing.
-    pub fn detailed(self) -> LocalBoxFuture<'a, Vec<Outcome<T, E>>> {
+    pub fn detailed(self) -> BoxFuture<'a, Vec<Outcome<T, E>>> {
         Box::pin(self.run(true))
     }
 
@@ -236,12 +236,12 @@ where
 
 impl<'a, F, T, E> IntoFuture for Gather<'a, F>
 where
-    F: Future<Output = Result<T, E>> + 'a,
-    E: From<Cancelled> + 'a,
-    T: 'a,
+    F: Future<Output = Result<T, E>> + MaybeSend + 'a,
+    E: From<Cancelled> + MaybeSend + 'a,
+    T: MaybeSend + 'a,
 {
     type Output = Vec<Result<T, E>>;
-    type IntoFuture = LocalBoxFuture<'a, Vec<Result<T, E>>>;
+    type IntoFuture = BoxFuture<'a, Vec<Result<T, E>>>;
 
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(async move {
@@ -284,14 +284,16 @@ mod tests {
     use futures::channel::oneshot;
     use futures::executor::LocalPool;
     use futures::task::LocalSpawnExt;
-    use std::cell::{Cell, RefCell};
+    use std::cell::RefCell;
     use std::rc::Rc;
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    use std::sync::{Arc, Mutex};
 
     /// A future that counts how many of its kind are in flight.
     struct Tracked {
         rx: oneshot::Receiver<Result<usize, String>>,
-        live: Rc<Cell<usize>>,
-        peak: Rc<Cell<usize>>,
+        live: Arc<AtomicUsize>,
+        peak: Arc<AtomicUsize>,
         polled: bool,
     }
 
@@ -300,8 +302,8 @@ mod tests {
         fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
             if !self.polled {
                 self.polled = true;
-                self.live.set(self.live.get() + 1);
-                self.peak.set(self.peak.get().max(self.live.get()));
+                let live = self.live.fetch_add(1, SeqCst) + 1;
+                self.peak.fetch_max(live, SeqCst);
             }
             match Pin::new(&mut self.rx).poll(cx) {
                 Poll::Ready(r) => Poll::Ready(match r.expect("sender kept") {
@@ -316,7 +318,7 @@ mod tests {
     impl Drop for Tracked {
         fn drop(&mut self) {
             if self.polled {
-                self.live.set(self.live.get() - 1);
+                self.live.fetch_sub(1, SeqCst);
             }
         }
     }
@@ -324,13 +326,13 @@ mod tests {
     struct Harness {
         senders: Vec<Option<oneshot::Sender<Result<usize, String>>>>,
         futures: Vec<Tracked>,
-        live: Rc<Cell<usize>>,
-        peak: Rc<Cell<usize>>,
+        live: Arc<AtomicUsize>,
+        peak: Arc<AtomicUsize>,
     }
 
     fn harness(n: usize) -> Harness {
-        let live = Rc::new(Cell::new(0));
-        let peak = Rc::new(Cell::new(0));
+        let live = Arc::new(AtomicUsize::new(0));
+        let peak = Arc::new(AtomicUsize::new(0));
         let (senders, futures) = (0..n)
             .map(|_| {
                 let (tx, rx) = oneshot::channel();
@@ -384,7 +386,7 @@ mod tests {
         assert_eq!(out[0].as_ref().unwrap(), &0);
         assert!(out[1].as_ref().unwrap_err().is_builder());
         assert_eq!(out[4].as_ref().unwrap(), &40);
-        assert_eq!(h.peak.get(), 5, "no limit: all in flight at once");
+        assert_eq!(h.peak.load(SeqCst), 5, "no limit: all in flight at once");
     }
 
     #[test]
@@ -392,28 +394,28 @@ mod tests {
         for limit in [1, 4, 16] {
             let mut pool = LocalPool::new();
             let mut h = harness(50);
-            let seen = Rc::new(RefCell::new(Vec::new()));
+            let seen = Arc::new(Mutex::new(Vec::new()));
             let s = seen.clone();
             let out = spawn(
                 &pool,
                 gather(std::mem::take(&mut h.futures))
                     .limit(limit)
-                    .on_progress(move |p| s.borrow_mut().push(p))
+                    .on_progress(move |p| s.lock().unwrap().push(p))
                     .into_future(),
             );
             pool.run_until_stalled();
-            assert_eq!(h.live.get(), limit);
+            assert_eq!(h.live.load(SeqCst), limit);
             // Complete in reverse order of what is running, a few at a time.
             for i in 0..50 {
                 h.senders[i].take().unwrap().send(Ok(i)).unwrap();
                 pool.run_until_stalled();
-                assert!(h.live.get() <= limit);
+                assert!(h.live.load(SeqCst) <= limit);
             }
             let out = out.borrow_mut().take().unwrap();
             let values: Vec<usize> = out.into_iter().map(|r| r.unwrap()).collect();
             assert_eq!(values, (0..50).collect::<Vec<_>>());
-            assert_eq!(h.peak.get(), limit);
-            let seen = seen.borrow();
+            assert_eq!(h.peak.load(SeqCst), limit);
+            let seen = seen.lock().unwrap();
             assert_eq!(seen.len(), 50);
             assert_eq!(seen.last().unwrap().done, 50);
             assert!(seen.iter().all(|p| p.total == 50 && p.ok));
@@ -434,14 +436,14 @@ mod tests {
         pool.run_until_stalled();
         h.senders[0].take().unwrap().send(Ok(0)).unwrap();
         pool.run_until_stalled();
-        assert_eq!(h.live.get(), 3); // 1, 2, 3 running
+        assert_eq!(h.live.load(SeqCst), 3); // 1, 2, 3 running
         h.senders[2]
             .take()
             .unwrap()
             .send(Err("bad".into()))
             .unwrap();
         pool.run_until_stalled();
-        assert_eq!(h.live.get(), 0, "in-flight futures were dropped");
+        assert_eq!(h.live.load(SeqCst), 0, "in-flight futures were dropped");
         let out = out.borrow_mut().take().unwrap();
         assert_eq!(out[0].as_ref().unwrap(), &0);
         assert!(out[2].as_ref().unwrap_err().is_builder());
@@ -454,7 +456,7 @@ mod tests {
         for r in &out[4..] {
             assert!(r.as_ref().unwrap_err().is_cancelled());
         }
-        assert_eq!(h.peak.get(), 3);
+        assert_eq!(h.peak.load(SeqCst), 3);
     }
 
     #[test]
@@ -496,7 +498,7 @@ mod tests {
             }
         }
         let futs = vec![
-            Box::pin(async { Err::<u8, MyErr>(MyErr) }) as LocalBoxFuture<'_, _>,
+            Box::pin(async { Err::<u8, MyErr>(MyErr) }) as BoxFuture<'_, _>,
             Box::pin(std::future::pending()),
         ];
         let out = futures::executor::block_on(gather(futs).fail_fast(true).into_future());

@@ -1,5 +1,6 @@
 //! Header validation and merging (pure Rust), and the response [`Headers`].
 
+#[cfg(target_arch = "wasm32")]
 use wasm_bindgen::JsCast;
 
 /// Whether `name` is an RFC 9110 token (a valid header name).
@@ -77,12 +78,14 @@ pub struct Headers {
 #[derive(Clone, Debug)]
 enum Repr {
     /// The platform's `Headers` of a fetch response.
+    #[cfg(target_arch = "wasm32")]
     Js(web_sys::Headers),
     /// Headers of a response made in Rust, names lowercased.
     Owned(Vec<(String, String)>),
 }
 
 impl Headers {
+    #[cfg(target_arch = "wasm32")]
     pub(crate) fn from_raw(raw: web_sys::Headers) -> Headers {
         Headers {
             repr: Repr::Js(raw),
@@ -98,6 +101,7 @@ impl Headers {
     /// The value of a header (several values joined by `, `).
     pub fn get(&self, name: &str) -> Option<String> {
         match &self.repr {
+            #[cfg(target_arch = "wasm32")]
             Repr::Js(raw) => raw.get(name).ok().flatten(),
             Repr::Owned(pairs) => {
                 let mut values = pairs
@@ -117,6 +121,7 @@ impl Headers {
     /// Whether the header is present.
     pub fn has(&self, name: &str) -> bool {
         match &self.repr {
+            #[cfg(target_arch = "wasm32")]
             Repr::Js(raw) => raw.has(name).unwrap_or(false),
             Repr::Owned(pairs) => has(pairs, name),
         }
@@ -126,6 +131,7 @@ impl Headers {
     pub fn iter(&self) -> impl Iterator<Item = (String, String)> {
         let mut pairs = Vec::new();
         match &self.repr {
+            #[cfg(target_arch = "wasm32")]
             Repr::Js(raw) => {
                 if let Ok(Some(iter)) = js_sys::try_iter(raw) {
                     for entry in iter.flatten() {
@@ -163,6 +169,7 @@ impl Headers {
     /// the headers of a response made in Rust.
     pub fn as_raw(&self) -> Option<&web_sys::Headers> {
         match &self.repr {
+            #[cfg(target_arch = "wasm32")]
             Repr::Js(raw) => Some(raw),
             Repr::Owned(_) => None,
         }

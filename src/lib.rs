@@ -211,10 +211,11 @@ pub mod send;
 #[cfg_attr(not(feature = "dedupe"), allow(dead_code))]
 mod shared;
 mod sse;
+mod sync;
 mod sys;
 mod transport;
 mod url;
-#[cfg(feature = "upload")]
+#[cfg(all(feature = "upload", target_arch = "wasm32"))]
 mod xhr;
 
 pub use builder::RequestBuilder;
@@ -233,10 +234,12 @@ pub use response::{BodyStream, Response};
 #[cfg(feature = "retry")]
 pub use retry::Retry;
 pub use sse::{Event, EventStream, Reconnect, SseBuilder};
-pub use sys::{until_aborted, UntilAborted};
+pub use sync::{BoxFuture, MaybeSend, MaybeSync};
+pub use sys::{until_aborted, AbortController, AbortSignal, UntilAborted};
 pub use transport::{Fetch, Transport};
 
-pub use web_sys::{AbortController, AbortSignal, FormData};
+#[cfg(target_arch = "wasm32")]
+pub use web_sys::FormData;
 
 /// The parsers, for the fuzz targets in `fuzz/` only (`--cfg fuzzing`).
 #[cfg(fuzzing)]

@@ -1,11 +1,12 @@
-//! A single-threaded async semaphore, the client's connection limits.
+//! A FIFO async semaphore, the client's connection limits (on one
+//! thread on wasm, behind a mutex natively).
 
-use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
-use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
+
+use crate::sync::{Lock, Shared};
 
 #[derive(Debug)]
 struct State {
@@ -14,13 +15,13 @@ struct State {
     waiters: VecDeque<(u64, Option<Waker>)>,
 }
 
-/// A FIFO semaphore for one thread (the JS event loop).
+/// A FIFO semaphore.
 #[derive(Clone, Debug)]
-pub(crate) struct Semaphore(Rc<RefCell<State>>);
+pub(crate) struct Semaphore(Shared<Lock<State>>);
 
 impl Semaphore {
     pub(crate) fn new(permits: usize) -> Semaphore {
-        Semaphore(Rc::new(RefCell::new(State {
+        Semaphore(Shared::new(Lock::new(State {
             permits,
             next_id: 0,
             waiters: VecDeque::new(),
@@ -37,7 +38,7 @@ impl Semaphore {
 
     #[cfg(test)]
     pub(crate) fn available(&self) -> usize {
-        self.0.borrow().permits
+        self.0.lock().permits
     }
 }
 
@@ -49,7 +50,7 @@ pub(crate) struct Permit {
 
 impl Drop for Permit {
     fn drop(&mut self) {
-        let mut s = self.sem.0.borrow_mut();
+        let mut s = self.sem.0.lock();
         s.permits += 1;
         if let Some((_, Some(w))) = s.waiters.front_mut().map(|(i, w)| (*i, w.take())) {
             w.wake();
@@ -68,7 +69,7 @@ impl Future for Acquire {
     type Output = Permit;
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Permit> {
         let sem = self.sem.clone();
-        let mut s = sem.0.borrow_mut();
+        let mut s = sem.0.lock();
         let first = match self.id {
             None => s.waiters.is_empty(),
             Some(id) => s.waiters.front().map(|(i, _)| *i) == Some(id),
@@ -109,7 +110,7 @@ impl Future for Acquire {
 impl Drop for Acquire {
     fn drop(&mut self) {
         if let Some(id) = self.id {
-            let mut s = self.sem.0.borrow_mut();
+            let mut s = self.sem.0.lock();
             let was_first = s.waiters.front().map(|(i, _)| *i) == Some(id);
             s.waiters.retain(|(i, _)| *i != id);
             if was_first && s.permits > 0 {

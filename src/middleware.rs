@@ -2,13 +2,11 @@
 //! [`Next`], the rest of the pipeline it hands the request on to.
 
 use std::fmt;
-use std::rc::Rc;
-
-use futures_util::future::LocalBoxFuture;
 
 use crate::error::Error;
 use crate::request::Request;
 use crate::response::Response;
+use crate::sync::{dyn_ss, BoxFuture, MaybeSend, MaybeSync, Shared};
 
 /// A layer of a client's request pipeline: it gets each [`Request`] and
 /// [`Next`], the rest of the pipeline, and may change the request, answer
@@ -22,20 +20,22 @@ use crate::response::Response;
 /// sees each request once, with its final URL and headers, and each
 /// response before `error_for_status` turns it into an error.
 ///
-/// Futures are not `Send` (they run on the JS event loop), so a middleware
-/// needs no `Send` bound either. `handle` returns a boxed future: write
+/// On wasm futures are not `Send` (they run on the JS event loop), and
+/// natively they are: a middleware is [`MaybeSend`] + [`MaybeSync`] (no
+/// bound on wasm, `Send + Sync` natively), and `handle` returns a
+/// [`BoxFuture`](crate::BoxFuture) (`LocalBoxFuture` on wasm, `Send`
+/// natively), so one middleware builds for both. Write
 /// `Box::pin(async move { ... })`.
 ///
 /// ```
-/// use fanout::{Error, Middleware, Next, Request, Response};
-/// use futures_util::future::LocalBoxFuture;
+/// use fanout::{BoxFuture, Error, Middleware, Next, Request, Response};
 ///
 /// /// Adds a header to every request, and logs each status.
 /// struct Tenant(&'static str);
 ///
 /// impl Middleware for Tenant {
 ///     fn handle<'a>(&'a self, mut req: Request, next: Next<'a>)
-///         -> LocalBoxFuture<'a, Result<Response, Error>>
+///         -> BoxFuture<'a, Result<Response, Error>>
 ///     {
 ///         Box::pin(async move {
 ///             req.set_header("x-tenant", self.0)?;
@@ -48,19 +48,19 @@ use crate::response::Response;
 ///
 /// let client = fanout::Client::builder().with(Tenant("acme")).build().unwrap();
 /// ```
-pub trait Middleware: 'static {
+pub trait Middleware: MaybeSend + MaybeSync + 'static {
     /// Handles one request: usually changes it and calls
     /// [`next.run(req)`](Next::run).
     fn handle<'a>(
         &'a self,
         req: Request,
         next: Next<'a>,
-    ) -> LocalBoxFuture<'a, Result<Response, Error>>;
+    ) -> BoxFuture<'a, Result<Response, Error>>;
 }
 
 /// The end of the user's layers: the client's own inner pipeline.
 pub(crate) trait Endpoint {
-    fn call(&self, req: Request) -> LocalBoxFuture<'_, Result<Response, Error>>;
+    fn call(&self, req: Request) -> BoxFuture<'_, Result<Response, Error>>;
 }
 
 /// The rest of the pipeline after a [`Middleware`]: the layers after it,
@@ -68,17 +68,17 @@ pub(crate) trait Endpoint {
 /// so a layer can run it more than once.
 #[derive(Clone, Copy)]
 pub struct Next<'a> {
-    rest: &'a [Rc<dyn Middleware>],
-    end: &'a dyn Endpoint,
+    rest: &'a [Shared<dyn Middleware>],
+    end: &'a dyn_ss!(Endpoint),
 }
 
 impl<'a> Next<'a> {
-    pub(crate) fn new(rest: &'a [Rc<dyn Middleware>], end: &'a dyn Endpoint) -> Next<'a> {
+    pub(crate) fn new(rest: &'a [Shared<dyn Middleware>], end: &'a dyn_ss!(Endpoint)) -> Next<'a> {
         Next { rest, end }
     }
 
     /// Sends `req` through the rest of the pipeline.
-    pub fn run(self, req: Request) -> LocalBoxFuture<'a, Result<Response, Error>> {
+    pub fn run(self, req: Request) -> BoxFuture<'a, Result<Response, Error>> {
         match self.rest.split_first() {
             Some((first, rest)) => first.handle(
                 req,

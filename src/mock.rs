@@ -26,18 +26,16 @@
 //! # Ok::<_, fanout::Error>(()) }).unwrap();
 //! ```
 
-use std::cell::RefCell;
 use std::fmt;
-use std::rc::Rc;
 use std::time::Duration;
 
-use futures_util::future::LocalBoxFuture;
 use serde::Serialize;
 
 use crate::error::Error;
 use crate::method::Method;
 use crate::request::Request;
 use crate::response::Response;
+use crate::sync::{dyn_ss, BoxFuture, Lock, MaybeSend, MaybeSync, Shared};
 use crate::sys;
 use crate::transport::Transport;
 use crate::url;
@@ -134,7 +132,7 @@ impl Reply {
     }
 }
 
-type Handler = Rc<dyn Fn(&Request) -> Reply>;
+type Handler = Shared<dyn_ss!(Fn(&Request) -> Reply)>;
 
 struct Route {
     method: Method,
@@ -165,12 +163,12 @@ struct State {
 /// ([`cancelled`](MockTransport::cancelled) counts those).
 #[derive(Clone, Default)]
 pub struct MockTransport {
-    state: Rc<RefCell<State>>,
+    state: Shared<Lock<State>>,
 }
 
 impl fmt::Debug for MockTransport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = self.state.borrow();
+        let s = self.state.lock();
         f.debug_struct("MockTransport")
             .field("routes", &s.routes.len())
             .field("requests", &s.requests.len())
@@ -203,19 +201,22 @@ impl MockTransport {
         self,
         method: Method,
         path: impl Into<String>,
-        f: impl Fn(&Request) -> Reply + 'static,
+        f: impl Fn(&Request) -> Reply + MaybeSend + MaybeSync + 'static,
     ) -> MockTransport {
-        self.state.borrow_mut().routes.push(Route {
+        self.state.lock().routes.push(Route {
             method,
             path: path.into(),
-            handler: Rc::new(f),
+            handler: Shared::new(f),
         });
         self
     }
 
     /// What requests without a matching route get (default: an empty 404).
-    pub fn fallback(self, f: impl Fn(&Request) -> Reply + 'static) -> MockTransport {
-        self.state.borrow_mut().fallback = Some(Rc::new(f));
+    pub fn fallback(
+        self,
+        f: impl Fn(&Request) -> Reply + MaybeSend + MaybeSync + 'static,
+    ) -> MockTransport {
+        self.state.lock().fallback = Some(Shared::new(f));
         self
     }
 
@@ -224,7 +225,7 @@ impl MockTransport {
     /// body is not kept.
     pub fn requests(&self) -> Vec<Request> {
         self.state
-            .borrow()
+            .lock()
             .requests
             .iter()
             .filter_map(Request::try_clone)
@@ -233,18 +234,18 @@ impl MockTransport {
 
     /// Replies not yet given: delayed or hanging, and not dropped.
     pub fn in_flight(&self) -> usize {
-        self.state.borrow().in_flight
+        self.state.lock().in_flight
     }
 
     /// Replies dropped before they were given (the request's future, or its
     /// timeout, dropped them).
     pub fn cancelled(&self) -> usize {
-        self.state.borrow().cancelled
+        self.state.lock().cancelled
     }
 
     fn reply_for(&self, req: &Request) -> Reply {
         let handler = {
-            let mut s = self.state.borrow_mut();
+            let mut s = self.state.lock();
             s.requests.push(recorded(req));
             let path = url::path_of(&req.url);
             s.routes
@@ -280,20 +281,20 @@ fn path_matches(pattern: &str, path: &str) -> bool {
 
 /// Counts a reply in flight until it is given or dropped.
 struct InFlight {
-    state: Rc<RefCell<State>>,
+    state: Shared<Lock<State>>,
     done: bool,
 }
 
 impl InFlight {
-    fn new(state: Rc<RefCell<State>>) -> InFlight {
-        state.borrow_mut().in_flight += 1;
+    fn new(state: Shared<Lock<State>>) -> InFlight {
+        state.lock().in_flight += 1;
         InFlight { state, done: false }
     }
 }
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        let mut s = self.state.borrow_mut();
+        let mut s = self.state.lock();
         s.in_flight -= 1;
         if !self.done {
             s.cancelled += 1;
@@ -302,7 +303,7 @@ impl Drop for InFlight {
 }
 
 impl Transport for MockTransport {
-    fn send<'a>(&'a self, req: &'a Request) -> LocalBoxFuture<'a, Result<Response, Error>> {
+    fn send<'a>(&'a self, req: &'a Request) -> BoxFuture<'a, Result<Response, Error>> {
         let reply = self.reply_for(req);
         let flight = InFlight::new(self.state.clone());
         Box::pin(async move {

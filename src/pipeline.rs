@@ -23,19 +23,12 @@
 //! (static dispatch, one state machine): with no user middleware and the
 //! default transport, a request allocates no boxed future of its own.
 
-#[cfg(any(feature = "limit", feature = "dedupe"))]
-use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
-use std::rc::Rc;
-#[cfg(feature = "dedupe")]
-use std::rc::Weak;
 use std::task::Poll;
 #[cfg(feature = "retry")]
 use std::time::Duration;
 
-#[cfg(feature = "middleware")]
-use futures_util::future::LocalBoxFuture;
 use futures_util::future::{select, Either};
 
 use crate::error::{Error, Kind};
@@ -55,8 +48,16 @@ use crate::response::Response;
 use crate::retry::{Attempt, Retry};
 #[cfg(feature = "dedupe")]
 use crate::shared::{Flight, WeakFlight};
+#[cfg(feature = "middleware")]
+use crate::sync::BoxFuture;
+#[cfg(any(feature = "limit", feature = "dedupe"))]
+use crate::sync::Lock;
+#[cfg(any(feature = "middleware", feature = "dedupe"))]
+use crate::sync::Shared;
+#[cfg(feature = "dedupe")]
+use crate::sync::WeakShared;
 use crate::sys;
-use crate::transport::{self, Transport};
+use crate::transport::{Fetch, Transport};
 use crate::url::{self, Base};
 
 /// Whether hooks can be set (feature `hooks`): without it their calls
@@ -69,11 +70,11 @@ type HostLimits = Vec<(String, Semaphore)>;
 
 /// The outcome of a deduplicated request, shared by its callers.
 #[cfg(feature = "dedupe")]
-pub(crate) type Shared = Result<Rc<Snapshot>, Error>;
+pub(crate) type SharedResult = Result<Shared<Snapshot>, Error>;
 
 /// The requests in flight that identical ones may join, by key.
 #[cfg(feature = "dedupe")]
-pub(crate) type Flights = RefCell<Vec<(String, WeakFlight<Shared>)>>;
+pub(crate) type Flights = Lock<Vec<(String, WeakFlight<SharedResult>)>>;
 
 /// A client's settings and layers: everything [`Client`](crate::Client)
 /// shares between its clones.
@@ -87,11 +88,13 @@ pub(crate) struct Pipeline {
     /// The per-origin limit and one semaphore per origin seen (a few: a
     /// linear scan beats a hash map here, in time and in wasm size).
     #[cfg(feature = "limit")]
-    pub(crate) per_host: Option<(usize, RefCell<HostLimits>)>,
+    pub(crate) per_host: Option<(usize, Lock<HostLimits>)>,
     #[cfg(feature = "middleware")]
-    pub(crate) middleware: Vec<Rc<dyn Middleware>>,
+    pub(crate) middleware: Vec<Shared<dyn Middleware>>,
     /// `None`: [`Fetch`](crate::Fetch), called without dynamic dispatch.
-    pub(crate) transport: Option<Rc<dyn Transport>>,
+    pub(crate) transport: Option<Shared<dyn Transport>>,
+    /// The default transport (natively, its connection pools).
+    pub(crate) fetch: Fetch,
     pub(crate) hooks: Hooks,
     /// `Some` when dedupe is on.
     #[cfg(feature = "dedupe")]
@@ -99,7 +102,7 @@ pub(crate) struct Pipeline {
     /// The `Rc` this pipeline lives in, for work that must own it (a
     /// deduplicated request's flight outlives any one caller).
     #[cfg(feature = "dedupe")]
-    pub(crate) me: Weak<Pipeline>,
+    pub(crate) me: WeakShared<Pipeline>,
 }
 
 impl Pipeline {
@@ -270,7 +273,7 @@ impl Pipeline {
         }
         let key = dedupe_key(&req);
         let joined = {
-            let mut list = flights.borrow_mut();
+            let mut list = flights.lock();
             list.retain(|(_, f)| f.join().is_some_and(|f| !f.is_done()));
             list.iter()
                 .find(|(k, _)| *k == key)
@@ -282,9 +285,9 @@ impl Pipeline {
                 let me = self.me.upgrade().expect("a pipeline runs inside its Rc");
                 let f = Flight::new(async move {
                     let resp = me.retrying(req).await?;
-                    Snapshot::read(resp).await.map(Rc::new)
+                    Snapshot::read(resp).await.map(Shared::new)
                 });
-                flights.borrow_mut().push((key, f.downgrade()));
+                flights.lock().push((key, f.downgrade()));
                 f
             }
         };
@@ -438,7 +441,7 @@ impl Pipeline {
         #[cfg(feature = "limit")]
         let permits = self.acquire(&req.url).await;
         let mut resp = match &self.transport {
-            None => transport::fetch(req).await?,
+            None => self.fetch.call(req).await?,
             Some(t) => send_with(&**t, req).await?,
         };
         if attempt > 1 {
@@ -458,7 +461,7 @@ impl Pipeline {
         let mut permits = Vec::new();
         if let Some((n, hosts)) = &self.per_host {
             let key = url::origin(url).unwrap_or_default();
-            let sem = host_semaphore(&mut hosts.borrow_mut(), key, *n);
+            let sem = host_semaphore(&mut hosts.lock(), key, *n);
             permits.push(sem.acquire().await);
         }
         if let Some(sem) = &self.limit {
@@ -470,7 +473,7 @@ impl Pipeline {
 
 #[cfg(feature = "middleware")]
 impl Endpoint for Pipeline {
-    fn call(&self, req: Request) -> LocalBoxFuture<'_, Result<Response, Error>> {
+    fn call(&self, req: Request) -> BoxFuture<'_, Result<Response, Error>> {
         Box::pin(self.inner(req))
     }
 }

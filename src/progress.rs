@@ -3,7 +3,6 @@
 //! natively).
 
 use std::fmt;
-use std::rc::Rc;
 
 /// How much of a body has moved: what a progress callback gets
 /// (`Response::on_progress` for a download, feature `chunked`;
@@ -38,7 +37,7 @@ impl Transfer {
 }
 
 /// A progress callback, shared (a response passes it to its body reader).
-pub(crate) type ProgressFn = Rc<dyn Fn(Transfer)>;
+pub(crate) type ProgressFn = crate::sync::Shared<crate::sync::dyn_ss!(Fn(Transfer))>;
 
 /// At most one call per this many milliseconds (about one animation
 /// frame)...
@@ -128,12 +127,12 @@ impl Reporter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::cell::RefCell;
 
-    fn recorder() -> (ProgressFn, Rc<RefCell<Vec<Transfer>>>) {
-        let calls = Rc::new(RefCell::new(Vec::new()));
+
+    fn recorder() -> (ProgressFn, std::sync::Arc<std::sync::Mutex<Vec<Transfer>>>) {
+        let calls = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let c = calls.clone();
-        (Rc::new(move |t| c.borrow_mut().push(t)), calls)
+        (crate::sync::Shared::new(move |t| c.lock().unwrap().push(t)), calls)
     }
 
     #[test]
@@ -148,7 +147,7 @@ mod tests {
         r.finish();
         r.finish(); // once only
         let got: Vec<(u64, Option<u64>)> =
-            calls.borrow().iter().map(|t| (t.loaded, t.total)).collect();
+            calls.lock().unwrap().iter().map(|t| (t.loaded, t.total)).collect();
         assert_eq!(
             got,
             [
@@ -166,11 +165,11 @@ mod tests {
         let mut r = Reporter::new(f, None);
         r.advance(5, 0.0);
         r.finish();
-        assert_eq!(calls.borrow()[0].total, None);
-        assert_eq!(calls.borrow()[1].total, Some(5));
+        assert_eq!(calls.lock().unwrap()[0].total, None);
+        assert_eq!(calls.lock().unwrap()[1].total, Some(5));
         let (f, calls) = recorder();
         Reporter::new(f, Some(0)).finish();
-        assert_eq!(calls.borrow()[0].fraction(), Some(1.0));
+        assert_eq!(calls.lock().unwrap()[0].fraction(), Some(1.0));
     }
 
     #[test]
@@ -181,16 +180,16 @@ mod tests {
         r.advance(40, 0.0);
         r.advance(60, 50.0);
         r.finish();
-        let got: Vec<u64> = calls.borrow().iter().map(|t| t.loaded).collect();
+        let got: Vec<u64> = calls.lock().unwrap().iter().map(|t| t.loaded).collect();
         assert_eq!(got, [40, 100]);
-        assert_eq!(calls.borrow()[1].total, Some(100));
+        assert_eq!(calls.lock().unwrap()[1].total, Some(100));
         // Not when the last report was throttled away.
         let (f, calls) = recorder();
         let mut r = Reporter::new(f, Some(100));
         r.advance(40, 0.0);
         r.advance(60, 1.0);
         r.finish();
-        let got: Vec<u64> = calls.borrow().iter().map(|t| t.loaded).collect();
+        let got: Vec<u64> = calls.lock().unwrap().iter().map(|t| t.loaded).collect();
         assert_eq!(got, [40, 100]);
         // Nor when the total was unknown while moving.
         let (f, calls) = recorder();
@@ -198,7 +197,7 @@ mod tests {
         r.advance(40, 0.0);
         r.finish();
         assert_eq!(
-            calls.borrow()[1],
+            calls.lock().unwrap()[1],
             Transfer {
                 loaded: 40,
                 total: Some(40)
@@ -211,6 +210,6 @@ mod tests {
         let (f, calls) = recorder();
         let mut r = Reporter::new(f, Some(4));
         r.advance(10, 0.0);
-        assert_eq!(calls.borrow()[0].total, Some(10));
+        assert_eq!(calls.lock().unwrap()[0].total, Some(10));
     }
 }

@@ -5,12 +5,11 @@
 
 use std::fmt;
 use std::future::Future;
-use std::rc::Rc;
 
-use futures_util::future::LocalBoxFuture;
-
+#[cfg(target_arch = "wasm32")]
 use wasm_bindgen::JsValue;
-use web_sys::{AbortSignal, FormData, ReadableStream};
+#[cfg(target_arch = "wasm32")]
+use web_sys::{FormData, ReadableStream};
 
 use crate::error::Error;
 use crate::headers;
@@ -18,6 +17,8 @@ use crate::method::Method;
 use crate::options::Options;
 use crate::progress::ProgressFn;
 use crate::response::Response;
+use crate::sync::{dyn_ss, BoxFuture, MaybeSend, MaybeSync, Shared};
+use crate::sys::AbortSignal;
 
 /// A request body. Text, bytes and `FormData` can be sent again (on a
 /// retry, or by a middleware that calls `next` twice); a stream cannot.
@@ -31,24 +32,64 @@ pub struct Body(Repr);
 
 #[derive(Clone)]
 enum Repr {
-    Text(Rc<str>),
-    Bytes(Rc<[u8]>),
+    Text(Shared<str>),
+    Bytes(Shared<[u8]>),
+    #[cfg(target_arch = "wasm32")]
     FormData(FormData),
     /// Shared only so that `Clone` can exist for the other kinds:
     /// [`Body::try_clone`] refuses it.
+    #[cfg(target_arch = "wasm32")]
     Stream(ReadableStream),
+    /// Natively, a Rust stream, taken by the one exchange that sends it.
+    #[cfg(not(target_arch = "wasm32"))]
+    Stream(Shared<crate::sync::Lock<Option<NativeStream>>>),
 }
+
+/// A native streamed body: chunks of bytes, or the error that ends it.
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) type NativeStream =
+    std::pin::Pin<Box<dyn futures_core::Stream<Item = Result<Vec<u8>, Error>> + Send>>;
 
 impl Body {
     /// A body streamed from a `ReadableStream` (sent with
     /// `duplex: "half"`, which the platform may only allow over HTTP/2).
     /// It can be sent once: a request with it is never retried and
     /// [`Request::try_clone`] gives `None`.
+    #[cfg(target_arch = "wasm32")]
     pub fn stream(stream: ReadableStream) -> Body {
         Body(Repr::Stream(stream))
     }
 
+    /// A body streamed from a `Stream` of byte chunks (natively; in
+    /// browsers a `ReadableStream`). It can be sent once: a request with
+    /// it is never retried and [`Request::try_clone`] gives `None`.
+    ///
+    /// ```
+    /// let chunks = futures_util::stream::iter(vec![Ok(b"a".to_vec()), Ok(b"b".to_vec())]);
+    /// let body = fanout::Body::stream(chunks);
+    /// assert!(body.is_stream() && body.try_clone().is_none());
+    /// ```
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn stream(
+        stream: impl futures_core::Stream<Item = Result<Vec<u8>, Error>> + Send + 'static,
+    ) -> Body {
+        Body(Repr::Stream(Shared::new(crate::sync::Lock::new(Some(
+            Box::pin(stream),
+        )))))
+    }
+
+    /// Takes a native stream body's stream (once: `None` after).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(crate) fn take_stream(&self) -> Option<NativeStream> {
+        match &self.0 {
+            Repr::Stream(s) => s.lock().take(),
+            _ => None,
+        }
+    }
+
     /// A `FormData` body (multipart; the browser sets the content type).
+    /// Browsers and Node.js only.
+    #[cfg(target_arch = "wasm32")]
     pub fn form_data(form: &FormData) -> Body {
         Body(Repr::FormData(form.clone()))
     }
@@ -58,7 +99,9 @@ impl Body {
         match &self.0 {
             Repr::Text(s) => Some(s.as_bytes()),
             Repr::Bytes(b) => Some(b),
-            Repr::FormData(_) | Repr::Stream(_) => None,
+            #[cfg(target_arch = "wasm32")]
+            Repr::FormData(_) => None,
+            Repr::Stream(_) => None,
         }
     }
 
@@ -76,13 +119,13 @@ impl Body {
     }
 
     /// The body's size in bytes, for text and byte bodies.
-    #[cfg(feature = "upload")]
+    #[cfg(all(feature = "upload", target_arch = "wasm32"))]
     pub(crate) fn size(&self) -> Option<u64> {
         self.as_bytes().map(|b| b.len() as u64)
     }
 
     /// The text of a text body.
-    #[cfg(feature = "upload")]
+    #[cfg(all(feature = "upload", target_arch = "wasm32"))]
     pub(crate) fn as_text(&self) -> Option<&str> {
         match &self.0 {
             Repr::Text(s) => Some(s),
@@ -91,7 +134,7 @@ impl Body {
     }
 
     /// The `FormData` of a form body.
-    #[cfg(feature = "upload")]
+    #[cfg(all(feature = "upload", target_arch = "wasm32"))]
     pub(crate) fn as_form_data(&self) -> Option<&FormData> {
         match &self.0 {
             Repr::FormData(f) => Some(f),
@@ -100,6 +143,7 @@ impl Body {
     }
 
     /// The JS value `fetch` takes as `body`.
+    #[cfg(target_arch = "wasm32")]
     pub(crate) fn to_js(&self) -> JsValue {
         match &self.0 {
             Repr::Text(s) => JsValue::from_str(s),
@@ -139,6 +183,7 @@ impl fmt::Debug for Body {
         match &self.0 {
             Repr::Text(s) => f.debug_tuple("Text").field(&s.len()).finish(),
             Repr::Bytes(b) => f.debug_tuple("Bytes").field(&b.len()).finish(),
+            #[cfg(target_arch = "wasm32")]
             Repr::FormData(_) => f.write_str("FormData"),
             Repr::Stream(_) => f.write_str("Stream"),
         }
@@ -369,8 +414,8 @@ pub enum Action {
 /// A hook: a plain function, or an async one (its future is awaited
 /// before the request goes on).
 pub(crate) enum Hook<S: ?Sized, A: ?Sized> {
-    Now(Rc<S>),
-    Later(Rc<A>),
+    Now(Shared<S>),
+    Later(Shared<A>),
 }
 
 impl<S: ?Sized, A: ?Sized> Clone for Hook<S, A> {
@@ -382,14 +427,18 @@ impl<S: ?Sized, A: ?Sized> Clone for Hook<S, A> {
     }
 }
 
-type Fut<T> = LocalBoxFuture<'static, T>;
-pub(crate) type BeforeRequest =
-    Hook<dyn Fn(&mut Request) -> Result<(), Error>, dyn Fn(Request) -> Fut<Result<Request, Error>>>;
+type Fut<T> = BoxFuture<'static, T>;
+pub(crate) type BeforeRequest = Hook<
+    dyn_ss!(Fn(&mut Request) -> Result<(), Error>),
+    dyn_ss!(Fn(Request) -> Fut<Result<Request, Error>>),
+>;
 pub(crate) type AfterResponse =
-    Hook<dyn Fn(&Response) -> Action, dyn Fn(Response) -> Fut<Result<Action, Error>>>;
-pub(crate) type BeforeRetry =
-    Hook<dyn Fn(&Request, &Error, u32), dyn Fn(Request, Error, u32) -> Fut<Result<Request, Error>>>;
-pub(crate) type BeforeError = Hook<dyn Fn(Error) -> Error, dyn Fn(Error) -> Fut<Error>>;
+    Hook<dyn_ss!(Fn(&Response) -> Action), dyn_ss!(Fn(Response) -> Fut<Result<Action, Error>>)>;
+pub(crate) type BeforeRetry = Hook<
+    dyn_ss!(Fn(&Request, &Error, u32)),
+    dyn_ss!(Fn(Request, Error, u32) -> Fut<Result<Request, Error>>),
+>;
+pub(crate) type BeforeError = Hook<dyn_ss!(Fn(Error) -> Error), dyn_ss!(Fn(Error) -> Fut<Error>)>;
 
 /// Functions the pipeline calls at fixed points of a request:
 ///
@@ -449,9 +498,9 @@ impl Hooks {
     /// it with an error.
     pub fn before_request(
         mut self,
-        f: impl Fn(&mut Request) -> Result<(), Error> + 'static,
+        f: impl Fn(&mut Request) -> Result<(), Error> + MaybeSend + MaybeSync + 'static,
     ) -> Hooks {
-        self.before_request.push(Hook::Now(Rc::new(f)));
+        self.before_request.push(Hook::Now(Shared::new(f)));
         self
     }
 
@@ -468,17 +517,20 @@ impl Hooks {
     /// ```
     pub fn before_request_async<F, R>(mut self, f: F) -> Hooks
     where
-        F: Fn(Request) -> R + 'static,
-        R: Future<Output = Result<Request, Error>> + 'static,
+        F: Fn(Request) -> R + MaybeSend + MaybeSync + 'static,
+        R: Future<Output = Result<Request, Error>> + MaybeSend + 'static,
     {
         self.before_request
-            .push(Hook::Later(Rc::new(move |req| Box::pin(f(req)))));
+            .push(Hook::Later(Shared::new(move |req| Box::pin(f(req)))));
         self
     }
 
     /// Adds a hook on the response of each attempt.
-    pub fn after_response(mut self, f: impl Fn(&Response) -> Action + 'static) -> Hooks {
-        self.after_response.push(Hook::Now(Rc::new(f)));
+    pub fn after_response(
+        mut self,
+        f: impl Fn(&Response) -> Action + MaybeSend + MaybeSync + 'static,
+    ) -> Hooks {
+        self.after_response.push(Hook::Now(Shared::new(f)));
         self
     }
 
@@ -497,17 +549,20 @@ impl Hooks {
     /// ```
     pub fn after_response_async<F, R>(mut self, f: F) -> Hooks
     where
-        F: Fn(Response) -> R + 'static,
-        R: Future<Output = Result<Action, Error>> + 'static,
+        F: Fn(Response) -> R + MaybeSend + MaybeSync + 'static,
+        R: Future<Output = Result<Action, Error>> + MaybeSend + 'static,
     {
         self.after_response
-            .push(Hook::Later(Rc::new(move |resp| Box::pin(f(resp)))));
+            .push(Hook::Later(Shared::new(move |resp| Box::pin(f(resp)))));
         self
     }
 
     /// Adds a hook called before each retry.
-    pub fn before_retry(mut self, f: impl Fn(&Request, &Error, u32) + 'static) -> Hooks {
-        self.before_retry.push(Hook::Now(Rc::new(f)));
+    pub fn before_retry(
+        mut self,
+        f: impl Fn(&Request, &Error, u32) + MaybeSend + MaybeSync + 'static,
+    ) -> Hooks {
+        self.before_retry.push(Hook::Now(Shared::new(f)));
         self
     }
 
@@ -527,19 +582,22 @@ impl Hooks {
     /// ```
     pub fn before_retry_async<F, R>(mut self, f: F) -> Hooks
     where
-        F: Fn(Request, Error, u32) -> R + 'static,
-        R: Future<Output = Result<Request, Error>> + 'static,
+        F: Fn(Request, Error, u32) -> R + MaybeSend + MaybeSync + 'static,
+        R: Future<Output = Result<Request, Error>> + MaybeSend + 'static,
     {
         self.before_retry
-            .push(Hook::Later(Rc::new(move |req, e, n| {
+            .push(Hook::Later(Shared::new(move |req, e, n| {
                 Box::pin(f(req, e, n))
             })));
         self
     }
 
     /// Adds a hook on the error a request ends with.
-    pub fn before_error(mut self, f: impl Fn(Error) -> Error + 'static) -> Hooks {
-        self.before_error.push(Hook::Now(Rc::new(f)));
+    pub fn before_error(
+        mut self,
+        f: impl Fn(Error) -> Error + MaybeSend + MaybeSync + 'static,
+    ) -> Hooks {
+        self.before_error.push(Hook::Now(Shared::new(f)));
         self
     }
 
@@ -554,11 +612,11 @@ impl Hooks {
     /// ```
     pub fn before_error_async<F, R>(mut self, f: F) -> Hooks
     where
-        F: Fn(Error) -> R + 'static,
-        R: Future<Output = Error> + 'static,
+        F: Fn(Error) -> R + MaybeSend + MaybeSync + 'static,
+        R: Future<Output = Error> + MaybeSend + 'static,
     {
         self.before_error
-            .push(Hook::Later(Rc::new(move |e| Box::pin(f(e)))));
+            .push(Hook::Later(Shared::new(move |e| Box::pin(f(e)))));
         self
     }
 

@@ -5,9 +5,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use futures_core::Stream;
-use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
-use wasm_bindgen::{JsCast, JsValue};
 
 use crate::error::{Error, Kind};
 use crate::headers::Headers;
@@ -15,11 +13,27 @@ use crate::headers::Headers;
 use crate::limit::Permit;
 use crate::method::Method;
 use crate::progress::{ProgressFn, Reporter};
-use crate::sys::{self, AbortGuard, AbortReason};
+use crate::sync::LazyU16;
+use crate::sys;
+#[cfg(target_arch = "wasm32")]
+use crate::sys::AbortGuard;
+
+mod json;
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) mod native;
+#[cfg(target_arch = "wasm32")]
+mod web;
+
+pub(crate) use json::decode_json;
+#[cfg(fuzzing)]
+pub(crate) use json::json_path_at;
+#[cfg(target_arch = "wasm32")]
+pub(crate) use web::classify;
 
 /// Where a response's head and body come from.
 enum Source {
     /// A `fetch` response, with the guard that aborts it when dropped.
+    #[cfg(target_arch = "wasm32")]
     Fetch {
         raw: web_sys::Response,
         guard: AbortGuard,
@@ -32,6 +46,9 @@ enum Source {
         headers: Vec<(String, String)>,
         body: Vec<u8>,
     },
+    /// A response of the native transport (reqwest).
+    #[cfg(not(target_arch = "wasm32"))]
+    Native(Box<native::NativeBody>),
 }
 
 /// A response whose headers have arrived. Reading the body consumes it
@@ -58,7 +75,7 @@ pub struct Response {
     /// The status code; for a fetch response, 0 until first asked for
     /// (read from the platform's `Response` then: a call into JS that a
     /// body read alone does not need).
-    status: std::cell::Cell<u16>,
+    status: LazyU16,
     source: Source,
     method: Method,
     request_url: String,
@@ -85,30 +102,6 @@ impl fmt::Debug for Response {
     }
 }
 
-/// From this `Content-Length` on, `bytes()` and `json()` read a fetch body
-/// from its stream into a buffer of that size rather than through
-/// `arrayBuffer()` (`cargo xtask bench --only photos`: the 1 MB `/photos`
-/// array into typed structs).
-const PRESIZED_MIN: u64 = 64 * 1024;
-
-/// The most a `Content-Length` reserves up front (a larger body still
-/// reads, growing its buffer).
-const PRESIZED_MAX: u64 = 64 * 1024 * 1024;
-
-/// Classifies a rejection from fetch or a body read: a timeout or the
-/// caller's signal if the abort guard fired, else `fallback`; the JS value
-/// is kept as the error's source.
-pub(crate) fn classify(guard: &AbortGuard, js: &JsValue, fallback: Kind) -> Error {
-    match guard.reason() {
-        Some(AbortReason::Timeout(d)) => Error::timeout(d),
-        Some(AbortReason::Signal) => Error::aborted("aborted by the caller's AbortSignal"),
-        None => {
-            let cause = sys::js_error(js);
-            Error::new(fallback, cause.message().to_owned()).with_source(cause)
-        }
-    }
-}
-
 impl Response {
     /// A response made in Rust: `status` and `body`, no headers, status
     /// text or URL until set with the `with_*` methods. Its URL defaults to
@@ -121,7 +114,7 @@ impl Response {
     /// ```
     pub fn new(status: u16, body: impl Into<Vec<u8>>) -> Response {
         Response {
-            status: std::cell::Cell::new(status),
+            status: LazyU16::new(status),
             source: Source::Memory {
                 status_text: String::new(),
                 url: None,
@@ -165,17 +158,17 @@ impl Response {
         self
     }
 
-    /// A response from `fetch`.
-    pub(crate) fn from_fetch(
-        raw: web_sys::Response,
-        guard: AbortGuard,
+    /// A response of the native transport.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(crate) fn from_native(
+        body: native::NativeBody,
         method: Method,
         request_url: String,
         started_ms: f64,
     ) -> Response {
         Response {
-            status: std::cell::Cell::new(0),
-            source: Source::Fetch { raw, guard },
+            status: LazyU16::new(body.status),
+            source: Source::Native(Box::new(body)),
             method,
             request_url,
             #[cfg(feature = "limit")]
@@ -200,15 +193,16 @@ impl Response {
         if !self.copy {
             return;
         }
+        #[cfg(target_arch = "wasm32")]
         if let (Source::Fetch { guard: mine, .. }, Source::Fetch { guard: theirs, .. }) =
             (&mut self.source, &mut original.source)
         {
             std::mem::swap(mine, theirs);
-            self.copy = false;
-            #[cfg(feature = "limit")]
-            {
-                self.permits = std::mem::take(&mut original.permits);
-            }
+        }
+        self.copy = false;
+        #[cfg(feature = "limit")]
+        {
+            self.permits = std::mem::take(&mut original.permits);
         }
     }
 
@@ -241,6 +235,7 @@ impl Response {
     /// The status code, such as `200`.
     pub fn status(&self) -> u16 {
         match (&self.source, self.status.get()) {
+            #[cfg(target_arch = "wasm32")]
             (Source::Fetch { raw, .. }, 0) => {
                 let status = raw.status();
                 self.status.set(status);
@@ -258,7 +253,10 @@ impl Response {
     /// The reason phrase the server sent (often empty over HTTP/2).
     pub fn status_text(&self) -> String {
         match &self.source {
+            #[cfg(target_arch = "wasm32")]
             Source::Fetch { raw, .. } => raw.status_text(),
+            #[cfg(not(target_arch = "wasm32"))]
+            Source::Native(n) => n.status_text.clone(),
             Source::Memory { status_text, .. } => status_text.clone(),
         }
     }
@@ -266,7 +264,10 @@ impl Response {
     /// The final URL, after redirects.
     pub fn url(&self) -> String {
         let url = match &self.source {
+            #[cfg(target_arch = "wasm32")]
             Source::Fetch { raw, .. } => raw.url(),
+            #[cfg(not(target_arch = "wasm32"))]
+            Source::Native(n) => n.url.clone(),
             Source::Memory { url, .. } => url.clone().unwrap_or_default(),
         };
         if url.is_empty() {
@@ -284,7 +285,10 @@ impl Response {
     /// The response headers.
     pub fn headers(&self) -> Headers {
         match &self.source {
+            #[cfg(target_arch = "wasm32")]
             Source::Fetch { raw, .. } => Headers::from_raw(raw.headers()),
+            #[cfg(not(target_arch = "wasm32"))]
+            Source::Native(n) => Headers::from_pairs(n.headers.clone()),
             Source::Memory { headers, .. } => Headers::from_pairs(headers.clone()),
         }
     }
@@ -312,15 +316,6 @@ impl Response {
         self.max_body_size
     }
 
-    /// The underlying `web_sys::Response` of a fetch response; `None` for
-    /// one made with [`Response::new`].
-    pub fn as_raw(&self) -> Option<&web_sys::Response> {
-        match &self.source {
-            Source::Fetch { raw, .. } => Some(raw),
-            Source::Memory { .. } => None,
-        }
-    }
-
     /// A copy whose body can be read on its own: a response made in Rust
     /// is copied; a fetch response is cloned the Fetch API's way
     /// (`Response.clone()`, which tees the body, so the part one copy has
@@ -339,6 +334,9 @@ impl Response {
     /// ```
     pub fn try_clone(&self) -> Option<Response> {
         let source = match &self.source {
+            #[cfg(not(target_arch = "wasm32"))]
+            Source::Native(n) => Source::Native(Box::new(n.try_clone()?)),
+            #[cfg(target_arch = "wasm32")]
             Source::Fetch { raw, .. } => {
                 if raw.body_used() {
                     return None;
@@ -373,7 +371,7 @@ impl Response {
             started_ms: self.started_ms,
             max_body_size: self.max_body_size,
             progress: None,
-            copy: matches!(self.source, Source::Fetch { .. }),
+            copy: !matches!(self.source, Source::Memory { .. }),
         })
     }
 
@@ -450,8 +448,16 @@ impl Response {
             let bytes = self.bytes().await?;
             return Ok(String::from_utf8_lossy(&bytes).into_owned());
         }
-        let value = self.read_with(|raw| raw.text()).await?;
-        Ok(value.as_string().unwrap_or_default())
+        #[cfg(target_arch = "wasm32")]
+        {
+            let value = self.read_with(|raw| raw.text()).await?;
+            Ok(value.as_string().unwrap_or_default())
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let bytes = self.read_all().await?;
+            Ok(String::from_utf8_lossy(&bytes).into_owned())
+        }
     }
 
     /// The body as bytes, copied once into wasm memory.
@@ -473,67 +479,34 @@ impl Response {
             }
             return Ok(out);
         }
-        self.array_buffer().await
+        #[cfg(target_arch = "wasm32")]
+        return self.array_buffer().await;
+        #[cfg(not(target_arch = "wasm32"))]
+        self.read_all().await
     }
 
-    /// Reads a fetch body into wasm memory (no size cap): a small one with
-    /// `arrayBuffer()`, copied in one go; one whose `Content-Length` is
-    /// [`PRESIZED_MIN`] or more chunk by chunk from its stream, each chunk
-    /// copied as it arrives into one buffer of that length (no second
-    /// copy of the whole body held in JS, and the copies overlap the
-    /// download).
-    async fn array_buffer(&self) -> Result<Vec<u8>, Error> {
-        let Source::Fetch { raw, guard } = &self.source else {
+    /// Reads a native body whole (no size cap, no progress: the chunked
+    /// readers do those).
+    #[cfg(not(target_arch = "wasm32"))]
+    async fn read_all(&mut self) -> Result<Vec<u8>, Error> {
+        let Source::Native(n) = &self.source else {
             unreachable!("memory bodies are taken before");
         };
-        if let Some(len) = sys::content_length(raw).filter(|&n| n >= PRESIZED_MIN) {
-            if let Some(body) = raw.body() {
-                return self.read_presized(body, guard, len).await;
-            }
-        }
-        let promise = raw
-            .array_buffer()
-            .map_err(|e| self.fail(Error::body(sys::js_message(&e))))?;
-        match sys::settled(&promise).await {
-            Ok(buf) => {
-                guard.finished();
-                Ok(js_sys::Uint8Array::new(&buf).to_vec())
-            }
-            Err(e) => Err(self.fail(classify(guard, &e, Kind::Body))),
-        }
-    }
-
-    /// [`array_buffer`](Response::array_buffer)'s large-body path: the
-    /// stream's chunks copied into one `Vec` reserved from `len` (up to
-    /// [`PRESIZED_MAX`], so a false `Content-Length` cannot claim more
-    /// wasm memory than that, which is never given back).
-    async fn read_presized(
-        &self,
-        body: web_sys::ReadableStream,
-        guard: &AbortGuard,
-        len: u64,
-    ) -> Result<Vec<u8>, Error> {
-        let reader: web_sys::ReadableStreamDefaultReader = body.get_reader().unchecked_into();
-        let mut out: Vec<u8> = Vec::new();
-        // A failed reservation is no error: the buffer grows as it fills.
-        let _ = out.try_reserve_exact(len.min(PRESIZED_MAX) as usize);
+        let mut reader = n.reader();
+        let mut out = Vec::new();
         loop {
-            match sys::read_chunk(&reader).await {
-                Ok(Some(chunk)) => {
-                    let n = chunk.length() as usize;
-                    // As `arrayBuffer()`'s copy would, the body must fit.
-                    out.reserve(n);
-                    let start = out.len();
-                    chunk.copy_to_uninit(&mut out.spare_capacity_mut()[..n]);
-                    // SAFETY: `copy_to_uninit` initialized these `n` bytes.
-                    unsafe { out.set_len(start + n) };
+            match std::future::poll_fn(|cx| reader.poll_chunk(cx)).await {
+                Some(Ok(chunk)) => {
+                    if out.is_empty() {
+                        out = chunk;
+                    } else {
+                        out.extend_from_slice(&chunk);
+                    }
                 }
-                Ok(None) => break,
-                Err(e) => return Err(self.fail(classify(guard, &e, Kind::Body))),
+                Some(Err(e)) => return Err(self.fail(e)),
+                None => return Ok(out),
             }
         }
-        guard.finished();
-        Ok(out)
     }
 
     /// Decodes the JSON body into `T`.
@@ -574,48 +547,11 @@ impl Response {
         }
         // Borrowing `self` keeps the URL lookup (a call into JS) on the
         // error path only.
+        #[cfg(target_arch = "wasm32")]
         let bytes = self.array_buffer().await?;
+        #[cfg(not(target_arch = "wasm32"))]
+        let bytes = self.read_all().await?;
         decode_json(&bytes).map_err(|e| self.fail(e))
-    }
-
-    /// Reads the body with a method of the platform's `Response` (such as
-    /// `text()` or `arrayBuffer()`) and returns the JS value it resolves
-    /// to, never copied into wasm memory: the way for JS bindings to hand
-    /// a body to JavaScript as it is. The client's places and the timeout
-    /// stay in force until it settles, and a rejection is classified like
-    /// the other readers' (timeout, abort, body error). It does not apply
-    /// `max_body_size` (feature `chunked`): check it first and use the
-    /// Rust readers when it is set. A response made in Rust is handed
-    /// over as a platform `Response` of its body.
-    ///
-    /// ```no_run
-    /// # async fn run(client: fanout::Client) -> Result<(), fanout::Error> {
-    /// let resp = client.get("posts/1").send().await?;
-    /// let text: wasm_bindgen::JsValue = resp.read_with(|raw| raw.text()).await?;
-    /// # Ok(()) }
-    /// ```
-    pub async fn read_with(
-        mut self,
-        read: impl FnOnce(&web_sys::Response) -> Result<js_sys::Promise, JsValue>,
-    ) -> Result<JsValue, Error> {
-        if let Some(body) = self.take_memory_body() {
-            let mut body = body?;
-            let raw = web_sys::Response::new_with_opt_u8_array(Some(&mut body))
-                .map_err(|e| self.fail(Error::body(sys::js_message(&e))))?;
-            let promise = read(&raw).map_err(|e| self.fail(Error::body(sys::js_message(&e))))?;
-            return sys::settled(&promise)
-                .await
-                .map_err(|e| self.fail(Error::body(sys::js_message(&e))));
-        }
-        let Source::Fetch { raw, guard } = &self.source else {
-            unreachable!("memory bodies are taken above");
-        };
-        let promise = read(raw).map_err(|e| self.fail(Error::body(sys::js_message(&e))))?;
-        let value = sys::settled(&promise)
-            .await
-            .map_err(|e| self.fail(classify(guard, &e, Kind::Body)))?;
-        guard.finished();
-        Ok(value)
     }
 
     /// The body as a stream of chunks, read from the `ReadableStream` as they
@@ -634,10 +570,10 @@ impl Response {
     pub fn bytes_stream(mut self) -> BodyStream {
         let memory = self.take_memory_body();
         let reader = match &self.source {
-            Source::Fetch { raw, .. } => raw.body().map(|body| {
-                body.get_reader()
-                    .unchecked_into::<web_sys::ReadableStreamDefaultReader>()
-            }),
+            #[cfg(target_arch = "wasm32")]
+            Source::Fetch { raw, .. } => web::reader(raw),
+            #[cfg(not(target_arch = "wasm32"))]
+            Source::Native(n) => Some(n.reader()),
             Source::Memory { .. } => None,
         };
         let progress = self.progress.take().map(|f| {
@@ -654,6 +590,7 @@ impl Response {
             resp: self,
             reader,
             memory,
+            #[cfg(target_arch = "wasm32")]
             pending: None,
             received: 0,
             done: false,
@@ -685,131 +622,28 @@ impl Response {
     ///
     /// Feature `chunked`.
     #[cfg(feature = "chunked")]
-    pub fn on_progress(mut self, f: impl Fn(crate::Transfer) + 'static) -> Response {
-        self.progress = Some(std::rc::Rc::new(f));
+    pub fn on_progress(
+        mut self,
+        f: impl Fn(crate::Transfer) + crate::MaybeSend + crate::MaybeSync + 'static,
+    ) -> Response {
+        self.progress = Some(crate::sync::Shared::new(f));
         self
     }
-}
-
-/// Parses JSON bytes into `T` with `serde_json::from_slice`; on failure,
-/// tells the path to the failing field.
-///
-/// The path comes from [`json_path_at`], which rescans the text up to the
-/// error's position only when there is an error. Tracking the path during
-/// every parse (`serde_path_to_error`) cost about 40 % more time on the 1 MB
-/// `/photos` body and a second copy of the decoder in the wasm
-/// (`cargo xtask bench`, decode study).
-pub(crate) fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
-    serde_json::from_slice::<T>(bytes).map_err(|e| decode_error(bytes, e))
-}
-
-/// The error of a failed [`decode_json`]: not generic, so that it is in
-/// the wasm once however many types an app decodes.
-#[inline(never)]
-fn decode_error(bytes: &[u8], inner: serde_json::Error) -> Error {
-    let path = json_path_at(bytes, inner.line(), inner.column());
-    let path = (!path.is_empty()).then_some(path);
-    let start: String = String::from_utf8_lossy(&bytes[..bytes.len().min(240)])
-        .chars()
-        .take(120)
-        .collect();
-    let message = match &path {
-        Some(p) => format!("invalid JSON at {p}: {inner}"),
-        None => format!("invalid JSON: {inner}"),
-    };
-    Error::new(
-        Kind::Decode {
-            path,
-            body_start: start,
-        },
-        message,
-    )
-    .with_source(inner)
-}
-
-/// The path (`[3].userId`, `user.name`) of the value that JSON text is in
-/// at `line`/`column` (1-based, as serde_json reports them): a scan of the
-/// text up to there that tracks object keys and array indices.
-pub(crate) fn json_path_at(bytes: &[u8], line: usize, column: usize) -> String {
-    enum Level {
-        Array(usize),
-        Object { key: Option<String>, in_key: bool },
-    }
-    let mut end = 0;
-    let mut lines_left = line.saturating_sub(1);
-    while lines_left > 0 && end < bytes.len() {
-        if bytes[end] == b'\n' {
-            lines_left -= 1;
-        }
-        end += 1;
-    }
-    let end = (end + column).min(bytes.len());
-    let mut stack: Vec<Level> = Vec::new();
-    let mut i = 0;
-    while i < end {
-        match bytes[i] {
-            b'"' => {
-                let start = i + 1;
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-                if let Some(Level::Object { key, in_key: true }) = stack.last_mut() {
-                    *key = Some(
-                        String::from_utf8_lossy(&bytes[start..i.min(bytes.len())]).into_owned(),
-                    );
-                }
-            }
-            b'{' => stack.push(Level::Object {
-                key: None,
-                in_key: true,
-            }),
-            b'[' => stack.push(Level::Array(0)),
-            b'}' | b']' => {
-                stack.pop();
-            }
-            b':' => {
-                if let Some(Level::Object { in_key, .. }) = stack.last_mut() {
-                    *in_key = false;
-                }
-            }
-            b',' => match stack.last_mut() {
-                Some(Level::Array(n)) => *n += 1,
-                Some(Level::Object { key, in_key }) => {
-                    *key = None;
-                    *in_key = true;
-                }
-                None => {}
-            },
-            _ => {}
-        }
-        i += 1;
-    }
-    let mut path = String::new();
-    for level in &stack {
-        match level {
-            Level::Array(n) => path.push_str(&format!("[{n}]")),
-            Level::Object { key: Some(k), .. } => {
-                if !path.is_empty() {
-                    path.push('.');
-                }
-                path.push_str(k);
-            }
-            Level::Object { key: None, .. } => {}
-        }
-    }
-    path
 }
 
 /// The body of a [`Response`] as a `Stream` of byte chunks; from
 /// [`Response::bytes_stream`]. Dropping it aborts the download.
 pub struct BodyStream {
     resp: Response,
+    #[cfg(target_arch = "wasm32")]
     reader: Option<web_sys::ReadableStreamDefaultReader>,
+    #[cfg(not(target_arch = "wasm32"))]
+    reader: Option<native::Reader>,
     /// The one chunk of a response made in Rust (or its size error).
     memory: Option<Result<Vec<u8>, Error>>,
-    pending:
-        Option<LocalBoxFuture<'static, Result<Option<js_sys::Uint8Array>, wasm_bindgen::JsValue>>>,
+    /// The chunk being read from the platform's stream.
+    #[cfg(target_arch = "wasm32")]
+    pending: Option<web::PendingChunk>,
     received: u64,
     done: bool,
     progress: Option<Reporter>,
@@ -822,6 +656,17 @@ impl fmt::Debug for BodyStream {
             .field("received", &self.received)
             .field("done", &self.done)
             .finish()
+    }
+}
+
+impl BodyStream {
+    /// The next chunk of a native body (`None` at its end).
+    #[cfg(not(target_arch = "wasm32"))]
+    fn poll_reader(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Vec<u8>, Error>>> {
+        match &mut self.reader {
+            Some(r) => r.poll_chunk(cx),
+            None => Poll::Ready(None),
+        }
     }
 }
 
@@ -840,21 +685,13 @@ impl Stream for BodyStream {
                 other => Some(other),
             });
         }
-        let Some(reader) = this.reader.clone() else {
-            this.done = true;
-            return Poll::Ready(None);
-        };
-        let fut = this
-            .pending
-            .get_or_insert_with(|| Box::pin(async move { sys::read_chunk(&reader).await }));
-        let result = match fut.as_mut().poll(cx) {
+        let polled = match this.poll_reader(cx) {
             Poll::Pending => return Poll::Pending,
             Poll::Ready(r) => r,
         };
-        this.pending = None;
-        match result {
-            Ok(Some(chunk)) => {
-                this.received += chunk.length() as u64;
+        match polled {
+            Some(Ok(chunk)) => {
+                this.received += chunk.len() as u64;
                 if let Some(limit) = this.resp.max_body_size {
                     if this.received > limit {
                         this.done = true;
@@ -862,170 +699,21 @@ impl Stream for BodyStream {
                     }
                 }
                 if let Some(r) = &mut this.progress {
-                    r.advance(chunk.length() as u64, sys::now_ms());
+                    r.advance(chunk.len() as u64, sys::now_ms());
                 }
-                Poll::Ready(Some(Ok(chunk.to_vec())))
+                Poll::Ready(Some(Ok(chunk)))
             }
-            Ok(None) => {
+            None => {
                 this.done = true;
-                if let Source::Fetch { guard, .. } = &this.resp.source {
-                    guard.finished();
-                }
                 if let Some(r) = &mut this.progress {
                     r.finish();
                 }
                 Poll::Ready(None)
             }
-            Err(e) => {
+            Some(Err(e)) => {
                 this.done = true;
-                let err = match &this.resp.source {
-                    Source::Fetch { guard, .. } => classify(guard, &e, Kind::Body),
-                    Source::Memory { .. } => Error::body(sys::js_message(&e)),
-                };
-                Poll::Ready(Some(Err(this.resp.fail(err))))
+                Poll::Ready(Some(Err(this.resp.fail(e))))
             }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[derive(serde::Deserialize, Debug)]
-    #[allow(dead_code)]
-    #[serde(rename_all = "camelCase")]
-    struct Post {
-        user_id: u32,
-        id: u64,
-    }
-
-    #[test]
-    fn decode_error_has_path_and_body_start() {
-        let e = decode_json::<Vec<Post>>(br#"[{"userId":1,"id":1},{"userId":"one","id":2}]"#)
-            .unwrap_err();
-        assert!(e.is_decode());
-        assert_eq!(e.decode_path(), Some("[1].userId"));
-        assert!(e.body_start().unwrap().starts_with("[{\"userId\":1"));
-        assert!(e.to_string().contains("[1].userId"), "{e}");
-    }
-
-    #[test]
-    fn decode_paths() {
-        #[derive(serde::Deserialize, Debug)]
-        #[allow(dead_code)]
-        struct User {
-            name: String,
-            tags: Vec<u8>,
-        }
-        #[derive(serde::Deserialize, Debug)]
-        #[allow(dead_code)]
-        struct Wrap {
-            users: Vec<User>,
-        }
-        let cases: [(&[u8], Option<&str>); 6] = [
-            (
-                br#"{"users":[{"name":"a","tags":[1]},{"name":7,"tags":[]}]}"#,
-                Some("users[1].name"),
-            ),
-            (
-                b"{\n \"users\": [\n  {\"name\": \"a\", \"tags\": [1, 2, \"x\"]}\n ]\n}",
-                Some("users[0].tags[2]"),
-            ),
-            (br#"{"users":[{"name":"a"}]}"#, Some("users[0]")),
-            (
-                br#"{"users":[{"name":"a\"b,[{","tags":"no"}]}"#,
-                Some("users[0].tags"),
-            ),
-            (br#"{"users": 5}"#, Some("users")),
-            (br#"[]"#, None),
-        ];
-        for (json, want) in cases {
-            let e = decode_json::<Wrap>(json).unwrap_err();
-            assert_eq!(
-                e.decode_path(),
-                want,
-                "{}: {e}",
-                String::from_utf8_lossy(json)
-            );
-        }
-    }
-
-    #[test]
-    fn malformed_json_and_trailing_garbage() {
-        assert!(decode_json::<Post>(br#"{"userId": 1, "id": "#)
-            .unwrap_err()
-            .is_decode());
-        assert!(decode_json::<Post>(br#"{"userId":1,"id":1} x"#)
-            .unwrap_err()
-            .is_decode());
-    }
-
-    #[test]
-    fn big_integers_keep_precision() {
-        let p: Post = decode_json(br#"{"userId":1,"id":9007199254740993}"#).unwrap();
-        assert_eq!(p.id, 9_007_199_254_740_993);
-        let v: serde_json::Value = decode_json(br#"{"big":18446744073709551615}"#).unwrap();
-        assert_eq!(v["big"].as_u64(), Some(u64::MAX));
-    }
-}
-
-/// The JSON error-path finder against a model: a value of known shape with
-/// one bad element at a known place must be reported at that place, and no
-/// input panics.
-#[cfg(all(test, not(target_arch = "wasm32")))]
-mod properties {
-    use super::*;
-    use proptest::prelude::*;
-    use std::collections::BTreeMap;
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(2000))]
-
-        #[test]
-        fn any_bytes_decode_without_panic(bytes in prop::collection::vec(any::<u8>(), 0..80)) {
-            let _ = decode_json::<Vec<BTreeMap<String, u8>>>(&bytes);
-            for line in 0..3 {
-                for column in 0..90 {
-                    let _ = json_path_at(&bytes, line, column);
-                }
-            }
-        }
-
-        #[test]
-        fn a_bad_element_in_nested_arrays_is_found(
-            rows in prop::collection::vec(prop::collection::vec(0u8..=255, 1..6), 1..6),
-            pick in any::<prop::sample::Index>(),
-            pretty in any::<bool>(),
-        ) {
-            let i = pick.index(rows.len());
-            let j = pick.index(rows[i].len());
-            let mut value = serde_json::to_value(&rows).unwrap();
-            value[i][j] = serde_json::json!("not a number");
-            let text = if pretty {
-                serde_json::to_vec_pretty(&value).unwrap()
-            } else {
-                serde_json::to_vec(&value).unwrap()
-            };
-            let e = decode_json::<Vec<Vec<u8>>>(&text).unwrap_err();
-            let want = format!("[{i}][{j}]");
-            prop_assert_eq!(e.decode_path(), Some(want.as_str()));
-        }
-
-        #[test]
-        fn a_bad_element_under_a_key_is_found(
-            map in prop::collection::btree_map("[a-z]{1,5}", prop::collection::vec(0u8..=9, 1..4), 1..5),
-            pick in any::<prop::sample::Index>(),
-        ) {
-            let keys: Vec<&String> = map.keys().collect();
-            let key = keys[pick.index(keys.len())].clone();
-            let j = pick.index(map[&key].len());
-            let mut value = serde_json::to_value(&map).unwrap();
-            value[&key][j] = serde_json::json!({"nested": true});
-            let text = serde_json::to_vec(&value).unwrap();
-            let e = decode_json::<BTreeMap<String, Vec<u8>>>(&text).unwrap_err();
-            let want = format!("{key}[{j}]");
-            prop_assert_eq!(e.decode_path(), Some(want.as_str()));
         }
     }
 }

@@ -4,19 +4,17 @@
 //! [`ClientBuilder::dedupe`](crate::ClientBuilder::dedupe) and the token
 //! refresh of [`auth::Refresh`](crate::auth::Refresh).
 
-use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
-use std::rc::{Rc, Weak};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 
-use futures_util::future::LocalBoxFuture;
+use crate::sync::{BoxFuture, Lock, MaybeSend, Shared};
 
 /// The flight's state, shared by its callers.
 struct Inner<T> {
-    work: RefCell<Option<LocalBoxFuture<'static, T>>>,
-    result: RefCell<Option<T>>,
+    work: Lock<Option<BoxFuture<'static, T>>>,
+    result: Lock<Option<T>>,
     wakers: Arc<Wakers>,
 }
 
@@ -50,16 +48,16 @@ impl Wakers {
 
 /// A caller's handle on a flight: a future of the flight's result.
 pub(crate) struct Flight<T: Clone> {
-    inner: Rc<Inner<T>>,
+    inner: Shared<Inner<T>>,
 }
 
 impl<T: Clone + 'static> Flight<T> {
     /// Starts a flight of `work` (nothing runs until a caller polls).
-    pub(crate) fn new(work: impl Future<Output = T> + 'static) -> Flight<T> {
+    pub(crate) fn new(work: impl Future<Output = T> + MaybeSend + 'static) -> Flight<T> {
         Flight {
-            inner: Rc::new(Inner {
-                work: RefCell::new(Some(Box::pin(work))),
-                result: RefCell::new(None),
+            inner: Shared::new(Inner {
+                work: Lock::new(Some(Box::pin(work))),
+                result: Lock::new(None),
                 wakers: Arc::new(Wakers::default()),
             }),
         }
@@ -68,12 +66,12 @@ impl<T: Clone + 'static> Flight<T> {
     /// A handle that does not keep the flight alive: for a table of flights
     /// that new callers join.
     pub(crate) fn downgrade(&self) -> WeakFlight<T> {
-        WeakFlight(Rc::downgrade(&self.inner))
+        WeakFlight(Shared::downgrade(&self.inner))
     }
 
     /// Whether the result is in (a finished flight is not joined again).
     pub(crate) fn is_done(&self) -> bool {
-        self.inner.result.borrow().is_some()
+        self.inner.result.lock().is_some()
     }
 }
 
@@ -90,11 +88,11 @@ impl<T: Clone> Future for Flight<T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
         let inner = &self.inner;
-        if let Some(r) = inner.result.borrow().as_ref() {
+        if let Some(r) = inner.result.lock().as_ref() {
             return Poll::Ready(r.clone());
         }
         inner.wakers.register(cx.waker());
-        let Ok(mut slot) = inner.work.try_borrow_mut() else {
+        let Some(mut slot) = inner.work.try_lock() else {
             // Polled from inside the work itself: it will wake us.
             return Poll::Pending;
         };
@@ -107,7 +105,7 @@ impl<T: Clone> Future for Flight<T> {
             Poll::Ready(r) => {
                 *slot = None;
                 drop(slot);
-                *inner.result.borrow_mut() = Some(r.clone());
+                *inner.result.lock() = Some(r.clone());
                 inner.wakers.wake_by_ref();
                 Poll::Ready(r)
             }
@@ -116,7 +114,7 @@ impl<T: Clone> Future for Flight<T> {
 }
 
 /// A flight that new callers may still join, if any caller is left.
-pub(crate) struct WeakFlight<T>(Weak<Inner<T>>);
+pub(crate) struct WeakFlight<T>(crate::sync::WeakShared<Inner<T>>);
 
 impl<T: Clone> WeakFlight<T> {
     /// A new caller's handle, unless every caller has gone (and so the
@@ -130,19 +128,19 @@ impl<T: Clone> WeakFlight<T> {
 mod tests {
     use super::*;
     use futures_util::FutureExt;
-    use std::cell::Cell;
+    use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::SeqCst};
 
     /// Ready on the second poll, counting its polls and drops.
     struct Work {
-        polls: Rc<Cell<u32>>,
-        dropped: Rc<Cell<bool>>,
+        polls: Arc<AtomicU32>,
+        dropped: Arc<AtomicBool>,
     }
 
     impl Future for Work {
         type Output = u32;
         fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<u32> {
-            self.polls.set(self.polls.get() + 1);
-            if self.polls.get() < 2 {
+            let n = self.polls.fetch_add(1, SeqCst) + 1;
+            if n < 2 {
                 cx.waker().wake_by_ref();
                 Poll::Pending
             } else {
@@ -153,12 +151,12 @@ mod tests {
 
     impl Drop for Work {
         fn drop(&mut self) {
-            self.dropped.set(true);
+            self.dropped.store(true, SeqCst);
         }
     }
 
-    fn work() -> (Work, Rc<Cell<u32>>, Rc<Cell<bool>>) {
-        let (polls, dropped) = (Rc::new(Cell::new(0)), Rc::new(Cell::new(false)));
+    fn work() -> (Work, Arc<AtomicU32>, Arc<AtomicBool>) {
+        let (polls, dropped) = (Arc::new(AtomicU32::new(0)), Arc::new(AtomicBool::new(false)));
         let w = Work {
             polls: polls.clone(),
             dropped: dropped.clone(),
@@ -174,7 +172,7 @@ mod tests {
         let c = a.clone();
         let all = futures_util::future::join3(a, b, c);
         assert_eq!(futures::executor::block_on(all), (7, 7, 7));
-        assert_eq!(polls.get(), 2, "the work ran once");
+        assert_eq!(polls.load(SeqCst), 2, "the work ran once");
     }
 
     #[test]
@@ -184,7 +182,7 @@ mod tests {
         let b = a.clone();
         assert!((&mut a).now_or_never().is_none());
         drop(a);
-        assert!(!dropped.get());
+        assert!(!dropped.load(SeqCst));
         assert_eq!(futures::executor::block_on(b), 7);
     }
 
@@ -196,9 +194,9 @@ mod tests {
         assert!((&mut a).now_or_never().is_none());
         let b = weak.join().unwrap();
         drop(a);
-        assert!(!dropped.get());
+        assert!(!dropped.load(SeqCst));
         drop(b);
-        assert!(dropped.get());
+        assert!(dropped.load(SeqCst));
         assert!(weak.join().is_none());
     }
 }

@@ -9,12 +9,11 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::pin::{pin, Pin};
-use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures_core::Stream;
-use futures_util::future::{select, Either, LocalBoxFuture};
+use futures_util::future::{select, Either};
 
 use crate::builder::RequestBuilder;
 use crate::client::Client;
@@ -23,6 +22,7 @@ use crate::lines::BOM;
 use crate::method::Method;
 use crate::request::Request;
 use crate::response::{BodyStream, Response};
+use crate::sync::{dyn_ss, BoxFuture, Shared};
 use crate::sys;
 
 /// One server-sent event.
@@ -226,7 +226,7 @@ pub struct Reconnect {
     pub cause: Option<String>,
 }
 
-type ReconnectFn = Rc<dyn Fn(&Reconnect)>;
+type ReconnectFn = Shared<dyn_ss!(Fn(&Reconnect))>;
 
 /// The default reconnection delay, until the server sends `retry:`.
 const DEFAULT_RETRY: Duration = Duration::from_secs(3);
@@ -354,7 +354,7 @@ impl SseBuilder {
     /// Aborts the stream (and any reconnection) when `signal` fires; the
     /// stream then ends with an error that
     /// [`is_aborted`](Error::is_aborted).
-    pub fn abort_signal(self, signal: &web_sys::AbortSignal) -> Self {
+    pub fn abort_signal(self, signal: &crate::AbortSignal) -> Self {
         self.request(|r| r.abort_signal(signal))
     }
 
@@ -390,8 +390,11 @@ impl SseBuilder {
     }
 
     /// Calls `f` at each reconnection, before its wait.
-    pub fn on_reconnect(mut self, f: impl Fn(&Reconnect) + 'static) -> Self {
-        self.on_reconnect = Some(Rc::new(f));
+    pub fn on_reconnect(
+        mut self,
+        f: impl Fn(&Reconnect) + crate::MaybeSend + crate::MaybeSync + 'static,
+    ) -> Self {
+        self.on_reconnect = Some(Shared::new(f));
         self
     }
 
@@ -469,7 +472,7 @@ fn check(resp: Response) -> Result<Response, Error> {
 }
 
 enum State {
-    Connecting(LocalBoxFuture<'static, Result<Response, Error>>),
+    Connecting(BoxFuture<'static, Result<Response, Error>>),
     Reading(Box<BodyStream>),
     Waiting(sys::Sleep),
     Done,
@@ -539,7 +542,7 @@ impl EventStream {
         backoff(base, self.failures, self.max_delay)
     }
 
-    fn connect(&mut self) -> LocalBoxFuture<'static, Result<Response, Error>> {
+    fn connect(&mut self) -> BoxFuture<'static, Result<Response, Error>> {
         let mut req = self
             .template
             .try_clone()
@@ -775,7 +778,6 @@ mod tests {
         use super::super::*;
         use crate::mock::{MockTransport, Reply};
         use futures_util::StreamExt;
-        use std::cell::RefCell;
 
         fn stream_reply(body: &str) -> Reply {
             Reply::new(200, body).header("content-type", "text/event-stream; charset=utf-8")
@@ -799,13 +801,13 @@ mod tests {
                     Some(_) => Reply::status(204),
                 }
             });
-            let seen = Rc::new(RefCell::new(Vec::new()));
+            let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
             let log = seen.clone();
             futures::executor::block_on(async {
                 let stream = client(&mock)
                     .sse("sse")
                     .on_reconnect(move |r| {
-                        log.borrow_mut()
+                        log.lock().unwrap()
                             .push((r.attempt, r.delay, r.last_event_id.clone()))
                     })
                     .send()
@@ -830,7 +832,7 @@ mod tests {
             assert_eq!(reqs[2].header("last-event-id"), Some("3"));
             let ms = Duration::from_millis(5);
             assert_eq!(
-                *seen.borrow(),
+                *seen.lock().unwrap(),
                 [(1, ms, "2".to_owned()), (2, ms, "3".to_owned())]
             );
         }
@@ -863,7 +865,7 @@ mod tests {
         #[test]
         fn backoff_while_connections_bring_nothing_then_give_up() {
             let mock = MockTransport::new().route(Method::Get, "/sse", stream_reply(": nothing\n"));
-            let delays = Rc::new(RefCell::new(Vec::new()));
+            let delays = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
             let log = delays.clone();
             futures::executor::block_on(async {
                 let items: Vec<Result<Event, Error>> = client(&mock)
@@ -871,7 +873,7 @@ mod tests {
                     .retry_delay(Duration::from_millis(2))
                     .max_retry_delay(Duration::from_millis(6))
                     .max_reconnects(3)
-                    .on_reconnect(move |r| log.borrow_mut().push(r.delay.as_millis()))
+                    .on_reconnect(move |r| log.lock().unwrap().push(r.delay.as_millis()))
                     .send()
                     .await
                     .unwrap()
@@ -880,7 +882,7 @@ mod tests {
                 assert_eq!(items.len(), 1);
                 assert!(items[0].as_ref().unwrap_err().is_network());
             });
-            assert_eq!(*delays.borrow(), [2, 4, 6]);
+            assert_eq!(*delays.lock().unwrap(), [2, 4, 6]);
             assert_eq!(mock.requests().len(), 4);
         }
 

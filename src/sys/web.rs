@@ -1,4 +1,4 @@
-//! Every raw JavaScript call fanout makes lives here: `fetch`, timers, the
+//! The platform on wasm. Every raw JavaScript call fanout makes lives here: `fetch`, timers, the
 //! clock, `AbortController` and stream readers. The rest of the crate speaks
 //! Rust types.
 //!
@@ -83,7 +83,7 @@ extern "C" {
 /// native builds).
 #[cfg(feature = "upload")]
 pub(crate) fn xhr() -> Option<Result<web_sys::XmlHttpRequest, JsValue>> {
-    if !cfg!(target_arch = "wasm32") || XHR_CTOR.with(|c| c.is_none()) {
+    if XHR_CTOR.with(|c| c.is_none()) {
         return None;
     }
     Some(web_sys::XmlHttpRequest::new())
@@ -94,9 +94,6 @@ pub(crate) fn xhr() -> Option<Result<web_sys::XmlHttpRequest, JsValue>> {
 /// and Safari would send the stream's string form instead.
 #[cfg(feature = "upload")]
 pub(crate) fn request_streams() -> bool {
-    if !cfg!(target_arch = "wasm32") {
-        return false;
-    }
     REQUEST_CTOR.with(|c| {
         let Some(ctor) = c else { return false };
         js_sys::Reflect::get(ctor, &JsValue::from_str("prototype"))
@@ -115,49 +112,25 @@ pub(crate) fn fetch(url: &str, init: &RequestInit) -> Result<Promise, JsValue> {
 }
 
 /// Milliseconds on the page's monotonic clock (`performance.now()`).
-#[cfg(target_arch = "wasm32")]
 pub(crate) fn now_ms() -> f64 {
     performance_now()
-}
-
-/// Milliseconds since the first call (native builds, used by tests).
-#[cfg(not(target_arch = "wasm32"))]
-pub(crate) fn now_ms() -> f64 {
-    use std::sync::OnceLock;
-    use std::time::Instant;
-    static START: OnceLock<Instant> = OnceLock::new();
-    START.get_or_init(Instant::now).elapsed().as_secs_f64() * 1000.0
 }
 
 /// Milliseconds since the Unix epoch (`Date.now()`), for `Retry-After` dates.
 #[cfg(feature = "retry")]
 pub(crate) fn epoch_ms() -> f64 {
-    if cfg!(target_arch = "wasm32") {
-        js_sys::Date::now()
-    } else {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs_f64() * 1000.0)
-            .unwrap_or(0.0)
-    }
+    js_sys::Date::now()
 }
 
 /// A number in `[0, 1)` for retry jitter.
 #[cfg(feature = "retry")]
 pub(crate) fn random() -> f64 {
-    if cfg!(target_arch = "wasm32") {
-        js_sys::Math::random()
-    } else {
-        0.5
-    }
+    js_sys::Math::random()
 }
 
 /// `location.href` where the global exists (Window, Worker), else `None`
 /// (Node.js).
 pub(crate) fn location_href() -> Option<String> {
-    if !cfg!(target_arch = "wasm32") {
-        return None;
-    }
     LOCATION.with(|loc| {
         let loc = loc.as_ref()?;
         js_sys::Reflect::get(loc, &JsValue::from_str("href"))
@@ -383,14 +356,12 @@ struct SleepState {
 }
 
 /// A future that completes after a delay; dropping it clears the timer.
-#[cfg(target_arch = "wasm32")]
 pub(crate) struct Sleep {
     state: Rc<std::cell::RefCell<SleepState>>,
     _timer: Timer,
 }
 
 /// A future that completes after a delay (`setTimeout` on wasm).
-#[cfg(target_arch = "wasm32")]
 pub(crate) fn sleep(delay: Duration) -> Sleep {
     let state = Rc::new(std::cell::RefCell::new(SleepState::default()));
     let shared = state.clone();
@@ -407,7 +378,6 @@ pub(crate) fn sleep(delay: Duration) -> Sleep {
     }
 }
 
-#[cfg(target_arch = "wasm32")]
 impl Future for Sleep {
     type Output = ();
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
@@ -418,60 +388,6 @@ impl Future for Sleep {
             s.waker = Some(cx.waker().clone());
             Poll::Pending
         }
-    }
-}
-
-/// Native builds (the pure-logic tests and [`MockTransport`] under
-/// `cargo test`) have no JS timers: a sleeping thread wakes the future.
-/// Nothing on wasm ever takes this path.
-///
-/// [`MockTransport`]: crate::mock::MockTransport
-#[cfg(not(target_arch = "wasm32"))]
-pub(crate) struct Sleep {
-    deadline: std::time::Instant,
-    state: Option<std::sync::Arc<std::sync::Mutex<SleepState>>>,
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-pub(crate) fn sleep(delay: Duration) -> Sleep {
-    // `Duration::MAX` and such: a century is forever enough.
-    let delay = delay.min(Duration::from_secs(100 * 365 * 86_400));
-    Sleep {
-        deadline: std::time::Instant::now() + delay,
-        state: None,
-    }
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-impl Future for Sleep {
-    type Output = ();
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if std::time::Instant::now() >= self.deadline {
-            return Poll::Ready(());
-        }
-        if let Some(state) = &self.state {
-            let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
-            if s.fired {
-                return Poll::Ready(());
-            }
-            s.waker = Some(cx.waker().clone());
-            return Poll::Pending;
-        }
-        let state = std::sync::Arc::new(std::sync::Mutex::new(SleepState {
-            fired: false,
-            waker: Some(cx.waker().clone()),
-        }));
-        let (shared, deadline) = (state.clone(), self.deadline);
-        std::thread::spawn(move || {
-            std::thread::sleep(deadline.saturating_duration_since(std::time::Instant::now()));
-            let mut s = shared.lock().unwrap_or_else(|e| e.into_inner());
-            s.fired = true;
-            if let Some(w) = s.waker.take() {
-                w.wake();
-            }
-        });
-        self.state = Some(state);
-        Poll::Pending
     }
 }
 

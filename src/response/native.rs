@@ -1,0 +1,264 @@
+//! A response's body natively: a reqwest response read chunk by chunk,
+//! shared between the response and its copies ([`Response::try_clone`])
+//! by a tee once a copy is made.
+//!
+//! [`Response::try_clone`]: crate::Response::try_clone
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_core::Stream;
+
+use crate::error::{Error, Kind};
+use crate::sync::{Lock, Shared};
+use crate::sys::{until_aborted, AbortSignal, UntilAborted};
+
+/// The chunks of a reqwest response's body.
+type Raw = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>;
+
+/// The head and body of a response from the native transport.
+pub(crate) struct NativeBody {
+    pub(crate) status: u16,
+    pub(crate) status_text: String,
+    pub(crate) url: String,
+    pub(crate) headers: Vec<(String, String)>,
+    body: Lock<Tap>,
+    timeout: Option<Duration>,
+    signal: Option<AbortSignal>,
+}
+
+/// The body, not yet read: the response itself, or (once a copy was
+/// made) a place on a tee that both read.
+enum Tap {
+    Direct(Option<reqwest::Response>),
+    Tee(Shared<Lock<Tee>>),
+    Taken,
+}
+
+/// A body read once for several readers: every chunk kept, so that each
+/// reader reads all of it at its own pace.
+struct Tee {
+    raw: Option<Raw>,
+    chunks: Vec<Bytes>,
+    end: Option<Result<(), Error>>,
+    wakers: Arc<Wakers>,
+}
+
+/// Every waiting reader's waker (the stream is polled with one that
+/// wakes them all: whichever reader polled it last may be gone).
+#[derive(Default)]
+struct Wakers(std::sync::Mutex<Vec<Waker>>);
+
+impl Wake for Wakers {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        let list = std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()));
+        for w in list {
+            w.wake();
+        }
+    }
+}
+
+impl NativeBody {
+    pub(crate) fn new(
+        raw: reqwest::Response,
+        timeout: Option<Duration>,
+        signal: Option<AbortSignal>,
+    ) -> NativeBody {
+        let headers = raw
+            .headers()
+            .iter()
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        NativeBody {
+            status: raw.status().as_u16(),
+            status_text: raw
+                .status()
+                .canonical_reason()
+                .unwrap_or_default()
+                .to_owned(),
+            url: raw.url().to_string(),
+            headers,
+            body: Lock::new(Tap::Direct(Some(raw))),
+            timeout,
+            signal,
+        }
+    }
+
+    /// A copy reading the same body (a tee from now on), unless the body
+    /// is being read or was read.
+    pub(crate) fn try_clone(&self) -> Option<NativeBody> {
+        let mut tap = self.body.lock();
+        let tee = match &mut *tap {
+            Tap::Direct(raw) => {
+                let raw = raw.take()?;
+                let tee = Shared::new(Lock::new(Tee {
+                    raw: Some(Box::pin(raw.bytes_stream())),
+                    chunks: Vec::new(),
+                    end: None,
+                    wakers: Arc::default(),
+                }));
+                *tap = Tap::Tee(tee.clone());
+                tee
+            }
+            Tap::Tee(tee) => tee.clone(),
+            Tap::Taken => return None,
+        };
+        Some(NativeBody {
+            status: self.status,
+            status_text: self.status_text.clone(),
+            url: self.url.clone(),
+            headers: self.headers.clone(),
+            body: Lock::new(Tap::Tee(tee)),
+            timeout: self.timeout,
+            signal: self.signal.clone(),
+        })
+    }
+
+    /// The body's reader (once: an empty one after).
+    pub(crate) fn reader(&self) -> Reader {
+        let source = match std::mem::replace(&mut *self.body.lock(), Tap::Taken) {
+            Tap::Direct(Some(raw)) => Source::Direct(Box::pin(raw.bytes_stream())),
+            Tap::Tee(tee) => Source::Tee { tee, next: 0 },
+            Tap::Direct(None) | Tap::Taken => Source::Done,
+        };
+        Reader {
+            source,
+            abort: self.signal.as_ref().map(until_aborted),
+            timeout: self.timeout,
+        }
+    }
+}
+
+/// Reads a native body chunk by chunk; the caller's signal ends it with an
+/// error that [`is_aborted`](Error::is_aborted), the request's timeout
+/// (reqwest's, which covers the body) with one that
+/// [`is_timeout`](Error::is_timeout).
+pub(crate) struct Reader {
+    source: Source,
+    abort: Option<UntilAborted>,
+    timeout: Option<Duration>,
+}
+
+enum Source {
+    Direct(Raw),
+    Tee { tee: Shared<Lock<Tee>>, next: usize },
+    Done,
+}
+
+impl Reader {
+    /// The next chunk, `None` at the end.
+    pub(crate) fn poll_chunk(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Vec<u8>, Error>>> {
+        if let Some(abort) = &mut self.abort {
+            if Pin::new(abort).poll(cx).is_ready() {
+                self.source = Source::Done;
+                return Poll::Ready(Some(Err(Error::aborted(
+                    "aborted by the caller's AbortSignal",
+                ))));
+            }
+        }
+        let timeout = self.timeout;
+        let polled = match &mut self.source {
+            Source::Done => return Poll::Ready(None),
+            Source::Direct(raw) => match raw.as_mut().poll_next(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(None) => None,
+                Poll::Ready(Some(r)) => Some(r.map_err(|e| body_error(e, timeout))),
+            },
+            Source::Tee { tee, next } => match poll_tee(&mut tee.lock(), *next, timeout, cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(r) => {
+                    *next += 1;
+                    r
+                }
+            },
+        };
+        if !matches!(polled, Some(Ok(_))) {
+            self.source = Source::Done;
+        }
+        Poll::Ready(polled.map(|r| r.map(Vec::from)))
+    }
+}
+
+/// The `next`th chunk of a tee: kept, or read now.
+fn poll_tee(
+    tee: &mut Tee,
+    next: usize,
+    timeout: Option<Duration>,
+    cx: &mut Context<'_>,
+) -> Poll<Option<Result<Bytes, Error>>> {
+    if let Some(chunk) = tee.chunks.get(next) {
+        return Poll::Ready(Some(Ok(chunk.clone())));
+    }
+    match &tee.end {
+        Some(Ok(())) => return Poll::Ready(None),
+        Some(Err(e)) => return Poll::Ready(Some(Err(e.clone()))),
+        None => {}
+    }
+    {
+        let mut list = tee.wakers.0.lock().unwrap_or_else(|e| e.into_inner());
+        if !list.iter().any(|w| w.will_wake(cx.waker())) {
+            list.push(cx.waker().clone());
+        }
+    }
+    let Some(raw) = tee.raw.as_mut() else {
+        return Poll::Ready(None);
+    };
+    let waker = Waker::from(tee.wakers.clone());
+    let polled = raw.as_mut().poll_next(&mut Context::from_waker(&waker));
+    let out = match polled {
+        Poll::Pending => return Poll::Pending,
+        Poll::Ready(Some(Ok(chunk))) => {
+            tee.chunks.push(chunk.clone());
+            Some(Ok(chunk))
+        }
+        Poll::Ready(None) => {
+            tee.end = Some(Ok(()));
+            tee.raw = None;
+            None
+        }
+        Poll::Ready(Some(Err(e))) => {
+            let e = body_error(e, timeout);
+            tee.end = Some(Err(e.clone()));
+            tee.raw = None;
+            Some(Err(e))
+        }
+    };
+    tee.wakers.wake_by_ref();
+    Poll::Ready(out)
+}
+
+/// A reqwest error while reading a body.
+fn body_error(e: reqwest::Error, timeout: Option<Duration>) -> Error {
+    error(e, timeout, Kind::Body)
+}
+
+/// A reqwest error as fanout's: a timeout if reqwest's timer fired, else
+/// `kind` with the whole chain of causes in the message.
+pub(crate) fn error(e: reqwest::Error, timeout: Option<Duration>, kind: Kind) -> Error {
+    if e.is_timeout() {
+        if let Some(d) = timeout {
+            return Error::timeout(d);
+        }
+    }
+    let mut message = e.to_string();
+    let mut cause = std::error::Error::source(&e);
+    while let Some(c) = cause {
+        message.push_str(": ");
+        message.push_str(&c.to_string());
+        cause = c.source();
+    }
+    Error::new(kind, message).with_source(e)
+}
+
+use std::future::Future;
