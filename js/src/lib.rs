@@ -23,6 +23,9 @@
 //! and declared once in TypeScript (`SharedOptions`): adding a shared
 //! option touches the library's option list, that parser and that
 //! declaration.
+// The bindings exist only in wasm: natively this crate is empty (the
+// library's native side is `Send`, and JS values are not).
+#![cfg(target_arch = "wasm32")]
 
 use std::cell::RefCell;
 use std::rc::Rc;

@@ -353,6 +353,7 @@ async fn echo(req: Request) -> Response {
         StatusCode::OK,
         &serde_json::json!({
             "method": parts.method.as_str(),
+            "version": format!("{:?}", parts.version),
             "path": parts.uri.path(),
             "headers": header_map_json(&parts.headers),
             "query": query,

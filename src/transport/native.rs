@@ -70,27 +70,25 @@ impl Fetch {
             if req.signal.as_ref().is_some_and(sys::AbortSignal::aborted) {
                 return Err(Error::aborted("aborted by the caller's AbortSignal"));
             }
-            let client = self.client(req.options.redirect.unwrap_or(Redirect::Follow))?;
+            let redirect = req.options.redirect.unwrap_or(Redirect::Follow);
+            let client = self.client(redirect)?;
             let started_ms = sys::now_ms();
-            let send = request(client, req)?.send();
             let timeout = req.options.timeout;
-            let result = match &req.signal {
-                None => send.await,
-                Some(signal) => match select(Box::pin(send), sys::until_aborted(signal)).await {
-                    Either::Left((r, _)) => r,
-                    Either::Right(_) => {
-                        return Err(Error::aborted("aborted by the caller's AbortSignal"))
+            let mut url = req.url.clone();
+            let mut hops = 0;
+            let raw = loop {
+                let raw = exchange(client, req, &url).await?;
+                // reqwest cannot send a streamed body again, so it hands
+                // back a 307 or 308 to a counted upload: follow it here, as
+                // a browser does, with the bytes counted again.
+                match resent_to(req, redirect, &raw) {
+                    Some(next) if hops < 20 => {
+                        hops += 1;
+                        url = next;
                     }
-                },
-            };
-            let raw = result.map_err(|e| {
-                if e.is_redirect() {
-                    Error::network("redirect refused: the request's redirect mode is \"error\"")
-                        .with_source(e)
-                } else {
-                    native::error(e, timeout, Kind::Network)
+                    _ => break raw,
                 }
-            })?;
+            };
             let body = native::NativeBody::new(raw, timeout, req.signal.clone());
             Ok(Response::from_native(
                 body,
@@ -100,6 +98,50 @@ impl Fetch {
             ))
         }
     }
+}
+
+/// One exchange of `req` with `url`, until the response's head: the
+/// caller's signal aborts it.
+async fn exchange(
+    client: &reqwest::Client,
+    req: &Request,
+    url: &str,
+) -> Result<reqwest::Response, Error> {
+    let (builder, counter) = request(client, req, url)?;
+    let send = builder.send();
+    let result = match &req.signal {
+        None => send.await,
+        Some(signal) => match select(Box::pin(send), sys::until_aborted(signal)).await {
+            Either::Left((r, _)) => r,
+            Either::Right(_) => return Err(Error::aborted("aborted by the caller's AbortSignal")),
+        },
+    };
+    if let (Ok(_), Some(counter)) = (&result, counter) {
+        counter.lock().unwrap_or_else(|e| e.into_inner()).finish();
+    }
+    result.map_err(|e| {
+        if e.is_redirect() {
+            Error::network("redirect refused: the request's redirect mode is \"error\"")
+                .with_source(e)
+        } else {
+            native::error(e, req.options.timeout, Kind::Network)
+        }
+    })
+}
+
+/// Where a counted upload answered with a 307 or 308 goes next (with
+/// redirects followed), if it does.
+fn resent_to(req: &Request, redirect: Redirect, raw: &reqwest::Response) -> Option<String> {
+    #[cfg(feature = "upload")]
+    if req.upload_progress.is_some()
+        && redirect == Redirect::Follow
+        && matches!(raw.status().as_u16(), 307 | 308)
+    {
+        let location = raw.headers().get("location")?.to_str().ok()?;
+        return raw.url().join(location).ok().map(String::from);
+    }
+    let _ = (req, redirect, raw);
+    None
 }
 
 /// A reqwest client for one redirect mode (as the Fetch standard: at most
@@ -123,10 +165,14 @@ fn build(tls: &TlsConfig, redirect: Redirect) -> Result<reqwest::Client, Error> 
 }
 
 /// The reqwest request of `req`.
-fn request(client: &reqwest::Client, req: &Request) -> Result<reqwest::RequestBuilder, Error> {
+fn request(
+    client: &reqwest::Client,
+    req: &Request,
+    url: &str,
+) -> Result<(reqwest::RequestBuilder, Option<Counter>), Error> {
     let method = reqwest::Method::from_bytes(req.method.as_str().as_bytes())
         .map_err(|e| Error::builder(format!("method: {e}")))?;
-    let mut b = client.request(method, &req.url);
+    let mut b = client.request(method, url);
     for (name, value) in &req.headers {
         b = b.header(name, value);
     }
@@ -134,25 +180,36 @@ fn request(client: &reqwest::Client, req: &Request) -> Result<reqwest::RequestBu
         b = b.timeout(d);
     }
     if let Some(body) = &req.body {
-        b = b.body(body_of(req, body)?);
+        #[cfg(feature = "upload")]
+        if let (Some(_), Some(bytes)) = (&req.upload_progress, body.as_bytes()) {
+            // A counted upload is streamed: say its length, as fetch does.
+            b = b.header("content-length", bytes.len());
+        }
+        let (body, counter) = body_of(req, body)?;
+        return Ok((b.body(body), counter));
     }
-    Ok(b)
+    Ok((b, None))
 }
+
+/// Without the `upload` feature nothing is counted.
+#[cfg(not(feature = "upload"))]
+type Counter = std::convert::Infallible;
 
 /// The reqwest body of `body`: its bytes, its stream, or (with an upload
 /// progress callback) its bytes streamed in chunks, reported as taken.
-fn body_of(req: &Request, body: &Body) -> Result<reqwest::Body, Error> {
+fn body_of(req: &Request, body: &Body) -> Result<(reqwest::Body, Option<Counter>), Error> {
     #[cfg(feature = "upload")]
     if let (Some(f), Some(bytes)) = (&req.upload_progress, body.as_bytes()) {
-        return Ok(counted(bytes.to_vec(), f.clone()));
+        let (body, counter) = counted(bytes.to_vec(), f.clone());
+        return Ok((body, Some(counter)));
     }
     #[cfg(not(feature = "upload"))]
     let _ = req;
     if let Some(bytes) = body.as_bytes() {
-        return Ok(reqwest::Body::from(bytes.to_vec()));
+        return Ok((reqwest::Body::from(bytes.to_vec()), None));
     }
     match body.take_stream() {
-        Some(stream) => Ok(reqwest::Body::wrap_stream(stream)),
+        Some(stream) => Ok((reqwest::Body::wrap_stream(stream), None)),
         None => Err(Error::builder(
             "the request's stream body was already sent (a stream is sent once)",
         )),
@@ -163,26 +220,58 @@ fn body_of(req: &Request, body: &Body) -> Result<reqwest::Body, Error> {
 #[cfg(feature = "upload")]
 const CHUNK: usize = 64 * 1024;
 
-/// `bytes` as a stream of [`CHUNK`]s that reports each one to `f` as the
-/// connection takes the next (and the whole body at the end).
+/// The progress of a counted upload: each chunk is counted once the
+/// connection asks for the next, and the last once the response's head
+/// arrives (the server had it all; hyper stops asking at the length).
 #[cfg(feature = "upload")]
-fn counted(bytes: Vec<u8>, f: ProgressFn) -> reqwest::Body {
-    let size = bytes.len() as u64;
-    let mut reporter = Reporter::new(f, Some(size));
-    let mut offset = 0;
-    let mut last = 0;
-    let chunks = futures_util::stream::poll_fn(move |_| {
-        if last > 0 {
-            reporter.advance(last as u64, sys::now_ms());
+pub(crate) struct Counted {
+    reporter: Reporter,
+    /// Bytes handed to the connection and not yet counted.
+    pending: u64,
+}
+
+#[cfg(feature = "upload")]
+impl Counted {
+    fn count_pending(&mut self) {
+        if self.pending > 0 {
+            self.reporter.advance(self.pending, sys::now_ms());
+            self.pending = 0;
         }
+    }
+
+    /// The body was taken whole.
+    pub(crate) fn finish(&mut self) {
+        self.count_pending();
+        self.reporter.finish();
+    }
+}
+
+/// A shared [`Counted`].
+#[cfg(feature = "upload")]
+pub(crate) type Counter = Arc<std::sync::Mutex<Counted>>;
+
+/// `bytes` as a stream of [`CHUNK`]s counted into `f` (see [`Counted`]).
+#[cfg(feature = "upload")]
+fn counted(bytes: Vec<u8>, f: ProgressFn) -> (reqwest::Body, Counter) {
+    let size = bytes.len() as u64;
+    let counter = Arc::new(std::sync::Mutex::new(Counted {
+        reporter: Reporter::new(f, Some(size)),
+        pending: 0,
+    }));
+    let state = counter.clone();
+    let mut offset = 0;
+    let chunks = futures_util::stream::poll_fn(move |_| {
+        let mut c = state.lock().unwrap_or_else(|e| e.into_inner());
+        c.count_pending();
         if offset >= bytes.len() {
-            reporter.finish();
+            c.finish();
             return std::task::Poll::Ready(None);
         }
         let end = (offset + CHUNK).min(bytes.len());
         let chunk = bytes[offset..end].to_vec();
-        (last, offset) = (end - offset, end);
+        c.pending = (end - offset) as u64;
+        offset = end;
         std::task::Poll::Ready(Some(Ok::<_, std::io::Error>(chunk)))
     });
-    reqwest::Body::wrap_stream(chunks)
+    (reqwest::Body::wrap_stream(chunks), counter)
 }

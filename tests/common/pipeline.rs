@@ -3,13 +3,11 @@
 //! wasm suite (`tests/suite/pipeline.rs`: Chromium, Firefox, worker, Node),
 //! so the same cases run natively and in every JS context.
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use fanout::mock::{MockTransport, Reply};
 use fanout::{Client, Error, Method, Middleware, Next, Request, Response, Retry};
-use futures_util::future::LocalBoxFuture;
 use futures_util::FutureExt;
 
 const BASE: &str = "http://api.test/v1/";
@@ -24,7 +22,7 @@ fn client_with(mock: &MockTransport) -> fanout::ClientBuilder {
 /// Records its entry and exit in a shared log.
 struct Recorder {
     name: &'static str,
-    log: Rc<RefCell<Vec<String>>>,
+    log: Arc<Mutex<Vec<String>>>,
 }
 
 impl Middleware for Recorder {
@@ -32,11 +30,11 @@ impl Middleware for Recorder {
         &'a self,
         req: Request,
         next: Next<'a>,
-    ) -> LocalBoxFuture<'a, Result<Response, Error>> {
+    ) -> fanout::BoxFuture<'a, Result<Response, Error>> {
         Box::pin(async move {
-            self.log.borrow_mut().push(format!("enter {}", self.name));
+            self.log.lock().unwrap().push(format!("enter {}", self.name));
             let result = next.run(req).await;
-            self.log.borrow_mut().push(format!("exit {}", self.name));
+            self.log.lock().unwrap().push(format!("exit {}", self.name));
             result
         })
     }
@@ -44,7 +42,7 @@ impl Middleware for Recorder {
 
 pub async fn middleware_runs_in_order_added_first_outermost() {
     let mock = MockTransport::new().route(Method::Get, "/v1/x", Reply::text(200, "x"));
-    let log = Rc::new(RefCell::new(Vec::new()));
+    let log = Arc::new(Mutex::new(Vec::new()));
     let mut builder = client_with(&mock);
     for name in ["a", "b", "c"] {
         builder = builder.with(Recorder {
@@ -56,7 +54,7 @@ pub async fn middleware_runs_in_order_added_first_outermost() {
     let resp = client.get("x").send().await.unwrap();
     assert_eq!(resp.text().await.unwrap(), "x");
     assert_eq!(
-        *log.borrow(),
+        *log.lock().unwrap(),
         ["enter a", "enter b", "enter c", "exit c", "exit b", "exit a"]
     );
     assert_eq!(mock.requests().len(), 1);
@@ -70,7 +68,7 @@ impl Middleware for Cache {
         &'a self,
         req: Request,
         next: Next<'a>,
-    ) -> LocalBoxFuture<'a, Result<Response, Error>> {
+    ) -> fanout::BoxFuture<'a, Result<Response, Error>> {
         if req.url().ends_with("/cached") {
             return Box::pin(async { Ok(Response::new(200, "from the cache")) });
         }
@@ -99,7 +97,7 @@ impl Middleware for RetryOnce503 {
         &'a self,
         req: Request,
         next: Next<'a>,
-    ) -> LocalBoxFuture<'a, Result<Response, Error>> {
+    ) -> fanout::BoxFuture<'a, Result<Response, Error>> {
         Box::pin(async move {
             let again = req.try_clone().expect("no stream body");
             let first = next.run(req).await?;
@@ -113,11 +111,11 @@ impl Middleware for RetryOnce503 {
 }
 
 pub async fn middleware_can_call_next_twice() {
-    let hits = Rc::new(RefCell::new(0));
+    let hits = Arc::new(Mutex::new(0));
     let counter = hits.clone();
     let mock = MockTransport::new().route_fn(Method::Get, "/v1/flaky", move |_| {
-        *counter.borrow_mut() += 1;
-        if *counter.borrow() == 1 {
+        *counter.lock().unwrap() += 1;
+        if *counter.lock().unwrap() == 1 {
             Reply::status(503)
         } else {
             Reply::text(200, "second time")
@@ -127,7 +125,7 @@ pub async fn middleware_can_call_next_twice() {
     let resp = client.get("flaky").send().await.unwrap();
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.text().await.unwrap(), "second time");
-    assert_eq!(*hits.borrow(), 2);
+    assert_eq!(*hits.lock().unwrap(), 2);
     assert_eq!(mock.requests().len(), 2);
 }
 
@@ -139,7 +137,7 @@ impl Middleware for AddHeader {
         &'a self,
         mut req: Request,
         next: Next<'a>,
-    ) -> LocalBoxFuture<'a, Result<Response, Error>> {
+    ) -> fanout::BoxFuture<'a, Result<Response, Error>> {
         Box::pin(async move {
             req.set_header(self.0, self.1)?;
             next.run(req).await
@@ -473,22 +471,22 @@ pub async fn unusable_urls_are_builder_errors_never_sent() {
 }
 
 pub async fn hooks_run_client_first_and_add_up() {
-    let log = Rc::new(RefCell::new(Vec::new()));
+    let log = Arc::new(Mutex::new(Vec::new()));
     let (l1, l2) = (log.clone(), log.clone());
     let mock = MockTransport::new();
     let client = client_with(&mock)
         .hooks(fanout::Hooks::new().before_request(move |req| {
-            l1.borrow_mut().push("client");
+            l1.lock().unwrap().push("client");
             req.set_header("x-client", "1")
         }))
         .build()
         .unwrap();
     let hooks = fanout::Hooks::new().before_request(move |req| {
-        l2.borrow_mut().push("request");
+        l2.lock().unwrap().push("request");
         req.set_header("x-request", "1")
     });
     client.get("x").hooks(hooks).send().await.unwrap();
-    assert_eq!(*log.borrow(), ["client", "request"]);
+    assert_eq!(*log.lock().unwrap(), ["client", "request"]);
     let seen = &mock.requests()[0];
     assert_eq!(
         (seen.header("x-client"), seen.header("x-request")),
@@ -496,20 +494,20 @@ pub async fn hooks_run_client_first_and_add_up() {
     );
     // A request without hooks of its own still runs the client's.
     client.get("y").send().await.unwrap();
-    assert_eq!(*log.borrow(), ["client", "request", "client"]);
+    assert_eq!(*log.lock().unwrap(), ["client", "request", "client"]);
 }
 
 pub async fn after_response_hooks_retry_and_replace() {
-    let hits = Rc::new(RefCell::new(0));
+    let hits = Arc::new(Mutex::new(0));
     let counter = hits.clone();
     let mock = MockTransport::new().route_fn(Method::Get, "/v1/job", move |_| {
-        *counter.borrow_mut() += 1;
-        match *counter.borrow() {
+        *counter.lock().unwrap() += 1;
+        match *counter.lock().unwrap() {
             1 => Reply::status(202),
             _ => Reply::text(200, "done"),
         }
     });
-    let retries = Rc::new(RefCell::new(Vec::new()));
+    let retries = Arc::new(Mutex::new(Vec::new()));
     let seen = retries.clone();
     let client = client_with(&mock)
         .retry(Retry::new().backoff(Duration::from_millis(1), Duration::from_millis(1)))
@@ -523,7 +521,7 @@ pub async fn after_response_hooks_retry_and_replace() {
                     }
                 })
                 .before_retry(move |req, err, n| {
-                    seen.borrow_mut()
+                    seen.lock().unwrap()
                         .push((req.url().to_owned(), err.status(), n));
                 }),
         )
@@ -532,7 +530,7 @@ pub async fn after_response_hooks_retry_and_replace() {
     let resp = client.get("job").send().await.unwrap();
     assert_eq!(resp.attempts(), 2);
     assert_eq!(resp.text().await.unwrap(), "done");
-    assert_eq!(*retries.borrow(), [(format!("{BASE}job"), Some(202), 1)]);
+    assert_eq!(*retries.lock().unwrap(), [(format!("{BASE}job"), Some(202), 1)]);
 
     let client = client_with(&mock)
         .hooks(fanout::Hooks::new().after_response(|resp| {
@@ -586,13 +584,13 @@ async fn yield_once() {
 }
 
 pub async fn async_hooks_are_awaited_in_order_and_may_change_the_request() {
-    let log = Rc::new(RefCell::new(Vec::new()));
+    let log = Arc::new(Mutex::new(Vec::new()));
     let (l1, l2, l3) = (log.clone(), log.clone(), log.clone());
-    let hits = Rc::new(RefCell::new(0));
+    let hits = Arc::new(Mutex::new(0));
     let counter = hits.clone();
     let mock = MockTransport::new().route_fn(Method::Get, "/v1/job", move |_| {
-        *counter.borrow_mut() += 1;
-        match *counter.borrow() {
+        *counter.lock().unwrap() += 1;
+        match *counter.lock().unwrap() {
             1 => Reply::text(200, "not yet"),
             _ => Reply::text(200, "done"),
         }
@@ -602,14 +600,14 @@ pub async fn async_hooks_are_awaited_in_order_and_may_change_the_request() {
         .hooks(
             fanout::Hooks::new()
                 .before_request(move |_| {
-                    l1.borrow_mut().push("sync 1".to_owned());
+                    l1.lock().unwrap().push("sync 1".to_owned());
                     Ok(())
                 })
                 .before_request_async(move |mut req| {
                     let log = l2.clone();
                     async move {
                         yield_once().await;
-                        log.borrow_mut().push("async 2".to_owned());
+                        log.lock().unwrap().push("async 2".to_owned());
                         req.set_header("x-token", "first")?;
                         Ok(req)
                     }
@@ -626,7 +624,7 @@ pub async fn async_hooks_are_awaited_in_order_and_may_change_the_request() {
                     let log = l3.clone();
                     async move {
                         yield_once().await;
-                        log.borrow_mut()
+                        log.lock().unwrap()
                             .push(format!("retry {n}: {:?}", err.status()));
                         req.set_header("x-token", "second")?;
                         Ok(req)
@@ -638,7 +636,7 @@ pub async fn async_hooks_are_awaited_in_order_and_may_change_the_request() {
     let resp = client.get("job").send().await.unwrap();
     assert_eq!(resp.attempts(), 2);
     assert_eq!(resp.text().await.unwrap(), "done");
-    assert_eq!(*log.borrow(), ["sync 1", "async 2", "retry 1: Some(200)"]);
+    assert_eq!(*log.lock().unwrap(), ["sync 1", "async 2", "retry 1: Some(200)"]);
     let sent: Vec<_> = mock
         .requests()
         .iter()
@@ -773,19 +771,19 @@ pub async fn dedupe_outlives_a_dropped_caller_and_aborts_when_all_are_gone() {
 }
 
 /// A token endpoint and a protected resource on a mock, counting refreshes.
-fn auth_mock(fail: bool) -> (MockTransport, Rc<RefCell<u32>>) {
-    let issued = Rc::new(RefCell::new(0u32));
+fn auth_mock(fail: bool) -> (MockTransport, Arc<Mutex<u32>>) {
+    let issued = Arc::new(Mutex::new(0u32));
     let (i1, i2) = (issued.clone(), issued.clone());
     let mock = MockTransport::new()
         .route_fn(Method::Post, "/v1/token", move |_| {
             if fail {
                 return Reply::status(500).delay(Duration::from_millis(10));
             }
-            *i1.borrow_mut() += 1;
-            Reply::text(200, format!("t{}", i1.borrow())).delay(Duration::from_millis(10))
+            *i1.lock().unwrap() += 1;
+            Reply::text(200, format!("t{}", i1.lock().unwrap())).delay(Duration::from_millis(10))
         })
         .route_fn(Method::Get, "/v1/data", move |req| {
-            let want = format!("Bearer t{}", i2.borrow());
+            let want = format!("Bearer t{}", i2.lock().unwrap());
             // A little latency, so that all the requests of a batch are in
             // flight before the first 401 comes back, as over a network.
             if req.header("authorization") == Some(want.as_str()) {
@@ -824,7 +822,7 @@ pub async fn one_refresh_for_many_401s() {
         assert_eq!(resp.status(), 200);
         assert_eq!(resp.text().await.unwrap(), "secret");
     }
-    assert_eq!(*issued.borrow(), 1, "exactly one refresh");
+    assert_eq!(*issued.lock().unwrap(), 1, "exactly one refresh");
     let data: Vec<_> = mock
         .requests()
         .into_iter()
@@ -837,7 +835,7 @@ pub async fn one_refresh_for_many_401s() {
     );
     // Later requests use the new token at once.
     client.get("data").send().await.unwrap();
-    assert_eq!(*issued.borrow(), 1);
+    assert_eq!(*issued.lock().unwrap(), 1);
     // Another origin never gets the token.
     client.get("https://other.test/x").send().await.unwrap();
     let last = mock.requests().pop().unwrap();

@@ -9,7 +9,7 @@ use wasm_bindgen_test::wasm_bindgen_test;
 use super::support::FetchJson;
 use super::support::{client, fetch_titles, Post, API, API_ALT};
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn one_post_by_id() {
     let resp = client().get("posts/1").send().await.unwrap();
     assert_eq!(resp.status(), 200);
@@ -18,7 +18,7 @@ async fn one_post_by_id() {
     assert!(!post.title.is_empty());
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn all_hundred_titles_in_order() {
     let c = client();
     let titles = fetch_titles(&c, 1..=100).await;
@@ -33,7 +33,7 @@ async fn all_hundred_titles_in_order() {
     );
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn a_404_is_a_failure_in_its_place() {
     let c = client();
     let titles = fetch_titles(&c, [1, 999, 2]).await;
@@ -44,7 +44,7 @@ async fn a_404_is_a_failure_in_its_place() {
     assert_eq!(e.url(), Some(format!("{API}/posts/999").as_str()));
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn base_url_joining_reaches_the_right_paths() {
     let c = Client::builder()
         .base_url(format!("{API}/posts/"))
@@ -65,7 +65,7 @@ async fn base_url_joining_reaches_the_right_paths() {
     assert!(filtered.iter().all(|p| p["userId"] == 2));
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn default_headers_merge_and_request_header_wins() {
     let c = Client::builder()
         .base_url(API)
@@ -82,7 +82,7 @@ async fn default_headers_merge_and_request_header_wins() {
     assert_eq!(echo["headers"]["x-both"], "from-request");
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn default_headers_never_leave_the_base_origin() {
     let c = Client::builder()
         .base_url(API)
@@ -112,7 +112,7 @@ async fn default_headers_never_leave_the_base_origin() {
     assert_eq!(resp.status(), 200);
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn client_timeout_applies_and_request_timeout_overrides() {
     let c = Client::builder()
         .base_url(API)
@@ -131,7 +131,7 @@ async fn client_timeout_applies_and_request_timeout_overrides() {
     assert_eq!(ok.status(), 200);
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn client_error_for_status() {
     let c = Client::builder()
         .base_url(API)
@@ -155,7 +155,7 @@ async fn client_error_for_status() {
     assert_eq!(r.status(), 503);
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn redirect_modes() {
     let c = client();
     let followed = c.get("redirect?to=/posts/1").send().await.unwrap();
@@ -182,7 +182,7 @@ async fn redirect_modes() {
     assert!(status == 0 || status == 302, "status {status}");
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn credentials_and_cache_modes_are_accepted() {
     let c = Client::builder()
         .base_url(API)
@@ -201,7 +201,7 @@ async fn credentials_and_cache_modes_are_accepted() {
     assert_eq!(r.status(), 200);
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = test)]
 fn bad_settings_fail_at_build() {
     assert!(Client::builder()
         .base_url("/relative")

@@ -38,11 +38,18 @@ async fn peak_with_gather_limit(limit: usize) -> u64 {
     settled(&t).await["peak_in_flight"].as_u64().unwrap()
 }
 
-#[wasm_bindgen_test]
+/// Whether this context opens as many HTTP/1.1 connections per host as
+/// it is asked to (Node.js, natively), not at most 6 as browsers do.
+fn uncapped() -> bool {
+    matches!(context(), "node" | "native")
+}
+
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn peak_in_flight_never_exceeds_the_limit() {
     for limit in [1, 4, 16] {
-        // Browsers cap HTTP/1.1 connections at 6 per host; Node does not.
-        let cap = if context() == "node" { usize::MAX } else { 6 };
+        // Browsers cap HTTP/1.1 connections at 6 per host; Node and the
+        // native transport do not.
+        let cap = if uncapped() { usize::MAX } else { 6 };
         let peak = peak_with_gather_limit(limit).await;
         assert_eq!(peak, limit.min(cap) as u64, "gather limit {limit}");
         let peak = peak_with_client_limit(limit).await;
@@ -50,11 +57,11 @@ async fn peak_in_flight_never_exceeds_the_limit() {
     }
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn without_a_limit_everything_starts_at_once() {
     // Browsers open at most 6 HTTP/1.1 connections per host (Chromium and
     // Firefox both), so 6 is the most the server can see; Node's fetch
-    // (undici) has no such cap.
+    // (undici) and the native transport (reqwest) have no such cap.
     let t = tag("nolimit");
     let c = client();
     let n = 20;
@@ -66,11 +73,11 @@ async fn without_a_limit_everything_starts_at_once() {
     .await;
     assert_eq!(results.len(), n);
     let peak = settled(&t).await["peak_in_flight"].as_u64().unwrap();
-    let expected = if context() == "node" { n as u64 } else { 6 };
+    let expected = if uncapped() { n as u64 } else { 6 };
     assert_eq!(peak, expected, "peak in flight without a limit");
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn limit_per_host_holds_for_each_origin() {
     let t = tag("perhost");
     let c = Client::builder().limit_per_host(2).build().unwrap();
@@ -98,7 +105,7 @@ async fn limit_per_host_holds_for_each_origin() {
     );
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn retry_counts_are_exact() {
     let key = tag("flaky");
     let c = Client::builder()
@@ -145,7 +152,7 @@ async fn retry_counts_are_exact() {
     assert_eq!((e.status(), e.attempts()), (Some(503), 3));
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn a_retried_request_carries_its_body_every_time() {
     let c = Client::builder()
         .base_url(API)
@@ -169,7 +176,7 @@ async fn a_retried_request_carries_its_body_every_time() {
     }
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn retry_after_is_honoured() {
     let c = client();
     let key = tag("retry-after");
@@ -187,7 +194,7 @@ async fn retry_after_is_honoured() {
     assert!(waited < 10_000.0, "waited {waited} ms");
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn network_errors_are_retried_and_timeouts_only_on_request() {
     let c = Client::builder()
         .retry(Retry::new().backoff(Duration::from_millis(5), Duration::from_millis(5)))
@@ -229,7 +236,7 @@ async fn network_errors_are_retried_and_timeouts_only_on_request() {
     assert_eq!(s["in_flight"], 0, "{s}");
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn total_timeout_bounds_all_attempts() {
     let key = tag("total");
     let start = now();
@@ -256,7 +263,7 @@ async fn total_timeout_bounds_all_attempts() {
     );
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn fail_fast_aborts_in_flight_and_sends_nothing_more() {
     let t = tag("failfast");
     let c = client();
@@ -302,11 +309,11 @@ async fn fail_fast_aborts_in_flight_and_sends_nothing_more() {
     assert_eq!(s["requests"], 4, "nothing more was sent: {s}");
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn a_thousand_inputs_with_failures_in_place() {
     let t = tag("thousand");
     let c = client();
-    let progress = std::cell::RefCell::new(Vec::new());
+    let progress = std::sync::Mutex::new(Vec::new());
     let results = gather((0..1000).map(|i| {
         let c = c.clone();
         let url = if i % 10 == 3 {
@@ -326,7 +333,7 @@ async fn a_thousand_inputs_with_failures_in_place() {
         }
     }))
     .limit(32)
-    .on_progress(|p| progress.borrow_mut().push(p))
+    .on_progress(|p| progress.lock().unwrap().push(p))
     .await;
     assert_eq!(results.len(), 1000);
     for (i, r) in results.iter().enumerate() {
@@ -336,7 +343,7 @@ async fn a_thousand_inputs_with_failures_in_place() {
             assert_eq!(*r.as_ref().unwrap(), (i % 100 + 1) as u64, "input {i}");
         }
     }
-    let progress = progress.into_inner();
+    let progress = progress.into_inner().unwrap();
     assert_eq!(progress.len(), 1000);
     assert_eq!(progress.iter().filter(|p| !p.ok).count(), 100);
     // A browser may transparently resend a request whose keep-alive
@@ -344,7 +351,7 @@ async fn a_thousand_inputs_with_failures_in_place() {
     assert!(stats(&t).await["requests"].as_u64().unwrap() >= 1000);
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn outcomes_carry_timing() {
     let c = client();
     let outcomes = gather((1..=3).map(|i| {

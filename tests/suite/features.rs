@@ -23,7 +23,7 @@ fn deduping() -> Client {
         .unwrap()
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn fifty_identical_gets_are_one_request_at_the_server() {
     let t = tag("dedupe-50");
     let c = deduping();
@@ -41,7 +41,7 @@ async fn fifty_identical_gets_are_one_request_at_the_server() {
     assert_eq!(s["requests"], 1, "{s}");
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn a_dropped_caller_leaves_the_fetch_to_the_others() {
     let t = tag("dedupe-drop-one");
     let c = deduping();
@@ -61,7 +61,7 @@ async fn a_dropped_caller_leaves_the_fetch_to_the_others() {
     );
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn the_fetch_is_aborted_when_every_caller_is_gone() {
     let t = tag("dedupe-drop-all");
     let c = deduping();
@@ -85,12 +85,12 @@ async fn the_fetch_is_aborted_when_every_caller_is_gone() {
     assert_eq!(s["cancelled"], 1, "{s}");
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn a_callers_signal_detaches_that_caller_alone() {
     let t = tag("dedupe-signal");
     let c = deduping();
     let url = format!("posts/5?tag={t}&delay=300");
-    let controller = web_sys::AbortController::new().unwrap();
+    let controller = fanout::AbortController::new().unwrap();
     let first = c.get(&url).abort_signal(&controller.signal()).send();
     let second = c.get(&url).send();
     let abort = async {
@@ -132,7 +132,7 @@ async fn auth_counts(key: &str) -> Value {
     client().get(format!("auth/{key}/count")).fetch_json().await
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn twenty_401s_share_one_token_refresh() {
     let key = tag("refresh");
     let c = with_refresh(&key, false);
@@ -157,7 +157,7 @@ async fn twenty_401s_share_one_token_refresh() {
     assert_eq!(echo["headers"]["authorization"], format!("Bearer {key}-t1"));
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn a_failed_refresh_fails_every_request_with_a_clear_error() {
     let key = tag("refresh-fail");
     let c = with_refresh(&key, true);
@@ -175,7 +175,7 @@ async fn a_failed_refresh_fails_every_request_with_a_clear_error() {
 }
 
 #[cfg(all(feature = "send", target_arch = "wasm32"))]
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn single_threaded_makes_a_request_future_send() {
     fn needs_send<F: std::future::Future + Send>(f: F) -> F {
         f
@@ -188,7 +188,7 @@ async fn single_threaded_makes_a_request_future_send() {
 }
 
 #[cfg(feature = "http")]
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn http_types_over_fetch() {
     let req = http::Request::get(format!("{API}/echo"))
         .header("x-from", "http")
@@ -205,7 +205,7 @@ async fn http_types_over_fetch() {
     assert_eq!(v["headers"]["x-from"], "http");
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn an_after_response_hook_may_hand_back_its_copy() {
     // The hook's copy replaces the response: it takes over the original's
     // abort guard and limit permit, so dropping the original does not

@@ -6,7 +6,6 @@ use std::error::Error as _;
 use std::time::Duration;
 
 use fanout::{Error, JsError, Middleware, Next, Request, Response};
-use futures_util::future::LocalBoxFuture;
 use serde_json::Value;
 use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -18,7 +17,7 @@ mod cases;
 macro_rules! wasm_tests {
     ($($name:ident),*) => {
         $(
-            #[wasm_bindgen_test]
+            #[wasm_bindgen_test(unsupported = tokio::test)]
             async fn $name() {
                 cases::$name().await;
             }
@@ -36,7 +35,7 @@ impl Middleware for Stamp {
         &'a self,
         mut req: Request,
         next: Next<'a>,
-    ) -> LocalBoxFuture<'a, Result<Response, Error>> {
+    ) -> fanout::BoxFuture<'a, Result<Response, Error>> {
         Box::pin(async move {
             req.set_header("x-layer", "1")?;
             next.run(req).await
@@ -44,7 +43,7 @@ impl Middleware for Stamp {
     }
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn a_header_added_by_a_layer_reaches_the_server() {
     let c = fanout::Client::builder()
         .base_url(API)
@@ -55,7 +54,7 @@ async fn a_header_added_by_a_layer_reaches_the_server() {
     assert_eq!(v["headers"]["x-layer"], "1");
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn execute_sends_a_built_request_over_fetch() {
     let c = client();
     let req = c.post("echo").text("again").build().unwrap();
@@ -67,7 +66,7 @@ async fn execute_sends_a_built_request_over_fetch() {
     }
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn a_dropped_layered_request_is_aborted_at_the_server() {
     let t = tag("layer-drop");
     let c = fanout::Client::builder()
@@ -82,7 +81,7 @@ async fn a_dropped_layered_request_is_aborted_at_the_server() {
     assert_eq!(settled(&t).await["in_flight"], 0);
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn each_error_kind_keeps_its_source() {
     // Network: the JS exception fetch rejected with.
     let e = fanout::Client::builder()
@@ -94,10 +93,7 @@ async fn each_error_kind_keeps_its_source() {
         .await
         .unwrap_err();
     assert!(e.is_network(), "{e}");
-    let js = e.source().and_then(|s| s.downcast_ref::<JsError>());
-    let js = js.expect("a JsError source");
-    assert!(!js.message().is_empty());
-    assert_eq!(e.message(), js.message(), "Display is unchanged");
+    assert_platform_cause(&e);
 
     // Decode: serde_json's error.
     let e = client()
@@ -148,5 +144,25 @@ async fn each_error_kind_keeps_its_source() {
         .await
         .unwrap_err();
     assert!(e.is_body(), "{e}");
-    assert!(e.source().unwrap().downcast_ref::<JsError>().is_some());
+    assert_platform_cause(&e);
+}
+
+/// The error's source is the platform's own error: the JS exception in
+/// JS (its message unchanged as the error's), natively reqwest's error
+/// (its message leading the error's, which adds the chain of causes).
+fn assert_platform_cause(e: &Error) {
+    let source = e.source().expect("a source");
+    #[cfg(target_arch = "wasm32")]
+    {
+        let js = source.downcast_ref::<JsError>().expect("a JsError source");
+        assert!(!js.message().is_empty());
+        assert_eq!(e.message(), js.message(), "Display is unchanged");
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        assert!(source.downcast_ref::<JsError>().is_none());
+        let cause = source.to_string();
+        assert!(!cause.is_empty());
+        assert!(e.message().starts_with(&cause), "{e} / {cause}");
+    }
 }

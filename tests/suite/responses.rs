@@ -7,7 +7,7 @@ use wasm_bindgen_test::wasm_bindgen_test;
 use super::support::FetchJson;
 use super::support::{client, API};
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn status_headers_and_url() {
     let r = client().get("echo").send().await.unwrap();
     assert_eq!(r.status(), 200);
@@ -25,7 +25,7 @@ async fn status_headers_and_url() {
     assert!(text.is_empty() || text.contains("teapot"), "{text}");
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn text_bytes_and_json() {
     let c = client();
     let text = c.get("posts/3").send().await.unwrap().text().await.unwrap();
@@ -42,7 +42,7 @@ async fn text_bytes_and_json() {
 /// stream into a buffer of the `Content-Length` from there (at the
 /// threshold, just under it, and well over it), and a large body without
 /// a `Content-Length` (chunked) decodes as the same one with it.
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn small_and_large_bodies_read_the_same() {
     let c = client();
     for n in [1_000usize, 65_535, 65_536, 300_001] {
@@ -66,7 +66,7 @@ async fn small_and_large_bodies_read_the_same() {
     assert_eq!(sized, chunked);
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn integers_beyond_2_pow_53_keep_their_precision() {
     #[derive(serde::Deserialize)]
     struct Big {
@@ -80,7 +80,7 @@ async fn integers_beyond_2_pow_53_keep_their_precision() {
     assert_eq!(b.neg, -9_007_199_254_740_993);
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn error_for_status_on_the_response() {
     let r = client().get("posts/999").send().await.unwrap();
     assert_eq!(r.status(), 404);
@@ -96,7 +96,7 @@ async fn error_for_status_on_the_response() {
         .is_ok());
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn bytes_stream_yields_chunks_as_they_arrive() {
     let r = client()
         .get("drip?chunks=5&interval_ms=50&chunk_size=10")
@@ -119,7 +119,7 @@ async fn bytes_stream_yields_chunks_as_they_arrive() {
     );
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn body_size_cap_from_client_and_request() {
     let capped = fanout::Client::builder()
         .base_url(API)

@@ -1,8 +1,7 @@
 //! Streams both ways: lines, NDJSON, download progress and Server-Sent
 //! Events, against the dev server's `/ndjson`, `/bytes`, `/drip` and `/sse`.
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use fanout::{Event, Transfer};
@@ -16,7 +15,7 @@ fn ndjson_line(n: u64) -> String {
     format!("{{\"n\":{n},\"text\":\"caf\u{e9} \u{2603} \u{1F600} #{n}\"}}")
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn lines_over_awkward_chunks_are_the_servers_lines() {
     for query in [
         "n=40&chunk=7&interval_ms=1",
@@ -37,7 +36,7 @@ async fn lines_over_awkward_chunks_are_the_servers_lines() {
     }
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn json_lines_report_a_bad_line_and_go_on() {
     #[derive(serde::Deserialize, Debug)]
     struct Line {
@@ -67,10 +66,10 @@ async fn json_lines_report_a_bad_line_and_go_on() {
 }
 
 /// Records the progress calls.
-fn recorder() -> (impl Fn(Transfer) + 'static, Rc<RefCell<Vec<Transfer>>>) {
-    let calls = Rc::new(RefCell::new(Vec::new()));
+fn recorder() -> (impl Fn(Transfer) + 'static, Arc<Mutex<Vec<Transfer>>>) {
+    let calls = Arc::new(Mutex::new(Vec::new()));
     let c = calls.clone();
-    (move |t| c.borrow_mut().push(t), calls)
+    (move |t| c.lock().unwrap().push(t), calls)
 }
 
 fn assert_monotonic_to(calls: &[Transfer], size: u64, total_known: bool) {
@@ -87,7 +86,7 @@ fn assert_monotonic_to(calls: &[Transfer], size: u64, total_known: bool) {
     }
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn download_progress_with_and_without_content_length() {
     // With Content-Length, read with bytes().
     let (f, calls) = recorder();
@@ -101,7 +100,7 @@ async fn download_progress_with_and_without_content_length() {
         .await
         .unwrap();
     assert_eq!(body.len(), 300_000);
-    assert_monotonic_to(&calls.borrow(), 300_000, true);
+    assert_monotonic_to(&calls.lock().unwrap(), 300_000, true);
     // Chunked (no length), read with text().
     let (f, calls) = recorder();
     let text = client()
@@ -114,7 +113,7 @@ async fn download_progress_with_and_without_content_length() {
         .await
         .unwrap();
     assert_eq!(text.len(), 5000);
-    assert_monotonic_to(&calls.borrow(), 5000, false);
+    assert_monotonic_to(&calls.lock().unwrap(), 5000, false);
     // json() and the size cap still hold.
     let (f, calls) = recorder();
     let photos: Vec<Value> = client()
@@ -127,9 +126,9 @@ async fn download_progress_with_and_without_content_length() {
         .await
         .unwrap();
     assert_eq!(photos.len(), 5000);
-    let size = calls.borrow().last().unwrap().loaded;
+    let size = calls.lock().unwrap().last().unwrap().loaded;
     assert!(size > 1_000_000);
-    assert_monotonic_to(&calls.borrow(), size, true);
+    assert_monotonic_to(&calls.lock().unwrap(), size, true);
     let (f, _) = recorder();
     let err = client()
         .get("drip?chunks=5&chunk_size=1000&interval_ms=0")
@@ -144,7 +143,7 @@ async fn download_progress_with_and_without_content_length() {
     assert!(err.is_too_large(), "{err}");
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn dropping_a_progress_download_aborts_it() {
     let t = tag("progress-drop");
     let (f, calls) = recorder();
@@ -157,7 +156,7 @@ async fn dropping_a_progress_download_aborts_it() {
         .on_progress(f)
         .bytes_stream();
     stream.next().await.unwrap().unwrap();
-    assert_eq!(calls.borrow()[0].loaded, 100);
+    assert_eq!(calls.lock().unwrap()[0].loaded, 100);
     assert_eq!(stats(&t).await["in_flight"], 1);
     drop(stream);
     let s = settled(&t).await;
@@ -165,16 +164,16 @@ async fn dropping_a_progress_download_aborts_it() {
     assert_eq!(s["cancelled"], 1, "{s}");
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn sse_delivers_every_event_once_across_forced_reconnects() {
     let t = tag("sse");
-    let reconnects = Rc::new(RefCell::new(Vec::new()));
+    let reconnects = Arc::new(Mutex::new(Vec::new()));
     let log = reconnects.clone();
     let mut stream = client()
         .sse(format!(
             "sse?count=7&interval_ms=0&retry=20&drop_after=3&multiline&comments&tag={t}"
         ))
-        .on_reconnect(move |r| log.borrow_mut().push(r.last_event_id.clone()))
+        .on_reconnect(move |r| log.lock().unwrap().push(r.last_event_id.clone()))
         .send()
         .await
         .unwrap();
@@ -197,14 +196,14 @@ async fn sse_delivers_every_event_once_across_forced_reconnects() {
     assert_eq!(events[0].retry, None); // the retry came before, alone
     assert_eq!(end.status(), Some(204), "{end}");
     // Cut after 3 and 6, then closed after 7: the 204 answered the last.
-    assert_eq!(*reconnects.borrow(), ["3", "6", "7"]);
+    assert_eq!(*reconnects.lock().unwrap(), ["3", "6", "7"]);
     assert_eq!(stream.reconnects(), 3);
     let s = settled(&t).await;
     assert_eq!(s["requests"], 4, "{s}");
     assert_eq!(s["in_flight"], 0, "{s}");
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn dropping_an_sse_stream_aborts_the_fetch() {
     let t = tag("sse-drop");
     let mut stream = client()
@@ -221,7 +220,7 @@ async fn dropping_an_sse_stream_aborts_the_fetch() {
     assert_eq!(s["cancelled"], 1, "{s}");
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn sse_refuses_what_is_not_an_event_stream() {
     let e = client().sse("posts/1").send().await.unwrap_err();
     assert!(e.is_decode(), "{e}");

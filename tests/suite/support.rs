@@ -7,6 +7,7 @@ use fanout::{gather, Client, Error, RequestBuilder};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
+#[cfg(target_arch = "wasm32")]
 use wasm_bindgen::prelude::*;
 
 /// The dev server, e.g. `http://127.0.0.1:8080`.
@@ -36,16 +37,34 @@ pub fn client() -> Client {
 
 /// A tag unique to one test run, to read that test's server-side stats.
 pub fn tag(name: &str) -> String {
-    let n = (js_sys::Math::random() * 1e9) as u64;
-    format!("{}-{name}-{n}", context())
+    format!("{}-{name}-{}", context(), random_u64() % 1_000_000_000)
 }
 
+#[cfg(target_arch = "wasm32")]
+fn random_u64() -> u64 {
+    (js_sys::Math::random() * 1e9) as u64
+}
+
+/// Natively: a counter mixed with the clock (unique within a run).
+#[cfg(not(target_arch = "wasm32"))]
+fn random_u64() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    nanos.wrapping_mul(31).wrapping_add(N.fetch_add(1, Ordering::Relaxed) * 7919)
+}
+
+#[cfg(target_arch = "wasm32")]
 #[wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(js_name = setTimeout)]
     fn set_timeout(f: &js_sys::Function, ms: i32) -> JsValue;
 }
 
+#[cfg(target_arch = "wasm32")]
 pub async fn sleep(d: Duration) {
     let p = js_sys::Promise::new(&mut |resolve, _| {
         set_timeout(&resolve, d.as_millis() as i32);
@@ -53,8 +72,24 @@ pub async fn sleep(d: Duration) {
     wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
 }
 
+#[cfg(not(target_arch = "wasm32"))]
+pub async fn sleep(d: Duration) {
+    tokio::time::sleep(d).await;
+}
+
+/// Milliseconds since the Unix epoch.
+#[cfg(target_arch = "wasm32")]
 pub fn now() -> f64 {
     js_sys::Date::now()
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub fn now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+        * 1000.0
 }
 
 /// Sends a request and decodes its JSON body, failing the test on any error.
@@ -88,6 +123,7 @@ pub async fn fetch_titles(
     client: &Client,
     ids: impl IntoIterator<Item = u64>,
 ) -> Vec<Result<String, Error>> {
+    let ids: Vec<u64> = ids.into_iter().collect();
     gather(ids.into_iter().map(|id| async move {
         let post: Post = client
             .get(format!("posts/{id}"))

@@ -17,6 +17,9 @@
 //! Fetched text only ever reaches the DOM through `set_text_content`, never
 //! as HTML, and nothing here sets a `style` attribute: the page's
 //! Content-Security-Policy allows neither inline scripts nor inline styles.
+// The bindings exist only in wasm: natively this crate is empty (the
+// library's native side is `Send`, and JS values are not).
+#![cfg(target_arch = "wasm32")]
 
 // The page bounds floats with `max`/`min`, not `f64::clamp`: clamp's
 // assertion message formats `f64` with `Debug`, which links core's
