@@ -286,11 +286,10 @@ impl ClientBuilder {
     ///
     /// ```
     /// # use fanout::{Error, Middleware, Next, Request, Response};
-    /// # use futures_util::future::LocalBoxFuture;
     /// struct Log;
     /// impl Middleware for Log {
     ///     fn handle<'a>(&'a self, req: Request, next: Next<'a>)
-    ///         -> LocalBoxFuture<'a, Result<Response, Error>> {
+    ///         -> fanout::BoxFuture<'a, Result<Response, Error>> {
     ///         println!("{} {}", req.method(), req.url());
     ///         next.run(req)
     ///     }

@@ -51,11 +51,8 @@ use crate::sync::{dyn_ss, BoxFuture, MaybeSend, MaybeSync, Shared};
 pub trait Middleware: MaybeSend + MaybeSync + 'static {
     /// Handles one request: usually changes it and calls
     /// [`next.run(req)`](Next::run).
-    fn handle<'a>(
-        &'a self,
-        req: Request,
-        next: Next<'a>,
-    ) -> BoxFuture<'a, Result<Response, Error>>;
+    fn handle<'a>(&'a self, req: Request, next: Next<'a>)
+        -> BoxFuture<'a, Result<Response, Error>>;
 }
 
 /// The end of the user's layers: the client's own inner pipeline.

@@ -52,7 +52,6 @@ use crate::shared::{Flight, WeakFlight};
 use crate::sync::BoxFuture;
 #[cfg(any(feature = "limit", feature = "dedupe"))]
 use crate::sync::Lock;
-#[cfg(any(feature = "middleware", feature = "dedupe"))]
 use crate::sync::Shared;
 #[cfg(feature = "dedupe")]
 use crate::sync::WeakShared;

@@ -128,11 +128,13 @@ impl Reporter {
 mod tests {
     use super::*;
 
-
     fn recorder() -> (ProgressFn, std::sync::Arc<std::sync::Mutex<Vec<Transfer>>>) {
         let calls = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let c = calls.clone();
-        (crate::sync::Shared::new(move |t| c.lock().unwrap().push(t)), calls)
+        (
+            crate::sync::Shared::new(move |t| c.lock().unwrap().push(t)),
+            calls,
+        )
     }
 
     #[test]
@@ -146,8 +148,12 @@ mod tests {
         r.advance(1, 22.0); // too soon
         r.finish();
         r.finish(); // once only
-        let got: Vec<(u64, Option<u64>)> =
-            calls.lock().unwrap().iter().map(|t| (t.loaded, t.total)).collect();
+        let got: Vec<(u64, Option<u64>)> = calls
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|t| (t.loaded, t.total))
+            .collect();
         assert_eq!(
             got,
             [

@@ -189,6 +189,10 @@ impl Response {
     /// abort guard (timeout, abort on drop) and its limit permits: dropping
     /// the original would otherwise abort the fetch the copy reads.
     #[cfg(feature = "hooks")]
+    #[cfg_attr(
+        not(any(target_arch = "wasm32", feature = "limit")),
+        allow(unused_variables)
+    )]
     pub(crate) fn take_over(&mut self, original: &mut Response) {
         if !self.copy {
             return;
@@ -606,17 +610,17 @@ impl Response {
     /// most once per 16 ms (about an animation frame) unless 64 KiB more
     /// came, and once at the end with `total == Some(loaded)`. The readers
     /// then read the body chunk by chunk; the size cap still holds.
-    /// [`read_with`](Response::read_with) does not report.
+    /// `read_with` (on wasm) does not report.
     ///
     /// ```
-    /// use std::{cell::RefCell, rc::Rc};
+    /// use std::sync::{Arc, Mutex};
     /// # futures::executor::block_on(async {
-    /// let seen = Rc::new(RefCell::new(Vec::new()));
+    /// let seen = Arc::new(Mutex::new(Vec::new()));
     /// let log = seen.clone();
     /// let resp = fanout::Response::new(200, vec![7u8; 1000])
-    ///     .on_progress(move |t| log.borrow_mut().push(t.loaded));
+    ///     .on_progress(move |t| log.lock().unwrap().push(t.loaded));
     /// assert_eq!(resp.bytes().await.unwrap().len(), 1000);
-    /// assert_eq!(seen.borrow().last(), Some(&1000));
+    /// assert_eq!(seen.lock().unwrap().last(), Some(&1000));
     /// # });
     /// ```
     ///

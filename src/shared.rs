@@ -156,7 +156,10 @@ mod tests {
     }
 
     fn work() -> (Work, Arc<AtomicU32>, Arc<AtomicBool>) {
-        let (polls, dropped) = (Arc::new(AtomicU32::new(0)), Arc::new(AtomicBool::new(false)));
+        let (polls, dropped) = (
+            Arc::new(AtomicU32::new(0)),
+            Arc::new(AtomicBool::new(false)),
+        );
         let w = Work {
             polls: polls.clone(),
             dropped: dropped.clone(),

@@ -807,7 +807,8 @@ mod tests {
                 let stream = client(&mock)
                     .sse("sse")
                     .on_reconnect(move |r| {
-                        log.lock().unwrap()
+                        log.lock()
+                            .unwrap()
                             .push((r.attempt, r.delay, r.last_event_id.clone()))
                     })
                     .send()

@@ -60,9 +60,9 @@ pub(crate) type Shared<T> = std::rc::Rc<T>;
 pub(crate) type Shared<T> = std::sync::Arc<T>;
 
 /// The weak handle of a [`Shared`].
-#[cfg(all(feature = "dedupe", target_arch = "wasm32"))]
+#[cfg(all(any(feature = "dedupe", feature = "auth"), target_arch = "wasm32"))]
 pub(crate) type WeakShared<T> = std::rc::Weak<T>;
-#[cfg(all(feature = "dedupe", not(target_arch = "wasm32")))]
+#[cfg(all(any(feature = "dedupe", feature = "auth"), not(target_arch = "wasm32")))]
 pub(crate) type WeakShared<T> = std::sync::Weak<T>;
 
 /// A trait object that is `Send + Sync` natively: `dyn_ss!(Fn(u8))`.
@@ -89,12 +89,26 @@ pub(crate) use dyn_s;
 
 /// Interior mutability: a `RefCell` on wasm, a `Mutex` natively. Never
 /// held across an `.await`.
+#[cfg_attr(
+    all(
+        target_arch = "wasm32",
+        not(any(feature = "limit", feature = "dedupe", feature = "auth", feature = "mock"))
+    ),
+    allow(dead_code)
+)]
 #[derive(Default)]
 pub(crate) struct Lock<T>(
     #[cfg(target_arch = "wasm32")] std::cell::RefCell<T>,
     #[cfg(not(target_arch = "wasm32"))] std::sync::Mutex<T>,
 );
 
+#[cfg_attr(
+    all(
+        target_arch = "wasm32",
+        not(any(feature = "limit", feature = "dedupe", feature = "auth", feature = "mock"))
+    ),
+    allow(dead_code)
+)]
 impl<T> Lock<T> {
     pub(crate) const fn new(value: T) -> Lock<T> {
         #[cfg(target_arch = "wasm32")]

@@ -60,7 +60,13 @@ fn futures_are_send() {
     let c = client.clone();
     let batch = gather((1..=3).map(move |i| {
         let c = c.clone();
-        async move { c.get(format!("http://127.0.0.1:1/{i}")).send().await?.text().await }
+        async move {
+            c.get(format!("http://127.0.0.1:1/{i}"))
+                .send()
+                .await?
+                .text()
+                .await
+        }
     }));
     assert_send(&batch);
     let batch = batch.into_future_send();

@@ -115,7 +115,6 @@ pub(crate) fn json_path_at(bytes: &[u8], line: usize, column: usize) -> String {
     path
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -158,7 +158,10 @@ enum Source {
 
 impl Reader {
     /// The next chunk, `None` at the end.
-    pub(crate) fn poll_chunk(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Vec<u8>, Error>>> {
+    pub(crate) fn poll_chunk(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Vec<u8>, Error>>> {
         if let Some(abort) = &mut self.abort {
             if Pin::new(abort).poll(cx).is_ready() {
                 self.source = Source::Done;

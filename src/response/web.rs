@@ -39,16 +39,15 @@ pub(crate) fn classify(guard: &AbortGuard, js: &JsValue, fallback: Kind) -> Erro
     }
 }
 
-
-
 /// A chunk being read from a body's `ReadableStream`.
-pub(super) type PendingChunk =
-    LocalBoxFuture<'static, Result<Option<js_sys::Uint8Array>, JsValue>>;
+pub(super) type PendingChunk = LocalBoxFuture<'static, Result<Option<js_sys::Uint8Array>, JsValue>>;
 
 /// The reader of a fetch body's stream, if it has a body.
 pub(super) fn reader(raw: &web_sys::Response) -> Option<web_sys::ReadableStreamDefaultReader> {
-    raw.body()
-        .map(|body| body.get_reader().unchecked_into::<web_sys::ReadableStreamDefaultReader>())
+    raw.body().map(|body| {
+        body.get_reader()
+            .unchecked_into::<web_sys::ReadableStreamDefaultReader>()
+    })
 }
 
 impl Response {
@@ -75,7 +74,6 @@ impl Response {
         }
     }
 
-
     /// The underlying `web_sys::Response` of a fetch response; `None` for
     /// one made with [`Response::new`].
     pub fn as_raw(&self) -> Option<&web_sys::Response> {
@@ -84,7 +82,6 @@ impl Response {
             Source::Memory { .. } => None,
         }
     }
-
 
     /// Reads a fetch body into wasm memory (no size cap): a small one with
     /// `arrayBuffer()`, copied in one go; one whose `Content-Length` is
@@ -146,7 +143,6 @@ impl Response {
         Ok(out)
     }
 
-
     /// Reads the body with a method of the platform's `Response` (such as
     /// `text()` or `arrayBuffer()`) and returns the JS value it resolves
     /// to, never copied into wasm memory: the way for JS bindings to hand
@@ -186,7 +182,6 @@ impl Response {
         guard.finished();
         Ok(value)
     }
-
 }
 
 impl BodyStream {

@@ -3,7 +3,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
@@ -28,6 +28,7 @@ pub(crate) fn epoch_ms() -> f64 {
 /// counter seeded from the clock (jitter needs spread, not secrecy).
 #[cfg(feature = "retry")]
 pub(crate) fn random() -> f64 {
+    use std::sync::atomic::AtomicU64;
     static STATE: AtomicU64 = AtomicU64::new(0);
     let seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -53,11 +54,14 @@ pub(crate) fn location_href() -> Option<String> {
 /// `MockTransport`) a thread that sleeps and wakes it.
 pub(crate) struct Sleep(SleepKind);
 
+/// Whether a thread timer fired, and who to wake when it does.
+type Fired = Arc<Mutex<(bool, Option<Waker>)>>;
+
 enum SleepKind {
     Tokio(Pin<Box<tokio::time::Sleep>>),
     Thread {
         deadline: Instant,
-        state: Option<Arc<Mutex<(bool, Option<Waker>)>>>,
+        state: Option<Fired>,
     },
 }
 

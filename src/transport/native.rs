@@ -2,7 +2,6 @@
 //! ALPN, rustls with ring). One reqwest client (a connection pool) per
 //! fanout client and redirect mode, made on first use.
 
-use std::future::Future;
 use std::sync::{Arc, OnceLock};
 
 use futures_util::future::{select, Either};
@@ -62,41 +61,36 @@ impl Fetch {
     }
 
     /// One attempt (the pipeline calls this directly: no boxed future).
-    pub(crate) fn call<'a>(
-        &'a self,
-        req: &'a Request,
-    ) -> impl Future<Output = Result<Response, Error>> + Send + 'a {
-        async move {
-            if req.signal.as_ref().is_some_and(sys::AbortSignal::aborted) {
-                return Err(Error::aborted("aborted by the caller's AbortSignal"));
-            }
-            let redirect = req.options.redirect.unwrap_or(Redirect::Follow);
-            let client = self.client(redirect)?;
-            let started_ms = sys::now_ms();
-            let timeout = req.options.timeout;
-            let mut url = req.url.clone();
-            let mut hops = 0;
-            let raw = loop {
-                let raw = exchange(client, req, &url).await?;
-                // reqwest cannot send a streamed body again, so it hands
-                // back a 307 or 308 to a counted upload: follow it here, as
-                // a browser does, with the bytes counted again.
-                match resent_to(req, redirect, &raw) {
-                    Some(next) if hops < 20 => {
-                        hops += 1;
-                        url = next;
-                    }
-                    _ => break raw,
-                }
-            };
-            let body = native::NativeBody::new(raw, timeout, req.signal.clone());
-            Ok(Response::from_native(
-                body,
-                req.method,
-                req.url.clone(),
-                started_ms,
-            ))
+    pub(crate) async fn call(&self, req: &Request) -> Result<Response, Error> {
+        if req.signal.as_ref().is_some_and(sys::AbortSignal::aborted) {
+            return Err(Error::aborted("aborted by the caller's AbortSignal"));
         }
+        let redirect = req.options.redirect.unwrap_or(Redirect::Follow);
+        let client = self.client(redirect)?;
+        let started_ms = sys::now_ms();
+        let timeout = req.options.timeout;
+        let mut url = req.url.clone();
+        let mut hops = 0;
+        let raw = loop {
+            let raw = exchange(client, req, &url).await?;
+            // reqwest cannot send a streamed body again, so it hands
+            // back a 307 or 308 to a counted upload: follow it here, as
+            // a browser does, with the bytes counted again.
+            match resent_to(req, redirect, &raw) {
+                Some(next) if hops < 20 => {
+                    hops += 1;
+                    url = next;
+                }
+                _ => break raw,
+            }
+        };
+        let body = native::NativeBody::new(raw, timeout, req.signal.clone());
+        Ok(Response::from_native(
+            body,
+            req.method,
+            req.url.clone(),
+            started_ms,
+        ))
     }
 }
 
@@ -116,9 +110,12 @@ async fn exchange(
             Either::Right(_) => return Err(Error::aborted("aborted by the caller's AbortSignal")),
         },
     };
+    #[cfg(feature = "upload")]
     if let (Ok(_), Some(counter)) = (&result, counter) {
         counter.lock().unwrap_or_else(|e| e.into_inner()).finish();
     }
+    #[cfg(not(feature = "upload"))]
+    let _ = counter;
     result.map_err(|e| {
         if e.is_redirect() {
             Error::network("redirect refused: the request's redirect mode is \"error\"")

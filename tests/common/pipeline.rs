@@ -32,7 +32,10 @@ impl Middleware for Recorder {
         next: Next<'a>,
     ) -> fanout::BoxFuture<'a, Result<Response, Error>> {
         Box::pin(async move {
-            self.log.lock().unwrap().push(format!("enter {}", self.name));
+            self.log
+                .lock()
+                .unwrap()
+                .push(format!("enter {}", self.name));
             let result = next.run(req).await;
             self.log.lock().unwrap().push(format!("exit {}", self.name));
             result
@@ -521,7 +524,8 @@ pub async fn after_response_hooks_retry_and_replace() {
                     }
                 })
                 .before_retry(move |req, err, n| {
-                    seen.lock().unwrap()
+                    seen.lock()
+                        .unwrap()
                         .push((req.url().to_owned(), err.status(), n));
                 }),
         )
@@ -530,7 +534,10 @@ pub async fn after_response_hooks_retry_and_replace() {
     let resp = client.get("job").send().await.unwrap();
     assert_eq!(resp.attempts(), 2);
     assert_eq!(resp.text().await.unwrap(), "done");
-    assert_eq!(*retries.lock().unwrap(), [(format!("{BASE}job"), Some(202), 1)]);
+    assert_eq!(
+        *retries.lock().unwrap(),
+        [(format!("{BASE}job"), Some(202), 1)]
+    );
 
     let client = client_with(&mock)
         .hooks(fanout::Hooks::new().after_response(|resp| {
@@ -624,7 +631,8 @@ pub async fn async_hooks_are_awaited_in_order_and_may_change_the_request() {
                     let log = l3.clone();
                     async move {
                         yield_once().await;
-                        log.lock().unwrap()
+                        log.lock()
+                            .unwrap()
                             .push(format!("retry {n}: {:?}", err.status()));
                         req.set_header("x-token", "second")?;
                         Ok(req)
@@ -636,7 +644,10 @@ pub async fn async_hooks_are_awaited_in_order_and_may_change_the_request() {
     let resp = client.get("job").send().await.unwrap();
     assert_eq!(resp.attempts(), 2);
     assert_eq!(resp.text().await.unwrap(), "done");
-    assert_eq!(*log.lock().unwrap(), ["sync 1", "async 2", "retry 1: Some(200)"]);
+    assert_eq!(
+        *log.lock().unwrap(),
+        ["sync 1", "async 2", "retry 1: Some(200)"]
+    );
     let sent: Vec<_> = mock
         .requests()
         .iter()

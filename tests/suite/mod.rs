@@ -7,6 +7,8 @@ mod concurrency;
 mod errors;
 mod features;
 mod http2;
+#[cfg(not(target_arch = "wasm32"))]
+mod native;
 mod pipeline;
 mod requests;
 mod responses;

@@ -54,7 +54,9 @@ fn random_u64() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_nanos() as u64;
-    nanos.wrapping_mul(31).wrapping_add(N.fetch_add(1, Ordering::Relaxed) * 7919)
+    nanos
+        .wrapping_mul(31)
+        .wrapping_add(N.fetch_add(1, Ordering::Relaxed) * 7919)
 }
 
 #[cfg(target_arch = "wasm32")]

@@ -20,7 +20,6 @@
 // The bindings exist only in wasm: natively this crate is empty (the
 // library's native side is `Send`, and JS values are not).
 #![cfg(target_arch = "wasm32")]
-
 // The page bounds floats with `max`/`min`, not `f64::clamp`: clamp's
 // assertion message formats `f64` with `Debug`, which links core's
 // exponential float formatting into the wasm (`bench/SIZE.md`).
