@@ -92,7 +92,12 @@ pub(crate) use dyn_s;
 #[cfg_attr(
     all(
         target_arch = "wasm32",
-        not(any(feature = "limit", feature = "dedupe", feature = "auth", feature = "mock"))
+        not(any(
+            feature = "limit",
+            feature = "dedupe",
+            feature = "auth",
+            feature = "mock"
+        ))
     ),
     allow(dead_code)
 )]
@@ -105,7 +110,12 @@ pub(crate) struct Lock<T>(
 #[cfg_attr(
     all(
         target_arch = "wasm32",
-        not(any(feature = "limit", feature = "dedupe", feature = "auth", feature = "mock"))
+        not(any(
+            feature = "limit",
+            feature = "dedupe",
+            feature = "auth",
+            feature = "mock"
+        ))
     ),
     allow(dead_code)
 )]

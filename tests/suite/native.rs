@@ -49,7 +49,10 @@ async fn a_thousand_spawned_requests_share_one_client_and_its_limit() {
     assert_eq!(s["requests"], 1000, "{s}");
     assert_eq!(s["completed"], 1000, "{s}");
     let peak = s["peak_in_flight"].as_u64().unwrap();
-    assert!((1..=8).contains(&peak), "peak in flight {peak} past the limit of 8");
+    assert!(
+        (1..=8).contains(&peak),
+        "peak in flight {peak} past the limit of 8"
+    );
     assert!(threads.len() > 1, "all on one thread: {threads:?}");
 }
 
@@ -96,7 +99,10 @@ async fn a_dropped_future_closes_its_connection() {
     // Until the server has it in flight, then drop it.
     let deadline = std::time::Instant::now() + Duration::from_secs(3);
     while settled_now(&t).await["in_flight"] != 1 {
-        assert!(std::time::Instant::now() < deadline, "never reached the server");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never reached the server"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     task.abort();
