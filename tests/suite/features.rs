@@ -234,3 +234,29 @@ async fn an_after_response_hook_may_hand_back_its_copy() {
     let post: Value = second.await.unwrap().json().await.unwrap();
     assert_eq!(post["id"], 5);
 }
+
+/// `send::SingleThreaded` carries one shared client into a `Send + Sync`
+/// closure whose futures must be `Send` (a Leptos `Resource`'s fetcher),
+/// on both targets, and the requests go out through that one client.
+#[wasm_bindgen_test(unsupported = tokio::test)]
+async fn single_threaded_carries_one_client_into_send_sync_closures() {
+    use fanout::send::SingleThreaded;
+    fn fetcher<F, Fut>(f: F) -> F
+    where
+        F: Fn(u64) -> Fut + Send + Sync + Clone + 'static,
+        Fut: std::future::Future + Send + 'static,
+    {
+        f
+    }
+    let shared = SingleThreaded::new(super::support::client());
+    let f = fetcher(move |id| {
+        let c = (*shared).clone();
+        SingleThreaded::new(async move {
+            let post: super::support::Post =
+                c.get(format!("posts/{id}")).send().await?.json().await?;
+            Ok::<_, fanout::Error>(post.title)
+        })
+    });
+    let (a, b) = (f(1).await.unwrap(), f.clone()(2).await.unwrap());
+    assert!(!a.is_empty() && a != b);
+}
