@@ -11,9 +11,9 @@
 
 mod bench;
 mod build;
+mod devserver;
 mod fuzz;
 mod serve;
-mod server;
 mod setup;
 mod size;
 mod test;

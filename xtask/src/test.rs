@@ -10,7 +10,7 @@ use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
 use crate::build::{build_npm, build_page};
-use crate::server::{self, DevServer};
+use crate::devserver::{self, DevServer};
 use crate::setup;
 use crate::size;
 use crate::util::{self, cargo, cmd, Result};
@@ -434,7 +434,7 @@ pub fn test(args: &[String]) -> Result<ExitCode> {
         println!("==> dev server");
         util::flush();
         let started = Instant::now();
-        let outcome = match server::build()
+        let outcome = match devserver::build()
             .and_then(|()| DevServer::spawn_with(0, Some(0), "[devserver] "))
         {
             Ok(server) => {
