@@ -5,6 +5,7 @@
 
 use std::fmt::Write as _;
 
+use futures_util::future::LocalBoxFuture;
 use wasm_bindgen::prelude::*;
 use web_sys::Element;
 
@@ -173,16 +174,17 @@ fn ready_page(
 
 /// Fetches every post of `plan` through `gather`, each shown in its list
 /// item as it arrives and counted on the progress bar, while `ticket` is
-/// current.
-async fn fetch_all(
-    page: &Page,
-    client: &Client,
-    plan: &Plan,
-    items: &[Element],
+/// current. (A plain `fn` handing back `gather`'s future: an `async fn`
+/// would wrap it in a state machine of its own.)
+fn fetch_all<'a>(
+    page: &'a Page,
+    client: &'a Client,
+    plan: &'a Plan,
+    items: &'a [Element],
     limit: Option<usize>,
     fail_fast: bool,
-    ticket: &Ticket,
-) -> Vec<Outcome<Fetched, Error>> {
+    ticket: &'a Ticket,
+) -> LocalBoxFuture<'a, Vec<Outcome<Fetched, Error>>> {
     let n = items.len() as u32;
     let (signal, switch) = (&ticket.signal, &ticket.switch);
     gather((1..=n).map(move |id| async move {
@@ -206,7 +208,6 @@ async fn fetch_all(
         }
     })
     .detailed()
-    .await
 }
 
 /// Cancelled inputs never ran their own rendering; shows them now.
