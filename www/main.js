@@ -1,5 +1,5 @@
 // Loads the wasm module and wires the forms to it. Rust renders everything
-// the page shows about a run (see www/src/lib.rs and www/src/live.rs); this
+// the page shows about a run (see www/src/: lib.rs lists its modules); this
 // file only reads the controls, calls `run` / `compare` / `stop` and
 // `startLive` / `stopLive`, and reports errors that Rust hands back in the
 // status lines.

@@ -1,5 +1,5 @@
 // End-to-end tests of the demo page's Live panel (index.html + www/, whose
-// Rust is www/src/live.rs) in headless Chromium, against the dev server in
+// Rust is www/src/live.rs and live_panel.rs) in headless Chromium, against the dev server in
 // FANOUT_TEST_API: a Server-Sent Events feed across forced reconnections,
 // a download with a progress bar, and Stop aborting the fetches (seen from
 // the server's /stats).

@@ -1,5 +1,5 @@
 // End-to-end tests of the demo page (index.html + www/, whose Rust is
-// www/src/lib.rs) in headless Chromium, against the dev server in
+// www/src/, from lib.rs) in headless Chromium, against the dev server in
 // FANOUT_TEST_API.
 //
 //   FANOUT_TEST_API=http://127.0.0.1:PORT node --test tests/e2e/page.test.mjs

@@ -29,7 +29,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, SystemTime};
 
-use crate::server;
+use crate::devserver;
 use crate::setup;
 use crate::util::{self, cmd, run, Result};
 
@@ -85,7 +85,7 @@ pub fn bench(args: &[String]) -> Result {
     if let Err(e) = &fanout_js {
         println!("warning: fanout's JS API is left out: {e}");
     }
-    server::build()?;
+    devserver::build()?;
 
     println!("== running");
     let server = BenchServer::spawn()?;
@@ -446,7 +446,7 @@ pub fn glue(dir: &Path) -> Option<PathBuf> {
 }
 
 /// The release dev server serving `bench/` (not the repository root, which
-/// is what [`server::DevServer`] serves); stopped when dropped.
+/// is what [`devserver::DevServer`] serves); stopped when dropped.
 struct BenchServer {
     child: Child,
     url: String,
@@ -457,7 +457,7 @@ struct BenchServer {
 
 impl BenchServer {
     fn spawn() -> Result<BenchServer> {
-        let bin = server::binary();
+        let bin = devserver::binary();
         let mut command: Command = cmd(&bin);
         command
             .args(["--port", "0", "--https-port", "0", "--root"])
@@ -487,12 +487,12 @@ impl BenchServer {
             line: String::new(),
         };
         let line = rx
-            .recv_timeout(server::STARTUP_TIMEOUT)
+            .recv_timeout(devserver::STARTUP_TIMEOUT)
             .map_err(|_| "the dev server printed no address")?;
-        let (url, _port) = server::parse_listening_line(&line)
+        let (url, _port) = devserver::parse_listening_line(&line)
             .ok_or_else(|| format!("unexpected first line from the dev server: {line:?}"))?;
         server.url = url;
-        server.https_url = server::parse_https_url(&line);
+        server.https_url = devserver::parse_https_url(&line);
         server.line = line;
         Ok(server)
     }

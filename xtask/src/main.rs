@@ -11,9 +11,9 @@
 
 mod bench;
 mod build;
+mod devserver;
 mod fuzz;
 mod serve;
-mod server;
 mod setup;
 mod size;
 mod test;
@@ -21,6 +21,7 @@ mod util;
 
 use std::process::ExitCode;
 
+/// The usage, `{stages}` standing for the test stages' names.
 const USAGE: &str = "\
 usage: cargo xtask <command>
 
@@ -32,9 +33,8 @@ commands:
   serve [--port N]              build the demo page and run the dev server
                                 (default port: $FANOUT_PORT, else 8080)
   test [--skip-firefox] [STAGE...]
-                                run the test stages (all by default):
-                                native build size chrome firefox node soak js e2e
-                                types bundler
+                                run the test stages (all by default), in order:
+{stages}
   size                          build the demo page and the minimal app and check
                                 their gzip sizes against size-budget.toml (+2 %)
   fuzz [SECONDS] [TARGET...]    run each cargo-fuzz target of fuzz/ for SECONDS
@@ -44,7 +44,7 @@ commands:
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some((command, rest)) = args.split_first() else {
-        eprintln!("{USAGE}");
+        eprintln!("{}", usage());
         return ExitCode::from(2);
     };
     let result = match command.as_str() {
@@ -60,15 +60,32 @@ fn main() -> ExitCode {
         "test" => return report(test::test(rest)),
         "fuzz" => return report(fuzz::fuzz(rest)),
         "help" | "-h" | "--help" => {
-            println!("{USAGE}");
+            println!("{}", usage());
             return ExitCode::SUCCESS;
         }
         other => {
-            eprintln!("unknown command {other:?}\n\n{USAGE}");
+            eprintln!("unknown command {other:?}\n\n{}", usage());
             return ExitCode::from(2);
         }
     };
     report(result.map(|()| ExitCode::SUCCESS))
+}
+
+/// [`USAGE`] with the test stages' names, wrapped under the descriptions.
+fn usage() -> String {
+    const INDENT: usize = 32;
+    const WIDTH: usize = 80;
+    let mut lines: Vec<String> = Vec::new();
+    for name in test::stage_names() {
+        match lines.last_mut() {
+            Some(line) if line.len() + 1 + name.len() <= WIDTH => {
+                line.push(' ');
+                line.push_str(name);
+            }
+            _ => lines.push(format!("{:INDENT$}{name}", "")),
+        }
+    }
+    USAGE.replace("{stages}", &lines.join("\n"))
 }
 
 fn no_args(command: &str, rest: &[String]) -> util::Result {

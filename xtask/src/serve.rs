@@ -2,12 +2,14 @@
 //! demo page (the `www/` crate, into `www/pkg`) and runs the dev server in
 //! the foreground until Ctrl-C; with `--https`, also over HTTPS with
 //! HTTP/2 (default port 8443), with a self-signed certificate.
+//! The process itself is built, started and stopped by
+//! [`crate::devserver`].
 
 use std::os::unix::process::ExitStatusExt;
 use std::process::ExitCode;
 
 use crate::build::build_page;
-use crate::server::{self, DevServer};
+use crate::devserver::{self, DevServer};
 use crate::setup;
 use crate::util::Result;
 
@@ -96,7 +98,7 @@ pub fn serve(args: &[String]) -> Result<ExitCode> {
     let (port, https_port) = parse_args(args, env_port.as_deref())?;
     setup::ensure(setup::BUILD)?;
     build_page()?;
-    server::build()?;
+    devserver::build()?;
     // Spawned before SIGINT is ignored: an ignored signal stays ignored
     // across exec, and the server must get Ctrl-C.
     let server = DevServer::spawn_with(port, https_port, "")?;

@@ -1,4 +1,6 @@
-//! Building, starting and stopping `fanout-devserver`.
+//! Building, starting and stopping the dev server process,
+//! `fanout-devserver`, for the commands that use it (`serve`, `test`;
+//! `bench` starts its own from [`binary`]).
 //!
 //! The server prints exactly one line to stdout once it is bound,
 //! `fanout dev server listening on http://ADDR`; everything else goes to
