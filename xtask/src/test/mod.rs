@@ -371,7 +371,7 @@ mod tests {
     fn usage_lists_the_stages_in_run_order() {
         let usage = usage();
         assert!(usage.contains(
-            "stages, in run order: native build size chrome firefox node soak js types bundler e2e\n"
+            "stages, in run order: native build size suite-native chrome firefox node soak js types bundler e2e\n"
         ));
         assert!(usage.contains("plus build if size, js, types, bundler or e2e is named"));
     }

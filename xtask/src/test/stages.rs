@@ -17,6 +17,9 @@ use crate::util::{self, cargo, cmd};
 pub enum Stage {
     /// `cargo test --workspace`.
     Native,
+    /// The Rust suite (`tests/suite`) natively, over the native transport,
+    /// against the dev server (`tests/native_suite.rs`).
+    SuiteNative,
     /// `build_page()` and `build_npm()`.
     Build,
     /// The size guard: the demo page and the minimal app against
@@ -48,6 +51,9 @@ pub(super) const STAGES: &[Spec] = &[
     Spec::new(Stage::Native, "native", native).counts(),
     Spec::new(Stage::Build, "build", build),
     Spec::new(Stage::Size, "size", size).uses(Uses::Page),
+    Spec::new(Stage::SuiteNative, "suite-native", suite_native)
+        .server()
+        .counts(),
     Spec::new(Stage::Chrome, "chrome", chrome).server().counts(),
     Spec::new(Stage::Firefox, "firefox", firefox)
         .server()
@@ -190,6 +196,14 @@ fn native(_: &mut Run) -> Work {
     let mut native = cargo();
     native.args(["test", "--workspace", "--all-features"]);
     Work::Commands(vec![native])
+}
+
+/// `tests/native_suite.rs`, left out of plain `cargo test` (`test = false`:
+/// it needs the server, whose URLs reach it at compile time).
+fn suite_native(_: &mut Run) -> Work {
+    let mut c = cargo();
+    c.args(["test", "--all-features", "--test", "native_suite"]);
+    Work::Commands(vec![c])
 }
 
 /// Records which builds succeeded, for the stages that use them.
