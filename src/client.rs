@@ -110,6 +110,26 @@ impl Client {
         self.pipeline.resolve(input)
     }
 
+    /// The responses recorded so far by a client built with
+    /// [`ClientBuilder::record`] (empty otherwise), to embed in the page
+    /// ([`Snapshot::to_script_tag`](crate::snapshot::Snapshot::to_script_tag)).
+    /// Feature `snapshot`.
+    #[cfg(feature = "snapshot")]
+    pub fn snapshot(&self) -> crate::snapshot::Snapshot {
+        self.pipeline
+            .tape
+            .as_ref()
+            .map(|t| t.snapshot())
+            .unwrap_or_default()
+    }
+
+    /// How many responses of the client's [`ClientBuilder::snapshot`] have
+    /// not answered a request yet. Feature `snapshot`.
+    #[cfg(feature = "snapshot")]
+    pub fn snapshot_remaining(&self) -> usize {
+        self.pipeline.tape.as_ref().map_or(0, |t| t.remaining())
+    }
+
     /// The client's own settings (those given to its builder).
     pub fn options(&self) -> &Options {
         &self.pipeline.options
@@ -162,6 +182,10 @@ pub struct ClientBuilder {
     dedupe: bool,
     #[cfg(not(target_arch = "wasm32"))]
     tls: crate::transport::TlsConfig,
+    #[cfg(feature = "snapshot")]
+    record: Option<crate::snapshot::Record>,
+    #[cfg(feature = "snapshot")]
+    replay: Option<crate::snapshot::Snapshot>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -366,6 +390,25 @@ impl ClientBuilder {
         self
     }
 
+    /// Records the responses the client receives, for
+    /// [`Client::snapshot`]: on the server, while a page is rendered (see
+    /// [`snapshot`](crate::snapshot)). Feature `snapshot`.
+    #[cfg(feature = "snapshot")]
+    pub fn record(mut self, record: crate::snapshot::Record) -> Self {
+        self.record = Some(record);
+        self
+    }
+
+    /// Answers each request recorded in `snapshot` once from it, sending
+    /// nothing; then (and for every other request) the network as usual:
+    /// in the browser, hydrating a page the server rendered (see
+    /// [`snapshot`](crate::snapshot)). Feature `snapshot`.
+    #[cfg(feature = "snapshot")]
+    pub fn snapshot(mut self, snapshot: crate::snapshot::Snapshot) -> Self {
+        self.replay = Some(snapshot);
+        self
+    }
+
     /// Checks the settings and builds the client.
     ///
     /// ```
@@ -417,6 +460,8 @@ impl ClientBuilder {
                 #[cfg(not(target_arch = "wasm32"))]
                 fetch: Fetch::with_tls(self.tls),
                 hooks: self.hooks,
+                #[cfg(feature = "snapshot")]
+                tape: crate::snapshot::Tape::new(self.record, self.replay),
                 #[cfg(feature = "dedupe")]
                 dedupe: self.dedupe.then(|| Lock::new(Vec::new())),
                 #[cfg(feature = "dedupe")]

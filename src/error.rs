@@ -676,7 +676,7 @@ mod wire {
 
         #[test]
         fn every_kind_survives_a_round_trip() {
-            let decode = crate::response::decode_json::<Vec<u8>>(b"[1, \"x\"]").unwrap_err();
+            let decode = Error::decode("invalid JSON at [1]", "[1, \"x\"]");
             let cases = [
                 Error::builder("bad"),
                 Error::network("down").with_request(Method::Post, "http://h/x"),

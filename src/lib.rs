@@ -210,6 +210,8 @@ pub mod send;
 // Its weak handles serve dedupe only.
 #[cfg_attr(not(feature = "dedupe"), allow(dead_code))]
 mod shared;
+#[cfg(feature = "snapshot")]
+pub mod snapshot;
 mod sse;
 mod sync;
 mod sys;

@@ -95,6 +95,9 @@ pub(crate) struct Pipeline {
     /// The default transport (natively, its connection pools).
     pub(crate) fetch: Fetch,
     pub(crate) hooks: Hooks,
+    /// Recording and replaying (feature `snapshot`), when either is on.
+    #[cfg(feature = "snapshot")]
+    pub(crate) tape: Option<crate::snapshot::Tape>,
     /// `Some` when dedupe is on.
     #[cfg(feature = "dedupe")]
     pub(crate) dedupe: Option<Flights>,
@@ -437,12 +440,20 @@ impl Pipeline {
 
     /// One attempt: the limits, the attempt timeout and the transport.
     async fn attempt(&self, req: &Request, attempt: u32) -> Result<Response, Error> {
+        #[cfg(feature = "snapshot")]
+        if let Some(resp) = self.tape.as_ref().and_then(|t| t.replay(req)) {
+            return Ok(resp);
+        }
         #[cfg(feature = "limit")]
         let permits = self.acquire(&req.url).await;
         let mut resp = match &self.transport {
             None => self.fetch.call(req).await?,
             Some(t) => send_with(&**t, req).await?,
         };
+        #[cfg(feature = "snapshot")]
+        if let Some(tape) = &self.tape {
+            resp = tape.record(req, resp).await?;
+        }
         if attempt > 1 {
             resp.set_attempts(attempt);
         }

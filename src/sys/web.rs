@@ -655,3 +655,25 @@ impl Drop for UntilAborted {
         }
     }
 }
+
+/// The text of the page's element with this `id`: `None` without a
+/// document (a worker, Node.js) or such an element.
+#[cfg(feature = "snapshot")]
+pub(crate) fn element_text(id: &str) -> Option<String> {
+    let global = js_sys::global();
+    let document = js_sys::Reflect::get(&global, &JsValue::from_str("document")).ok()?;
+    if !document.is_object() {
+        return None;
+    }
+    let find: Function = js_sys::Reflect::get(&document, &JsValue::from_str("getElementById"))
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let element = find.call1(&document, &JsValue::from_str(id)).ok()?;
+    if !element.is_object() {
+        return None;
+    }
+    js_sys::Reflect::get(&element, &JsValue::from_str("textContent"))
+        .ok()?
+        .as_string()
+}

@@ -28,6 +28,27 @@ pub fn build_page() -> Result {
     ]))
 }
 
+/// The server-rendered example page (`examples/ssr`): its wasm into
+/// `www/ssr/pkg` and its native renderer, `target/debug/fanout-ssr`, which
+/// the e2e test runs to render `www/ssr/index.html`.
+pub fn build_ssr() -> Result {
+    run(cmd("wasm-pack")
+        .current_dir(root().join("examples/ssr"))
+        .args([
+            "build",
+            "--release",
+            "--target",
+            "web",
+            "--out-dir",
+            "../../www/ssr/pkg",
+            "--out-name",
+            "fanout_ssr",
+            "--no-typescript",
+            "--no-pack",
+        ]))?;
+    run(crate::util::cargo().args(["build", "-p", "fanout-ssr"]))
+}
+
 /// The npm packages (name `fanout`, no scope): the `js/` crate into
 /// `pkg/web`, `pkg/bundler` and `pkg/nodejs`.
 pub fn build_npm() -> Result {

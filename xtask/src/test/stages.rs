@@ -9,7 +9,7 @@
 use std::process::Command;
 
 use super::Run;
-use crate::build::{build_npm, build_page};
+use crate::build::{build_npm, build_page, build_ssr};
 use crate::util::{self, cargo, cmd};
 
 /// The stages (the order they run in is [`STAGES`]'s).
@@ -194,7 +194,8 @@ impl Stage {
 
 fn native(_: &mut Run) -> Work {
     let mut native = cargo();
-    native.args(["test", "--workspace", "--all-features"]);
+    // Every test binary runs, whichever fails first.
+    native.args(["test", "--workspace", "--all-features", "--no-fail-fast"]);
     Work::Commands(vec![native])
 }
 
@@ -216,6 +217,9 @@ fn build(run: &mut Run) -> Work {
     match build_npm() {
         Ok(()) => run.npm_ok = true,
         Err(e) => errors.push(format!("build_npm: {e}")),
+    }
+    if let Err(e) = build_ssr() {
+        errors.push(format!("build_ssr: {e}"));
     }
     for e in &errors {
         println!("{e}");
@@ -285,7 +289,11 @@ fn e2e(_: &mut Run) -> Work {
     let _ = std::fs::create_dir_all(&artifacts);
     let mut c = cmd("node");
     c.args(["--test", "tests/e2e/"])
-        .env("FANOUT_E2E_ARTIFACTS", artifacts);
+        .env("FANOUT_E2E_ARTIFACTS", artifacts)
+        .env(
+            "FANOUT_SSR_BIN",
+            util::target_dir().join("debug").join("fanout-ssr"),
+        );
     Work::Commands(vec![c])
 }
 
