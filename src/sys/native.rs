@@ -149,8 +149,8 @@ impl AbortController {
     pub fn abort(&self) {
         let s = &self.signal.0;
         s.aborted.store(true, Ordering::SeqCst);
-        let wakers = std::mem::take(&mut *s.wakers.lock().unwrap_or_else(|e| e.into_inner()));
-        for w in wakers {
+        let waiting = std::mem::take(&mut *s.waiting.lock().unwrap_or_else(|e| e.into_inner()));
+        for (_, w) in waiting {
             w.wake();
         }
     }
@@ -163,7 +163,10 @@ pub struct AbortSignal(Arc<SignalState>);
 #[derive(Debug, Default)]
 struct SignalState {
     aborted: AtomicBool,
-    wakers: Mutex<Vec<Waker>>,
+    /// The futures waiting for the abort, by id: each removes its own when
+    /// dropped, so a long-lived signal keeps nothing of finished requests.
+    waiting: Mutex<Vec<(u64, Waker)>>,
+    next_id: std::sync::atomic::AtomicU64,
 }
 
 impl AbortSignal {
@@ -183,6 +186,7 @@ impl AbortSignal {
 pub fn until_aborted(signal: &AbortSignal) -> UntilAborted {
     UntilAborted {
         signal: signal.clone(),
+        id: signal.0.next_id.fetch_add(1, Ordering::Relaxed),
     }
 }
 
@@ -190,6 +194,7 @@ pub fn until_aborted(signal: &AbortSignal) -> UntilAborted {
 #[derive(Debug)]
 pub struct UntilAborted {
     signal: AbortSignal,
+    id: u64,
 }
 
 impl Future for UntilAborted {
@@ -199,15 +204,52 @@ impl Future for UntilAborted {
         if s.aborted.load(Ordering::SeqCst) {
             return Poll::Ready(());
         }
-        let mut wakers = s.wakers.lock().unwrap_or_else(|e| e.into_inner());
-        if !wakers.iter().any(|w| w.will_wake(cx.waker())) {
-            wakers.push(cx.waker().clone());
+        let mut waiting = s.waiting.lock().unwrap_or_else(|e| e.into_inner());
+        match waiting.iter_mut().find(|(id, _)| *id == self.id) {
+            Some((_, w)) if w.will_wake(cx.waker()) => {}
+            Some((_, w)) => *w = cx.waker().clone(),
+            None => waiting.push((self.id, cx.waker().clone())),
         }
-        drop(wakers);
+        drop(waiting);
         // Aborted while registering: do not miss it.
         if s.aborted.load(Ordering::SeqCst) {
             return Poll::Ready(());
         }
         Poll::Pending
+    }
+}
+
+impl Drop for UntilAborted {
+    fn drop(&mut self) {
+        let mut waiting = self
+            .signal
+            .0
+            .waiting
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        waiting.retain(|(id, _)| *id != self.id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dropped_waiter_leaves_nothing_on_a_long_lived_signal() {
+        let controller = AbortController::new().unwrap();
+        let signal = controller.signal();
+        for _ in 0..100 {
+            let mut wait = until_aborted(&signal);
+            let waker = futures_util::task::noop_waker();
+            assert!(Pin::new(&mut wait)
+                .poll(&mut Context::from_waker(&waker))
+                .is_pending());
+        }
+        assert!(signal.0.waiting.lock().unwrap().is_empty());
+        let wait = until_aborted(&signal);
+        controller.abort();
+        futures::executor::block_on(wait);
+        assert!(signal.aborted());
     }
 }
