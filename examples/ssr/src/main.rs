@@ -42,6 +42,7 @@ async fn main() -> std::process::ExitCode {
 <head>
 <meta charset="utf-8">
 <title>fanout: server-rendered, hydrated from the page</title>
+<link rel="icon" href="../favicon.svg" type="image/svg+xml">
 </head>
 <body data-api="{api}" data-tag="{tag}">
 <h1>Rendered on the server</h1>
