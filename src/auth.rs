@@ -4,10 +4,10 @@ use std::fmt;
 use std::future::Future;
 
 use crate::error::Error;
+use crate::flight::Flight;
 use crate::middleware::{Middleware, Next};
 use crate::request::Request;
 use crate::response::Response;
-use crate::shared::Flight;
 use crate::sync::{dyn_ss, BoxFuture, Lock, MaybeSend, MaybeSync, Shared};
 use crate::url;
 

@@ -5,31 +5,6 @@ use std::time::Duration;
 
 use crate::method::Method;
 
-impl std::str::FromStr for Method {
-    type Err = Error;
-
-    /// Parses a method name, case-insensitively.
-    ///
-    /// ```
-    /// let m: fanout::Method = "patch".parse().unwrap();
-    /// assert_eq!(m, fanout::Method::Patch);
-    /// assert!("BREW".parse::<fanout::Method>().unwrap_err().is_builder());
-    /// ```
-    fn from_str(s: &str) -> Result<Method, Error> {
-        Ok(match s.to_ascii_uppercase().as_str() {
-            "GET" => Method::Get,
-            "POST" => Method::Post,
-            "PUT" => Method::Put,
-            "PATCH" => Method::Patch,
-            "DELETE" => Method::Delete,
-            "HEAD" => Method::Head,
-            "OPTIONS" => Method::Options,
-            "TRACE" => Method::Trace,
-            _ => return Err(Error::builder(format!("unsupported HTTP method \"{s}\""))),
-        })
-    }
-}
-
 /// Everything that can go wrong with a request, as one type.
 ///
 /// The kind is private; ask with the predicates (`is_timeout()`,
@@ -248,6 +223,17 @@ impl Error {
     }
 
     /// Whether the error already names its request.
+    /// Names the request (`METHOD url`), unless the error already names
+    /// one: the one rule every layer that ends a request with an error
+    /// follows.
+    pub(crate) fn or_request(self, method: crate::method::Method, url: &str) -> Error {
+        if self.has_request() {
+            self
+        } else {
+            self.with_request(method, url)
+        }
+    }
+
     pub(crate) fn has_request(&self) -> bool {
         self.inner.url.is_some()
     }
@@ -474,6 +460,12 @@ impl fmt::Display for Cancelled {
 }
 
 impl std::error::Error for Cancelled {}
+
+impl From<crate::method::ParseMethodError> for Error {
+    fn from(e: crate::method::ParseMethodError) -> Error {
+        Error::builder(e.to_string())
+    }
+}
 
 impl From<Cancelled> for Error {
     fn from(c: Cancelled) -> Error {

@@ -30,7 +30,7 @@ impl TryFrom<http::Method> for Method {
 
     /// The same method; `CONNECT` and extension methods are builder errors.
     fn try_from(m: http::Method) -> Result<Method, Error> {
-        m.as_str().parse()
+        m.as_str().parse().map_err(Error::from)
     }
 }
 

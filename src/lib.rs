@@ -183,9 +183,14 @@
 
 #[cfg(feature = "auth")]
 pub mod auth;
+mod backoff;
 mod builder;
 mod client;
 mod error;
+#[cfg(any(feature = "dedupe", feature = "auth"))]
+// Its weak handles serve dedupe only.
+#[cfg_attr(not(feature = "dedupe"), allow(dead_code))]
+mod flight;
 mod gather;
 mod headers;
 #[cfg(feature = "http")]
@@ -206,10 +211,6 @@ mod response;
 #[cfg(feature = "retry")]
 mod retry;
 pub mod send;
-#[cfg(any(feature = "dedupe", feature = "auth"))]
-// Its weak handles serve dedupe only.
-#[cfg_attr(not(feature = "dedupe"), allow(dead_code))]
-mod shared;
 #[cfg(feature = "snapshot")]
 pub mod snapshot;
 mod sse;
@@ -226,7 +227,7 @@ pub use error::{Cancelled, Error, JsError};
 pub use gather::{gather, Gather, Outcome, Progress};
 pub use headers::Headers;
 pub use lines::{JsonLines, Lines};
-pub use method::Method;
+pub use method::{Method, ParseMethodError};
 #[cfg(feature = "middleware")]
 pub use middleware::{Middleware, Next};
 pub use options::{CacheMode, Credentials, Options, Redirect};

@@ -65,3 +65,47 @@ impl fmt::Display for Method {
         f.write_str(self.as_str())
     }
 }
+
+impl std::str::FromStr for Method {
+    type Err = ParseMethodError;
+
+    /// Parses a method name, case-insensitively. The error converts into
+    /// a fanout [`Error`](crate::Error) that
+    /// [`is_builder`](crate::Error::is_builder), so `?` works in a
+    /// function returning one.
+    ///
+    /// ```
+    /// let m: fanout::Method = "patch".parse().unwrap();
+    /// assert_eq!(m, fanout::Method::Patch);
+    /// let e = "BREW".parse::<fanout::Method>().unwrap_err();
+    /// assert_eq!(e.to_string(), "unsupported HTTP method \"BREW\"");
+    /// assert!(fanout::Error::from(e).is_builder());
+    /// ```
+    fn from_str(s: &str) -> Result<Method, ParseMethodError> {
+        Ok(match s.to_ascii_uppercase().as_str() {
+            "GET" => Method::Get,
+            "POST" => Method::Post,
+            "PUT" => Method::Put,
+            "PATCH" => Method::Patch,
+            "DELETE" => Method::Delete,
+            "HEAD" => Method::Head,
+            "OPTIONS" => Method::Options,
+            "TRACE" => Method::Trace,
+            _ => return Err(ParseMethodError { name: s.to_owned() }),
+        })
+    }
+}
+
+/// A method name fanout does not send, from [`Method`]'s `FromStr`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseMethodError {
+    name: String,
+}
+
+impl fmt::Display for ParseMethodError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unsupported HTTP method \"{}\"", self.name)
+    }
+}
+
+impl std::error::Error for ParseMethodError {}

@@ -32,6 +32,8 @@ use std::time::Duration;
 use futures_util::future::{select, Either};
 
 use crate::error::{Error, Kind};
+#[cfg(feature = "dedupe")]
+use crate::flight::{Flight, WeakFlight};
 use crate::headers;
 #[cfg(feature = "limit")]
 use crate::limit::{Permit, Semaphore};
@@ -46,8 +48,6 @@ use crate::request::{Hooks, Request};
 use crate::response::Response;
 #[cfg(feature = "retry")]
 use crate::retry::{Attempt, Retry};
-#[cfg(feature = "dedupe")]
-use crate::shared::{Flight, WeakFlight};
 #[cfg(feature = "middleware")]
 use crate::sync::BoxFuture;
 #[cfg(any(feature = "limit", feature = "dedupe"))]
@@ -170,8 +170,8 @@ impl Pipeline {
                     Err(mut e) => {
                         for hook in &hooks {
                             e = match hook {
-                                Hook::Now(f) => f(e),
-                                Hook::Later(f) => f(e).await,
+                                Hook::Sync(f) => f(e),
+                                Hook::Async(f) => f(e).await,
                             };
                         }
                         Err(e)
@@ -190,25 +190,17 @@ impl Pipeline {
     fn run(&self, mut req: Request) -> impl Future<Output = Result<Response, Error>> + '_ {
         async move {
             if let Err(e) = self.prepare(&mut req) {
-                return Err(if e.has_request() {
-                    e
-                } else {
-                    e.with_request(req.method, &req.url)
-                });
+                return Err(e.or_request(req.method, &req.url));
             }
             #[cfg(feature = "hooks")]
             {
                 for i in 0..req.hooks.before_request.len() {
                     let (method, url) = (req.method, req.url.clone());
                     let result = match req.hooks.before_request[i].clone() {
-                        Hook::Now(f) => f(&mut req).map(|()| req),
-                        Hook::Later(f) => f(req).await,
+                        Hook::Sync(f) => f(&mut req).map(|()| req),
+                        Hook::Async(f) => f(req).await,
                     };
-                    req = match result {
-                        Ok(req) => req,
-                        Err(e) if e.has_request() => return Err(e),
-                        Err(e) => return Err(e.with_request(method, &url)),
-                    };
+                    req = result.map_err(|e| e.or_request(method, &url))?;
                 }
             }
             let total = req.options.total_timeout;
@@ -226,8 +218,8 @@ impl Pipeline {
             };
             let result = within(layers, total).await;
             let mut resp = result.map_err(|e| match &context {
-                Some((method, url)) if !e.has_request() => e.with_request(*method, url),
-                _ => e,
+                Some((method, url)) => e.or_request(*method, url),
+                None => e,
             })?;
             if let Some((method, url)) = &context {
                 // A response a user layer made itself.
@@ -412,18 +404,15 @@ impl Pipeline {
                         if let Some(cause) = cause {
                             for hook in req.hooks.before_retry.clone() {
                                 match hook {
-                                    Hook::Now(f) => f(&req, &cause, attempt),
-                                    Hook::Later(f) => {
+                                    Hook::Sync(f) => f(&req, &cause, attempt),
+                                    Hook::Async(f) => {
                                         let (method, url) = (req.method, req.url.clone());
                                         req = match f(req, cause.clone(), attempt).await {
                                             Ok(req) => req,
                                             Err(e) => {
-                                                let e = if e.has_request() {
-                                                    e
-                                                } else {
-                                                    e.with_request(method, &url)
-                                                };
-                                                return Err(e.with_attempts(attempt));
+                                                return Err(e
+                                                    .or_request(method, &url)
+                                                    .with_attempts(attempt))
                                             }
                                         };
                                     }
@@ -540,8 +529,8 @@ impl<F: Future<Output = Result<Response, Error>>> Future for Within<F> {
 async fn after_response(req: &Request, mut resp: Response) -> Result<(Response, bool), Error> {
     for hook in &req.hooks.after_response {
         let action = match hook {
-            Hook::Now(f) => f(&resp),
-            Hook::Later(f) => match resp.try_clone() {
+            Hook::Sync(f) => f(&resp),
+            Hook::Async(f) => match resp.try_clone() {
                 Some(copy) => f(copy).await?,
                 None => Action::Continue,
             },
@@ -576,15 +565,7 @@ fn dedupe_key(req: &Request) -> String {
         .iter()
         .map(|(n, v)| format!("{}:{v}", n.to_ascii_lowercase()))
         .collect();
-    // A few headers: an insertion sort is enough, and far smaller in the
-    // wasm than the standard library's sorts.
-    for i in 1..headers.len() {
-        let mut j = i;
-        while j > 0 && headers[j - 1] > headers[j] {
-            headers.swap(j - 1, j);
-            j -= 1;
-        }
-    }
+    headers::small_sort(&mut headers);
     format!("{} {}\n{}", req.method, req.url, headers.join("\n"))
 }
 
@@ -687,14 +668,7 @@ fn finish(
     result: Result<Response, Error>,
     attempts: u32,
 ) -> Result<Response, Error> {
-    result.map_err(|e| {
-        let e = if e.has_request() {
-            e
-        } else {
-            e.with_request(req.method, &req.url)
-        };
-        e.with_attempts(attempts)
-    })
+    result.map_err(|e| e.or_request(req.method, &req.url).with_attempts(attempts))
 }
 
 /// The semaphore of `origin`, made on first use.

@@ -6,7 +6,8 @@ use crate::method::Method;
 
 /// When and how a request is retried. Defaults follow ky: up to 2 retries, for
 /// idempotent methods only (GET, PUT, HEAD, DELETE, OPTIONS, TRACE), on
-/// statuses 408 413 429 500 502 503 504 and on network errors; delays of
+/// statuses 408 413 429 500 502 503 504 (413 only with a `Retry-After`) and
+/// on network errors; delays of
 /// `0.3 s × 2^(n-1)` capped at 10 s, or the server's `Retry-After` (seconds
 /// or an HTTP date) capped at 60 s. Timeouts are retried only with
 /// [`Retry::retry_on_timeout`]. A POST or PATCH is never retried.
@@ -111,7 +112,8 @@ impl Retry {
     }
 
     /// The statuses that are retried (default 408 413 429 500 502 503 504;
-    /// codes outside 100 to 599 are ignored).
+    /// codes outside 100 to 599 are ignored). A 413 is retried only when
+    /// its `Retry-After` says when.
     pub fn statuses(mut self, statuses: impl IntoIterator<Item = u16>) -> Retry {
         let mut set = StatusSet::default();
         for s in statuses {
@@ -157,9 +159,7 @@ impl Retry {
     /// The backoff delay before retry number `n` (1-based), without jitter
     /// and without `Retry-After`.
     pub fn delay(&self, n: u32) -> Duration {
-        let factor = 2f64.powi(n.saturating_sub(1).min(60) as i32);
-        let d = self.base.as_secs_f64() * factor;
-        Duration::from_secs_f64(d.min(self.cap.as_secs_f64()))
+        crate::backoff::backoff(self.base, n, self.cap)
     }
 
     /// Whether responses with `status` are retried.
@@ -198,7 +198,9 @@ impl Retry {
                     return None;
                 }
                 match (status, retry_after) {
-                    (413 | 429 | 503, Some(v)) => parse_retry_after(v, now_epoch_ms),
+                    // A 413 is retried only when the server says when.
+                    (413, v) => Some(v.and_then(|v| parse_retry_after(v, now_epoch_ms))?),
+                    (429 | 503, Some(v)) => parse_retry_after(v, now_epoch_ms),
                     _ => None,
                 }
             }
@@ -224,14 +226,19 @@ impl Retry {
     }
 }
 
-/// Parses a `Retry-After` value: delay-seconds, or an IMF-fixdate such as
-/// `Wed, 21 Oct 2015 07:28:00 GMT` (a date in the past means "now").
+/// Parses a `Retry-After` value: delay-seconds, or an HTTP-date (a date in
+/// the past means "now"): an IMF-fixdate such as
+/// `Wed, 21 Oct 2015 07:28:00 GMT`, or one of the obsolete forms RFC 9110
+/// (section 5.6.7) requires recipients to accept, RFC 850's
+/// `Wednesday, 21-Oct-15 07:28:00 GMT` and asctime's
+/// `Wed Oct 21 07:28:00 2015`.
 pub(crate) fn parse_retry_after(value: &str, now_epoch_ms: f64) -> Option<Duration> {
     let value = value.trim();
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
-    let when = parse_http_date(value)?;
+    let now_secs = (now_epoch_ms / 1000.0) as i64;
+    let when = parse_http_date(value).or_else(|| parse_obsolete_date(value, now_secs))?;
     let ms = (when as f64 * 1000.0 - now_epoch_ms).max(0.0);
     Some(Duration::from_millis(ms as u64))
 }
@@ -273,6 +280,90 @@ pub(crate) fn parse_http_date(s: &str) -> Option<i64> {
         return None;
     }
     Some(days_from_civil(year, month, day) * 86_400 + h * 3600 + m * 60 + sec)
+}
+
+/// Fixed-width decimal digits (`+1` or `-1` would parse as numbers).
+fn fixed_digits(s: &str, width: usize) -> Option<i64> {
+    (s.len() == width && s.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| s.parse().ok())
+        .flatten()
+}
+
+/// A month's number from its three-letter name.
+fn month_number(name: &str) -> Option<u32> {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    MONTHS.iter().position(|m| *m == name).map(|i| i as u32 + 1)
+}
+
+/// Seconds since the epoch of a checked date and `HH:MM:SS` time.
+fn at(year: i64, month: u32, day: u32, time: &str) -> Option<i64> {
+    let mut hms = time.split(':').map(|p| fixed_digits(p, 2));
+    let (h, m, sec) = (hms.next()??, hms.next()??, hms.next()??);
+    if hms.next().is_some() || !(1..=31).contains(&day) || h > 23 || m > 59 || sec > 60 {
+        return None;
+    }
+    Some(days_from_civil(year, month, day) * 86_400 + h * 3600 + m * 60 + sec)
+}
+
+/// Parses the obsolete HTTP-date forms into seconds since the Unix epoch:
+/// RFC 850 (`Sunday, 06-Nov-94 08:49:37 GMT`, whose two-digit year is the
+/// one nearest the past that is not more than 50 years after `now_secs`,
+/// as RFC 9110 says) and asctime (`Sun Nov  6 08:49:37 1994`, the day
+/// space-padded).
+pub(crate) fn parse_obsolete_date(s: &str, now_secs: i64) -> Option<i64> {
+    const WEEKDAYS: [&str; 7] = [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ];
+    if let Some((weekday, rest)) = s.split_once(", ") {
+        if !WEEKDAYS.contains(&weekday) {
+            return None;
+        }
+        let mut it = rest.split(' ');
+        let mut date = it.next()?.split('-');
+        let time = it.next()?;
+        if it.next()? != "GMT" || it.next().is_some() {
+            return None;
+        }
+        let day = u32::try_from(fixed_digits(date.next()?, 2)?).ok()?;
+        let month = month_number(date.next()?)?;
+        let yy = fixed_digits(date.next()?, 2)?;
+        if date.next().is_some() {
+            return None;
+        }
+        // The century that puts the date at most 50 years after now.
+        let now_year = 1970 + now_secs.div_euclid(31_556_952);
+        let mut year = now_year - now_year.rem_euclid(100) + yy;
+        if year > now_year + 50 {
+            year -= 100;
+        }
+        return at(year, month, day, time);
+    }
+    // asctime: "Sun Nov  6 08:49:37 1994" (one or two spaces before the day).
+    let weekday = s.get(..4)?;
+    if !WEEKDAYS.iter().any(|w| format!("{} ", &w[..3]) == weekday) {
+        return None;
+    }
+    let month = month_number(s.get(4..7)?)?;
+    let rest = s.get(7..)?.strip_prefix(' ')?;
+    let (day, rest) = match rest.strip_prefix(' ') {
+        Some(r) => (fixed_digits(r.get(..1)?, 1)?, r.get(1..)?),
+        None => (fixed_digits(rest.get(..2)?, 2)?, rest.get(2..)?),
+    };
+    let mut it = rest.strip_prefix(' ')?.split(' ');
+    let time = it.next()?;
+    let year = fixed_digits(it.next()?, 4)?;
+    if it.next().is_some() {
+        return None;
+    }
+    at(year, month, u32::try_from(day).ok()?, time)
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant).
@@ -325,13 +416,24 @@ mod tests {
         ] {
             assert!(r.decide(m, 1, Network, NOW, 0.5).is_some(), "{m}");
         }
-        for s in [408, 413, 429, 500, 502, 503, 504] {
+        for s in [408, 429, 500, 502, 503, 504] {
             assert!(
                 r.decide(Method::Get, 1, Status(s, None), NOW, 0.5)
                     .is_some(),
                 "{s}"
             );
         }
+        // 413 only when the server says when (as ky): the body is too large
+        // now, and only the server knows whether it will not be later.
+        assert_eq!(r.decide(Method::Get, 1, Status(413, None), NOW, 0.5), None);
+        assert_eq!(
+            r.decide(Method::Get, 1, Status(413, Some("soon")), NOW, 0.5),
+            None
+        );
+        assert_eq!(
+            r.decide(Method::Get, 1, Status(413, Some("2")), NOW, 0.5),
+            Some(Duration::from_secs(2))
+        );
     }
 
     #[test]
@@ -411,6 +513,56 @@ mod tests {
             parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
             Some(784_111_777)
         );
+    }
+
+    #[test]
+    fn obsolete_dates_rfc_850_and_asctime() {
+        // The three forms of one instant (RFC 9110's example).
+        let imf = parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
+        let now_2026 = 1_780_000_000;
+        assert_eq!(
+            parse_obsolete_date("Sunday, 06-Nov-94 08:49:37 GMT", now_2026),
+            Some(imf)
+        );
+        assert_eq!(
+            parse_obsolete_date("Sun Nov  6 08:49:37 1994", now_2026),
+            Some(imf)
+        );
+        assert_eq!(
+            parse_obsolete_date("Wed Oct 21 07:28:00 2015", now_2026),
+            parse_http_date("Wed, 21 Oct 2015 07:28:00 GMT")
+        );
+        // Two-digit years: at most 50 years after now, else the century before.
+        let y = |s: &str| parse_obsolete_date(s, now_2026).map(|t| 1970 + t / 31_556_952);
+        assert_eq!(y("Tuesday, 01-Jul-70 00:00:00 GMT"), Some(2070));
+        assert_eq!(y("Tuesday, 01-Jul-80 00:00:00 GMT"), Some(1980));
+        assert_eq!(y("Wednesday, 01-Jul-26 12:00:00 GMT"), Some(2026));
+        for bad in [
+            "Sunday, 06-Nov-1994 08:49:37 GMT",
+            "Sunday, 6-Nov-94 08:49:37 GMT",
+            "Sunday, 06-Nov-94 08:49:37 PST",
+            "Funday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov 6 08:49:37 1994",
+            "Sun Nov  6 08:49:37 94",
+            "Sun Nov  6 08:49 1994",
+            "Sun Nov 06 08:49:37 1994 GMT",
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+        ] {
+            assert_eq!(parse_obsolete_date(bad, now_2026), None, "{bad}");
+        }
+        // Retry-After takes all three.
+        let now_ms = (imf as f64 - 10.0) * 1000.0;
+        for form in [
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+        ] {
+            assert_eq!(
+                parse_retry_after(form, now_ms),
+                Some(Duration::from_secs(10)),
+                "{form}"
+            );
+        }
     }
 
     #[test]

@@ -602,10 +602,7 @@ impl EventStream {
 }
 
 /// `base` doubled `failures - 1` times (no doubling for the first), capped.
-fn backoff(base: Duration, failures: u32, max: Duration) -> Duration {
-    let factor = 1u32 << failures.saturating_sub(1).min(16);
-    base.saturating_mul(factor).min(max)
-}
+use crate::backoff::backoff;
 
 impl Stream for EventStream {
     type Item = Result<Event, Error>;

@@ -194,6 +194,60 @@ async fn retry_after_is_honoured() {
     assert!(waited < 10_000.0, "waited {waited} ms");
 }
 
+/// A 413 is retried only when its `Retry-After` says when (as ky), and a
+/// `Retry-After` in RFC 850's or asctime's date form is read too.
+#[wasm_bindgen_test(unsupported = tokio::test)]
+async fn a_413_is_retried_only_with_retry_after() {
+    let c = client();
+    let fast = Retry::new().backoff(Duration::from_millis(1), Duration::from_millis(1));
+    let key = tag("413-no-when");
+    let resp = c
+        .get(format!("flaky/{key}?fail=1&status=413"))
+        .retry(fast.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 413);
+    assert_eq!(resp.attempts(), 1);
+    assert_eq!(flaky_hits(&key).await, 1, "not sent again");
+
+    let key = tag("413-when");
+    let resp = c
+        .get(format!("flaky/{key}?fail=1&status=413&retry_after=0"))
+        .retry(fast.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(flaky_hits(&key).await, 2);
+
+    // Dates in the past mean "now": retried at once, which for a 413
+    // proves the date was read (an unreadable one is no `Retry-After`).
+    for (name, date) in [
+        ("asctime", "Sun%20Nov%20%206%2008:49:37%201994"),
+        ("rfc850", "Sunday,%2006-Nov-94%2008:49:37%20GMT"),
+    ] {
+        let key = tag(name);
+        let resp = c
+            .get(format!("flaky/{key}?fail=1&status=413&retry_after={date}"))
+            .retry(fast.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "{name}");
+        assert_eq!(flaky_hits(&key).await, 2, "{name}");
+    }
+    let key = tag("unreadable");
+    let resp = c
+        .get(format!("flaky/{key}?fail=1&status=413&retry_after=later"))
+        .retry(fast)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 413);
+    assert_eq!(flaky_hits(&key).await, 1);
+}
+
 #[wasm_bindgen_test(unsupported = tokio::test)]
 async fn network_errors_are_retried_and_timeouts_only_on_request() {
     let c = Client::builder()
