@@ -11,6 +11,7 @@ use crate::js::json_parse;
 use crate::js::key_string;
 use crate::js::promise;
 use crate::response::js_response;
+use crate::response::{BodyState, Reader};
 use crate::stream::JsStream;
 use fanout::Error;
 use fanout::Method;
@@ -23,6 +24,9 @@ use js_sys::Uint8Array;
 use std::cell::RefCell;
 use std::str::FromStr;
 use wasm_bindgen::prelude::*;
+
+/// The keys of `jsonLines` options.
+pub(crate) const LINE_KEYS: &[&str] = &["onBadLine"];
 
 /// How a body is handed to JS.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -205,7 +209,7 @@ impl JsBody {
     /// `onBadLine`.
     #[wasm_bindgen(js_name = lineOptions)]
     pub fn line_options(options: JsValue, owner: JsValue) -> Result<JsValue, JsValue> {
-        let f = Fields::new(&options, "jsonLines options", &[&["onBadLine"]]).map_err(|e| {
+        let f = Fields::new(&options, "jsonLines options", &[LINE_KEYS]).map_err(|e| {
             let (method, url, _) = owner_request(&owner);
             js_error(e.with_request(method, &url))
         })?;
@@ -222,30 +226,34 @@ impl JsBody {
         )))
     }
 
-    /// A reader called on a response whose body is not there: `state` 0
-    /// when it has none (HEAD, 204, 304: it reads as empty), 1 when it was
-    /// read, 2 when the response was freed; `how`: 0 `json`, 1 `text`,
-    /// 2 `bytes`, 3 `lines`, 4 `jsonLines`. The promise readers reject, the
-    /// stream readers throw.
-    pub fn none(state: u32, how: u32, owner: JsValue) -> Result<JsValue, JsValue> {
-        let error = match (state, how) {
-            (0, 0) => decode_error("the body is empty", String::new()),
-            (0, 1) => return Ok(Promise::resolve(&JsValue::from_str("")).into()),
-            (0, 2) => return Ok(Promise::resolve(&Uint8Array::new_with_length(0)).into()),
-            (0, _) => {
+    /// A reader called on a response whose body is not there: `state` a
+    /// [`BodyState`], `reader` a [`Reader`] (as `response.js` numbers
+    /// them). An empty body reads as empty; otherwise the promise readers
+    /// reject, the stream readers throw.
+    pub fn none(state: u32, reader: u32, owner: JsValue) -> Result<JsValue, JsValue> {
+        let reader = Reader::from_js(reader);
+        let error = match (BodyState::from_js(state), reader) {
+            (BodyState::Empty, Reader::Json) => decode_error("the body is empty", String::new()),
+            (BodyState::Empty, Reader::Text) => {
+                return Ok(Promise::resolve(&JsValue::from_str("")).into())
+            }
+            (BodyState::Empty, Reader::Bytes) => {
+                return Ok(Promise::resolve(&Uint8Array::new_with_length(0)).into())
+            }
+            (BodyState::Empty, _) => {
                 return Ok(JsStream::wrap(
                     futures_util::stream::empty().boxed_local(),
                     None,
                 ))
             }
-            (1, _) => type_error("the body was already read"),
+            (BodyState::Used, _) => type_error("the body was already read"),
             _ => type_error("the body was already read: the response was freed"),
         };
         let error = with_owner(error, &owner);
-        if how < 3 {
-            Ok(Promise::reject(&error).into())
-        } else {
+        if reader.is_stream() {
             Err(error)
+        } else {
+            Ok(Promise::reject(&error).into())
         }
     }
 }

@@ -1,11 +1,9 @@
 //! The exported `Client`: its options and its request methods.
 
-use crate::errors::before_error;
 use crate::errors::js_error;
-use crate::errors::raise_for_status;
 use crate::errors::type_error;
-use crate::errors::Failure;
 use crate::fields::pairs;
+use crate::fields::parse_method;
 use crate::fields::url_arg;
 use crate::fields::Fields;
 use crate::gather::parse_gather;
@@ -13,11 +11,11 @@ use crate::gather::run_gather;
 use crate::hooks::parse_hooks;
 use crate::js::describe;
 use crate::js::js_message;
+use crate::js::key_string;
 use crate::js::promise;
 use crate::options::parse_options;
 use crate::options::OPTION_KEYS;
 use crate::request::Spec;
-use crate::request::REQUEST_KEYS;
 use crate::response::js_response;
 use crate::response::response_promise;
 use fanout::Client as Session;
@@ -25,8 +23,8 @@ use fanout::Error;
 use fanout::Method;
 use js_sys::Function;
 use js_sys::Promise;
+use js_sys::{Object, Reflect};
 use std::rc::Rc;
-use std::str::FromStr;
 use wasm_bindgen::prelude::*;
 
 /// The keys of a client's own options, besides [`OPTION_KEYS`].
@@ -43,7 +41,7 @@ pub(crate) const CLIENT_KEYS: &[&str] = &[
 
 /// A client, its `throwHttpErrors` (default true) and its
 /// `hooks.beforeError`.
-pub(crate) fn build_client(options: &JsValue) -> Result<(Session, bool, Vec<Function>), Error> {
+pub(crate) fn build_client(options: &JsValue) -> Result<JsClient, Error> {
     let f = Fields::new(options, "Client options", &[CLIENT_KEYS, OPTION_KEYS])?;
     let mut opts = parse_options(&f)?;
     // Unlike the Rust client, a JS client rejects 4xx and 5xx responses
@@ -63,8 +61,13 @@ pub(crate) fn build_client(options: &JsValue) -> Result<(Session, bool, Vec<Func
     if let Some(v) = f.get("auth")? {
         b = b.with(auth_refresh(&v, &f.field("auth"), base.as_deref())?);
     }
+    let mut accept = false;
     if let Some(v) = f.get("headers")? {
-        b = b.default_headers(pairs(&v, &f.field("headers"), false)?);
+        let headers = pairs(&v, &f.field("headers"), false)?;
+        accept = headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("accept"));
+        b = b.default_headers(headers);
     }
     if let Some(n) = f.count("limit")? {
         b = b.limit(n);
@@ -81,7 +84,12 @@ pub(crate) fn build_client(options: &JsValue) -> Result<(Session, bool, Vec<Func
         b = b.hooks(h.lib);
         before_error = h.before_error;
     }
-    Ok((b.build()?, throw_http, before_error))
+    Ok(JsClient {
+        inner: b.build()?,
+        throw_http,
+        before_error: before_error.into(),
+        accept,
+    })
 }
 
 pub(crate) const AUTH_KEYS: &[&str] = &["refresh", "origin", "token"];
@@ -168,6 +176,8 @@ pub struct JsClient {
     pub(crate) throw_http: bool,
     /// The client's `hooks.beforeError`.
     pub(crate) before_error: Rc<[Function]>,
+    /// Whether the client's default headers have an `Accept`.
+    pub(crate) accept: bool,
 }
 
 impl std::fmt::Debug for JsClient {
@@ -185,13 +195,7 @@ impl JsClient {
     pub fn new(
         #[wasm_bindgen(unchecked_optional_param_type = "ClientOptions")] options: JsValue,
     ) -> Result<JsClient, JsValue> {
-        build_client(&options)
-            .map(|(inner, throw_http, before_error)| JsClient {
-                inner,
-                throw_http,
-                before_error: before_error.into(),
-            })
-            .map_err(js_error)
+        build_client(&options).map_err(js_error)
     }
 
     /// The base URL, its path ending in `/`, or `undefined`.
@@ -202,29 +206,28 @@ impl JsClient {
 
     fn send(&self, method: Method, path: &JsValue, options: &JsValue) -> Promise {
         let client = self.inner.clone();
-        let spec = url_arg(path, "path")
-            .map_err(|e| e.with_request(method, &describe(path)))
-            .and_then(|path| {
-                let f = Fields::new(options, "request options", &[REQUEST_KEYS, OPTION_KEYS])
-                    .map_err(|e| e.with_request(method, &path))?;
-                Spec::parse(&client, method, path, &f)
-            });
-        let throw = self.throw_http;
+        let spec = Spec::of_call(&client, method, path, options);
+        let (throw, accept) = (self.throw_http, self.accept);
         let hooks = self.before_error.clone();
-        response_promise(promise(async move {
-            let spec = spec.map_err(js_error)?;
-            let sent = async {
-                let resp = spec.builder(&client).send().await?;
-                let (resp, rust) = spec.progress(resp);
-                let resp = raise_for_status(resp, spec.throw_http.unwrap_or(throw), rust).await?;
-                Ok::<_, Failure>(js_response(resp, rust))
-            };
-            match sent.await {
-                Ok(v) => Ok(v),
-                Err(f) if hooks.is_empty() && spec.before_error.is_empty() => Err(f.into_js()),
-                Err(f) => Err(before_error(&[&hooks, &spec.before_error], f.into_js()).await),
+        // `json()` or `text()` called on the promise leaves the `Accept`
+        // it wants here. The future is first polled in a microtask, so a
+        // reader called at once is known before the request is built
+        // (ky starts its fetch a microtask later for this).
+        let wanted = Object::new();
+        let asked = wanted.clone();
+        let future = async move {
+            let mut spec = spec.map_err(js_error)?;
+            if !accept {
+                spec.accept = Reflect::get(&asked, &key_string("accept"))
+                    .ok()
+                    .and_then(|v| v.as_string());
             }
-        }))
+            match spec.respond(&client, throw).await {
+                Ok((resp, rust)) => Ok(js_response(resp, rust)),
+                Err(f) => Err(spec.reject(f, &hooks).await),
+            }
+        };
+        response_promise(promise(future), &wanted)
     }
 
     /// Sends a `GET` request. Resolves to the `FanoutResponse` once its headers
@@ -298,16 +301,9 @@ impl JsClient {
         #[wasm_bindgen(unchecked_param_type = "string | URL")] path: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: JsValue,
     ) -> Promise {
-        let parsed = match method.as_string() {
-            Some(m) => Method::from_str(&m),
-            None => Err(type_error(format!(
-                "method must be a string such as 'GET', not {}",
-                describe(&method)
-            ))),
-        };
-        match parsed {
+        match parse_method(&method, "method") {
             Ok(m) => self.send(m, &path, &options),
-            Err(e) => response_promise(Promise::reject(&js_error(e))),
+            Err(e) => response_promise(Promise::reject(&js_error(e)), &Object::new()),
         }
     }
 

@@ -10,6 +10,7 @@ use crate::js::set;
 use crate::response::null_body;
 use crate::response::ResponseHead;
 use fanout::Error;
+use fanout::Method;
 use js_sys::Function;
 use js_sys::Object;
 use js_sys::Promise;
@@ -118,49 +119,89 @@ pub(crate) fn decode_error(message: &str, body_start: String) -> Error {
     Error::decode(format!("invalid JSON: {message}"), body_start)
 }
 
-/// A failed request as JS sees it: the [`Error`], and for an `HTTPError`
-/// raised by [`raise_for_status`] its `response` and `data`.
-pub(crate) struct Failure {
-    pub(crate) error: Error,
-    /// `(response, data)`.
-    pub(crate) http: Option<(JsValue, JsValue)>,
-    /// The JS error already made (and passed through `beforeError`).
-    pub(crate) js: Option<JsValue>,
+/// A request that failed, on its way to JS: the one error type of the
+/// request path ([`Spec::respond`](crate::request::Spec::respond)).
+pub(crate) enum Failure {
+    /// The library's error.
+    Lib(Error),
+    /// A 4xx or 5xx under `throwHttpErrors` ([`raise_for_status`]): the
+    /// error, its `response` (the body read) and the body as `data`.
+    Http {
+        error: Error,
+        response: JsValue,
+        data: JsValue,
+    },
+    /// A value a JS hook threw: it travelled through the library inside an
+    /// `Error` (see [`HookThrew`]) and is rejected with as it is.
+    Thrown(JsValue),
 }
 
 impl From<Error> for Failure {
     fn from(error: Error) -> Failure {
-        Failure {
-            error,
-            http: None,
-            js: None,
+        match thrown_value(&error) {
+            Some(value) => Failure::Thrown(value),
+            None => Failure::Lib(error),
         }
     }
 }
 
 impl From<fanout::Cancelled> for Failure {
     fn from(c: fanout::Cancelled) -> Failure {
-        Error::from(c).into()
+        Failure::Lib(c.into())
     }
 }
 
 impl Failure {
+    /// Whether the request went out: not for a bad argument or a URL or
+    /// header the library refused (nor for a hook that threw before).
+    pub(crate) fn sent(&self) -> bool {
+        match self {
+            Failure::Lib(e) => !e.is_builder(),
+            Failure::Http { .. } => true,
+            Failure::Thrown(_) => false,
+        }
+    }
+
+    /// Names the request, if the error does not yet.
+    pub(crate) fn named(self, method: Method, url: &str) -> Failure {
+        match self {
+            Failure::Lib(e) if e.url().is_none() => Failure::Lib(e.with_request(method, url)),
+            other => other,
+        }
+    }
+
     pub(crate) fn into_js(self) -> JsValue {
-        if let Some(js) = self.js {
-            return js;
+        match self {
+            Failure::Lib(e) => js_error(e),
+            Failure::Http {
+                error,
+                response,
+                data,
+            } => {
+                let value = js_error(error);
+                set(value.unchecked_ref(), "response", &response);
+                set(value.unchecked_ref(), "data", &data);
+                value
+            }
+            Failure::Thrown(value) => value,
         }
-        let value = js_error(self.error);
-        if let Some((response, data)) = self.http {
-            set(value.unchecked_ref(), "response", &response);
-            set(value.unchecked_ref(), "data", &data);
+    }
+
+    /// The JS value the request rejects with: this error through the
+    /// `beforeError` hooks, in order. The one place they run.
+    pub(crate) async fn reject(self, hooks: &[&[Function]]) -> JsValue {
+        let error = self.into_js();
+        if hooks.iter().all(|l| l.is_empty()) {
+            return error;
         }
-        value
+        before_error(hooks, error).await
     }
 }
 
 /// `throwHttpErrors`: a 4xx or 5xx response becomes an `HTTPError` with
 /// `response` (a `FanoutResponse` whose body was read) and `data`: the body
-/// parsed as JSON when its `content-type` says JSON (and it parses), else
+/// parsed as JSON when its `content-type` is a JSON media type
+/// ([`is_json`]) and it parses, else
 /// its text; `undefined` if it could not be read.
 pub(crate) async fn raise_for_status(
     resp: fanout::Response,
@@ -177,7 +218,7 @@ pub(crate) async fn raise_for_status(
     let json = resp
         .headers()
         .get("content-type")
-        .is_some_and(|ct| ct.to_ascii_lowercase().contains("json"));
+        .is_some_and(|ct| is_json(&ct));
     // The response the error carries, its body read here (or none).
     let empty = resp.as_raw().is_some() && null_body(&resp);
     let mut head = ResponseHead::of(&resp);
@@ -198,11 +239,29 @@ pub(crate) async fn raise_for_status(
             Err(_) => JsValue::UNDEFINED,
         }
     };
-    Err(Failure {
+    Err(Failure::Http {
         error,
-        http: Some((response, data)),
-        js: None,
+        response,
+        data,
     })
+}
+
+/// Whether a `Content-Type` is a JSON media type: `application/json` or
+/// any `type/subtype+json`, with parameters or not (`application/json-seq`
+/// and `text/plain; note=json` are not).
+pub(crate) fn is_json(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    let Some((kind, subtype)) = essence.split_once('/') else {
+        return false;
+    };
+    let token = |s: &str| !s.is_empty() && !s.contains(char::is_whitespace);
+    token(kind)
+        && token(subtype)
+        && (essence.eq_ignore_ascii_case("application/json")
+            || (subtype.len() > 5
+                && subtype
+                    .get(subtype.len() - 5..)
+                    .is_some_and(|s| s.eq_ignore_ascii_case("+json"))))
 }
 
 /// A value a hook threw (or its promise rejected with), kept on the JS
@@ -255,18 +314,55 @@ pub(crate) fn thrown_value(e: &Error) -> Option<JsValue> {
 
 /// Runs `beforeError` hooks (the client's, then the request's) on the
 /// error a request rejects with; each gets the error so far and returns
-/// the next (returning nothing keeps it). A hook that throws rejects with
-/// what it threw.
-pub(crate) async fn before_error(hooks: &[&[Function]], mut error: JsValue) -> JsValue {
+/// the next: an `Error` it returns replaces the error, anything else
+/// (`undefined`, `false` from `e => cond && new X()`) keeps it. A hook that
+/// throws rejects with what it threw.
+async fn before_error(hooks: &[&[Function]], mut error: JsValue) -> JsValue {
     for h in hooks.iter().flat_map(|l| l.iter()) {
         let out = match h.call1(&JsValue::UNDEFINED, &error) {
             Ok(v) => wasm_bindgen_futures::JsFuture::from(Promise::resolve(&v)).await,
             Err(e) => Err(e),
         };
         error = match out {
-            Ok(v) if v.is_undefined() => error,
-            Ok(v) | Err(v) => v,
+            Ok(v) if v.is_instance_of::<js_sys::Error>() => v,
+            Ok(_) => error,
+            Err(v) => v,
         };
     }
     error
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_json;
+
+    #[test]
+    fn only_json_media_types_are_json() {
+        for ct in [
+            "application/json",
+            "application/json; charset=utf-8",
+            "Application/JSON",
+            " application/json ",
+            "application/problem+json",
+            "application/vnd.api+JSON;charset=UTF-8",
+        ] {
+            assert!(is_json(ct), "{ct:?}");
+        }
+        for ct in [
+            "application/json-seq",
+            "text/plain; note=json",
+            "text/json-ish",
+            "application/jsonx",
+            "application/x-json-stream",
+            "json",
+            "+json",
+            "application/+json",
+            "/+json",
+            "",
+            // A cut inside a character: not JSON, and no panic.
+            "application/\u{e9}json",
+        ] {
+            assert!(!is_json(ct), "{ct:?}");
+        }
+    }
 }

@@ -34,8 +34,10 @@ export class FanoutError extends Error {
 
 /**
  * A 4xx or 5xx status while `throwHttpErrors` is on. `data` is the
- * response body, parsed as JSON when its `content-type` says JSON, else
- * its text (as ky's `error.data`), so an API's message can be shown:
+ * response body, parsed as JSON when its `content-type` is a JSON media
+ * type (`application/json`, or a `+json` subtype such as
+ * `application/problem+json`; parameters allowed), else its text (as ky's
+ * `error.data`), so an API's message can be shown:
  *
  * ```js
  * try { await client.get('status/404'); }
@@ -79,9 +81,13 @@ export class DecodeError extends FanoutError {
  * ```
  */
 export interface ResponsePromise extends Promise<FanoutResponse> {
-  /** Awaits the response and parses its body as JSON. */
+  /**
+   * Awaits the response and parses its body as JSON. Called at once (before
+   * the request is sent), it sends `Accept: application/json` unless the
+   * request or its client sets an `Accept`.
+   */
   json<T = unknown>(): Promise<T>;
-  /** Awaits the response and reads its body as text. */
+  /** Awaits the response and reads its body as text (`Accept: text/*` as `json()` does). */
   text(): Promise<string>;
   /** Awaits the response and reads its body as bytes. */
   bytes(): Promise<Uint8Array>;
@@ -237,8 +243,9 @@ export interface BeforeRetryState {
 export type BeforeRetryHook = (state: BeforeRetryState) => void | Promise<void>;
 
 /**
- * Called with the error a request rejects with (async allowed); returns
- * the error to reject with instead, or nothing to keep it.
+ * Called with the error a request rejects with (async allowed); an `Error`
+ * it returns is rejected with instead; anything else (nothing, `false`
+ * from `e => cond && new X()`) keeps the error.
  */
 export type BeforeErrorHook = (error: FanoutError) => unknown;
 
@@ -297,9 +304,12 @@ export interface RequestOptions extends SharedOptions {
   headers?: HeadersInput;
   /** Query parameters appended to the URL. */
   query?: QueryInput;
-  /** A value sent as JSON (`JSON.stringify`), with `content-type: application/json`. */
+  /**
+   * A value sent as JSON (`JSON.stringify`), with `content-type: application/json`.
+   * Not on GET or HEAD (a `TypeError`, nothing sent).
+   */
   json?: unknown;
-  /** A body sent as is (not together with `json`). */
+  /** A body sent as is (not together with `json`; not on GET or HEAD). */
   body?: BodyInput;
   /** Aborts the request: it rejects with an `AbortError`. */
   signal?: AbortSignal;

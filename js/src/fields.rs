@@ -7,11 +7,14 @@ use crate::js::describe;
 use crate::js::js_message;
 use crate::js::number_string;
 use fanout::Error;
+use fanout::Method;
 use js_sys::Array;
 use js_sys::Function;
 use js_sys::Reflect;
+use std::str::FromStr;
 use std::time::Duration;
 use wasm_bindgen::prelude::*;
+use web_sys::AbortSignal;
 
 /// The property names of a plain object (string keys only).
 pub(crate) fn own_keys(obj: &JsValue, what: &str) -> Result<Vec<String>, Error> {
@@ -93,6 +96,24 @@ impl Fields {
                 .dyn_into::<Function>()
                 .map(Some)
                 .map_err(|v| self.bad(key, "a function", &v)),
+        }
+    }
+
+    pub(crate) fn signal(&self, key: &str) -> Result<Option<AbortSignal>, Error> {
+        match self.get(key)? {
+            None => Ok(None),
+            Some(v) => v
+                .dyn_into::<AbortSignal>()
+                .map(Some)
+                .map_err(|v| self.bad(key, "an AbortSignal", &v)),
+        }
+    }
+
+    /// A method name (`'GET'`, `'options'`, ...).
+    pub(crate) fn method(&self, key: &str) -> Result<Option<Method>, Error> {
+        match self.get(key)? {
+            None => Ok(None),
+            Some(v) => parse_method(&v, &self.field(key)).map(Some),
         }
     }
 
@@ -185,6 +206,17 @@ impl Fields {
     /// The name of a field, for a nested object's messages.
     pub(crate) fn field(&self, key: &str) -> String {
         format!("{}.{key}", self.what)
+    }
+}
+
+/// A method name (`'GET'`, `'options'`, ...); `what` names it in messages.
+pub(crate) fn parse_method(value: &JsValue, what: &str) -> Result<Method, Error> {
+    match value.as_string() {
+        Some(m) => Method::from_str(&m),
+        None => Err(type_error(format!(
+            "{what} must be a method name such as 'GET', not {}",
+            describe(value)
+        ))),
     }
 }
 

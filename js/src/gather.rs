@@ -2,8 +2,6 @@
 
 use crate::body::read_as;
 use crate::body::As;
-use crate::errors::before_error;
-use crate::errors::raise_for_status;
 use crate::errors::type_error;
 use crate::errors::Failure;
 use crate::fields::get;
@@ -28,9 +26,11 @@ use js_sys::Array;
 use js_sys::Function;
 use js_sys::Object;
 use std::rc::Rc;
-use std::str::FromStr;
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
+
+/// The keys of a gather input object, besides a request's.
+pub(crate) const GATHER_INPUT_KEYS: &[&str] = &["method", "path"];
 
 pub(crate) const GATHER_KEYS: &[&str] = &["limit", "failFast", "onProgress", "signal", "as"];
 
@@ -50,36 +50,21 @@ pub(crate) fn parse_gather(
     options: &JsValue,
 ) -> Result<(Vec<Input>, GatherOpts), Error> {
     let f = Fields::new(options, "gather options", &[GATHER_KEYS])?;
-    let on_progress = match f.get("onProgress")? {
-        None => None,
-        Some(v) => Some(
-            v.dyn_into::<Function>()
-                .map_err(|v| f.bad("onProgress", "a function", &v))?,
-        ),
-    };
-    let signal = match f.get("signal")? {
-        None => None,
-        Some(v) => Some(
-            v.dyn_into::<AbortSignal>()
-                .map_err(|v| f.bad("signal", "an AbortSignal", &v))?,
-        ),
-    };
-    let how = match f.get("as")? {
-        None => As::Json,
-        Some(v) => match v.as_string().as_deref() {
-            Some("json") => As::Json,
-            Some("text") => As::Text,
-            Some("bytes") => As::Bytes,
-            Some("response") => As::Response,
-            _ => return Err(f.bad("as", "'json', 'text', 'bytes' or 'response'", &v)),
-        },
-    };
+    let how = f.one_of(
+        "as",
+        &[
+            ("json", As::Json),
+            ("text", As::Text),
+            ("bytes", As::Bytes),
+            ("response", As::Response),
+        ],
+    )?;
     let opts = GatherOpts {
         limit: f.count("limit")?,
         fail_fast: f.bool("failFast")?.unwrap_or(false),
-        on_progress,
-        signal,
-        how,
+        on_progress: f.function("onProgress")?,
+        signal: f.signal("signal")?,
+        how: how.unwrap_or(As::Json),
     };
     let not_iterable = || {
         type_error(format!(
@@ -118,18 +103,8 @@ pub(crate) fn parse_input(client: &Session, item: &JsValue) -> Input {
             return parse_input(client, &JsValue::from_str(&href));
         }
     }
-    let f = Fields::new(
-        item,
-        WHAT,
-        &[&["method", "path"], REQUEST_KEYS, OPTION_KEYS],
-    )?;
-    let method = match f.get("method")? {
-        None => Method::Get,
-        Some(v) => match v.as_string() {
-            Some(m) => Method::from_str(&m)?,
-            None => return Err(f.bad("method", "a method name such as 'GET'", &v)),
-        },
-    };
+    let f = Fields::new(item, WHAT, &[GATHER_INPUT_KEYS, REQUEST_KEYS, OPTION_KEYS])?;
+    let method = f.method("method")?.unwrap_or(Method::Get);
     let path = match f.get("path")? {
         Some(v) => url_arg(&v, "gather input.path")?,
         None => {
@@ -139,6 +114,75 @@ pub(crate) fn parse_input(client: &Session, item: &JsValue) -> Input {
         }
     };
     Spec::parse(client, method, path, &f)
+}
+
+/// A failed input, as its outcome shows it.
+pub(crate) enum Failed {
+    /// Before or outside its request (a bad input, or cancelled by
+    /// `failFast`): no `beforeError`.
+    Early(Failure),
+    /// Its request failed: what it rejects with, and whether it was sent.
+    Rejected { error: JsValue, sent: bool },
+}
+
+impl From<fanout::Cancelled> for Failed {
+    fn from(c: fanout::Cancelled) -> Failed {
+        Failed::Early(c.into())
+    }
+}
+
+/// What every input shares.
+#[derive(Clone)]
+struct Batch {
+    client: Session,
+    throw: bool,
+    hooks: Rc<[Function]>,
+    signal: Option<AbortSignal>,
+    how: As,
+}
+
+impl Batch {
+    /// One input, sent and read, its failure through `beforeError`.
+    async fn run(self, spec: Input) -> Result<(JsValue, u32), Failed> {
+        let spec = spec.map_err(|e| Failed::Early(e.into()))?;
+        match self.run_one(&spec).await {
+            Ok(done) => Ok(done),
+            Err(f) => {
+                let sent = f.sent();
+                let error = spec.reject(f, &self.hooks).await;
+                Err(Failed::Rejected { error, sent })
+            }
+        }
+    }
+
+    /// The request path, then the body read, unless the batch's signal
+    /// fires.
+    async fn run_one(&self, spec: &Spec) -> Result<(JsValue, u32), Failure> {
+        let (method, url) = (spec.method, spec.url(&self.client));
+        let work = async {
+            let (resp, rust) = spec.respond(&self.client, self.throw).await?;
+            let attempts = resp.attempts();
+            Ok::<_, Failure>((read_as(resp, self.how, rust, None).await?, attempts))
+        };
+        let aborted = || -> Failure {
+            Error::aborted("aborted by the gather's AbortSignal")
+                .with_request(method, &url)
+                .into()
+        };
+        let result = match &self.signal {
+            None => work.await,
+            Some(signal) if signal.aborted() => Err(aborted()),
+            Some(signal) => {
+                let fired = fanout::until_aborted(signal);
+                match select(std::pin::pin!(work), fired).await {
+                    Either::Left((result, _)) => result,
+                    // Dropping `work` aborts its fetch.
+                    Either::Right(_) => Err(aborted()),
+                }
+            }
+        };
+        result.map_err(|f| f.named(method, &url))
+    }
 }
 
 pub(crate) async fn run_gather(
@@ -160,71 +204,27 @@ pub(crate) async fn run_gather(
         signal,
         how,
     } = opts;
-    let futures = specs.into_iter().map(move |spec| {
-        let client = client.clone();
-        let signal = signal.clone();
-        let hooks = hooks.clone();
-        async move {
-            let spec = spec?;
-            let own = spec.before_error.clone();
-            match run_one(client, throw, spec, signal, how).await {
-                Err(f) if !(hooks.is_empty() && own.is_empty()) => Err(Failure {
-                    js: Some(before_error(&[&hooks, &own], f.into_js()).await),
-                    ..Failure::from(Error::builder(""))
-                }),
-                other => other,
-            }
-        }
-    });
-    let mut batch = fanout::gather(futures)
+    let batch = Batch {
+        client,
+        throw,
+        hooks,
+        signal,
+        how,
+    };
+    let futures = specs.into_iter().map(move |spec| batch.clone().run(spec));
+    let mut gathered = fanout::gather(futures)
         .limit_opt(limit)
         .fail_fast(fail_fast);
     if let Some(f) = on_progress {
-        batch = batch.on_progress(move |p| progress(&f, p));
+        gathered = gathered.on_progress(move |p| progress(&f, p));
     }
-    let outcomes = batch.detailed().await;
+    let outcomes = gathered.detailed().await;
     let out = Array::new();
     for o in outcomes {
         let target = targets.get(o.index).cloned().flatten();
         out.push(&outcome(o, target));
     }
     out
-}
-
-/// One gather input: send, read the body, unless the batch's signal fires.
-pub(crate) async fn run_one(
-    client: Session,
-    throw: bool,
-    spec: Spec,
-    batch: Option<AbortSignal>,
-    how: As,
-) -> Result<(JsValue, u32), Failure> {
-    let (method, url) = (spec.method, spec.url(&client));
-    let work = async move {
-        let resp = spec.builder(&client).send().await?;
-        let attempts = resp.attempts();
-        let (resp, rust) = spec.progress(resp);
-        let resp = raise_for_status(resp, spec.throw_http.unwrap_or(throw), rust).await?;
-        Ok::<_, Failure>((read_as(resp, how, rust, None).await?, attempts))
-    };
-    let aborted = || -> Failure {
-        Error::aborted("aborted by the gather's AbortSignal")
-            .with_request(method, &url)
-            .into()
-    };
-    let Some(signal) = batch else {
-        return work.await;
-    };
-    if signal.aborted() {
-        return Err(aborted());
-    }
-    let fired = fanout::until_aborted(&signal);
-    let work = std::pin::pin!(work);
-    match select(work, fired).await {
-        Either::Left((result, _)) => result,
-        // Dropping `work` aborts its fetch.
-        Either::Right(_) => Err(aborted()),
-    }
 }
 
 pub(crate) fn progress(f: &Function, p: Progress) {
@@ -242,7 +242,7 @@ pub(crate) fn progress(f: &Function, p: Progress) {
 }
 
 pub(crate) fn outcome(
-    o: Outcome<(JsValue, u32), Failure>,
+    o: Outcome<(JsValue, u32), Failed>,
     target: Option<(Method, String)>,
 ) -> JsValue {
     let obj = Object::new();
@@ -254,17 +254,22 @@ pub(crate) fn outcome(
             set(&obj, "attempts", &attempts.into());
             set(&obj, "startMs", &o.started_ms.unwrap_or(o.ended_ms).into());
         }
-        Err(mut e) => {
+        Err(failed) => {
             // A bad input (its options, or a URL or header the library
             // refused) was never sent, however early it failed.
-            let sent = target.is_some() && !e.error.is_builder();
-            if e.error.url().is_none() {
-                if let Some((method, url)) = target {
-                    e.error = e.error.with_request(method, &url);
+            let (error, sent) = match failed {
+                Failed::Rejected { error, sent } => (error, sent),
+                Failed::Early(f) => {
+                    let sent = target.is_some() && f.sent();
+                    let f = match target {
+                        Some((method, url)) => f.named(method, &url),
+                        None => f,
+                    };
+                    (f.into_js(), sent)
                 }
-            }
+            };
             set(&obj, "ok", &JsValue::FALSE);
-            set(&obj, "error", &e.into_js());
+            set(&obj, "error", &error);
             set(&obj, "index", &(o.index as f64).into());
             let started = o.started_ms.filter(|_| sent);
             set(

@@ -1,6 +1,5 @@
 //! ky's `hooks` option over the library's async hooks, and `retry()`.
 
-use crate::body::JsBody;
 use crate::errors::hook_error;
 use crate::errors::js_error;
 use crate::errors::type_error;
@@ -13,7 +12,7 @@ use crate::js::js_message;
 use crate::js::key_string;
 use crate::js::set;
 use crate::response::js_response;
-use crate::response::take_body;
+use crate::response::{take_response_body, BodyState};
 use fanout::Error;
 use js_sys::Array;
 use js_sys::Function;
@@ -21,7 +20,6 @@ use js_sys::Object;
 use js_sys::Promise;
 use js_sys::Reflect;
 use js_sys::Uint8Array;
-use wasm_bindgen::convert::TryFromJsValue;
 use wasm_bindgen::prelude::*;
 
 pub(crate) const HOOK_KEYS: &[&str] = &[
@@ -117,67 +115,58 @@ pub(crate) async fn after_response_action(value: JsValue) -> Result<fanout::Acti
         return Ok(fanout::Action::Retry);
     }
     if let Some(raw) = value.dyn_ref::<web_sys::Response>() {
-        // A platform `Response` (`new Response(...)`): read into memory.
-        let mut resp =
-            fanout::Response::new(raw.status(), Vec::new()).with_status_text(raw.status_text());
-        let body = match raw.array_buffer() {
-            Ok(p) => wasm_bindgen_futures::JsFuture::from(p)
-                .await
-                .map_err(|e| hook_error("afterResponse", e))?,
-            Err(e) => return Err(hook_error("afterResponse", e)),
-        };
-        let bytes = Uint8Array::new(&body).to_vec();
-        let headers = pairs(
-            &raw.headers().into(),
-            "afterResponse hook's Response.headers",
-            false,
-        )?;
-        resp = fanout::Response::new(raw.status(), bytes).with_status_text(resp.status_text());
-        if !raw.url().is_empty() {
-            resp = resp.with_url(raw.url());
+        return Ok(fanout::Action::Replace(platform_response(raw).await?));
+    }
+    let error = match take_response_body(&value) {
+        Ok(resp) => return Ok(fanout::Action::Replace(resp)),
+        Err(BodyState::Empty) => {
+            // A response without a body (HEAD, 204, 304).
+            let get = |k: &'static str| Reflect::get(&value, &key_string(k)).unwrap_or_default();
+            let status = get("status").as_f64().unwrap_or(200.0) as u16;
+            return Ok(fanout::Action::Replace(
+                fanout::Response::new(status, Vec::new())
+                    .with_status_text(get("statusText").as_string().unwrap_or_default())
+                    .with_url(get("url").as_string().unwrap_or_default()),
+            ));
         }
-        for (n, v) in headers {
-            resp = resp.with_header(n, v);
+        Err(BodyState::Used) => {
+            "an afterResponse hook returned a FanoutResponse whose body was read".to_owned()
         }
-        return Ok(fanout::Action::Replace(resp));
+        Err(BodyState::Freed) => {
+            "an afterResponse hook returned a FanoutResponse that was freed".to_owned()
+        }
+        Err(BodyState::Foreign) => format!(
+            "an afterResponse hook must return undefined, a Response, a FanoutResponse or \
+             retry(), not {}",
+            describe(&value)
+        ),
+    };
+    Err(type_error(error))
+}
+
+/// A platform `Response` a hook returned (`new Response(...)`), read into
+/// memory.
+async fn platform_response(raw: &web_sys::Response) -> Result<fanout::Response, Error> {
+    let body = match raw.array_buffer() {
+        Ok(p) => wasm_bindgen_futures::JsFuture::from(p)
+            .await
+            .map_err(|e| hook_error("afterResponse", e))?,
+        Err(e) => return Err(hook_error("afterResponse", e)),
+    };
+    let bytes = Uint8Array::new(&body).to_vec();
+    let headers = pairs(
+        &raw.headers().into(),
+        "afterResponse hook's Response.headers",
+        false,
+    )?;
+    let mut resp = fanout::Response::new(raw.status(), bytes).with_status_text(raw.status_text());
+    if !raw.url().is_empty() {
+        resp = resp.with_url(raw.url());
     }
-    let body = take_body(&value);
-    if body.is_object() {
-        return match JsBody::try_from_js_value(body) {
-            Ok(b) => match b.take() {
-                Some((resp, _)) => Ok(fanout::Action::Replace(resp)),
-                None => Err(type_error("the body was already read")),
-            },
-            Err(_) => Err(type_error(
-                "an afterResponse hook's FanoutResponse has no body",
-            )),
-        };
+    for (n, v) in headers {
+        resp = resp.with_header(n, v);
     }
-    if body.is_undefined() {
-        // A response without a body (HEAD, 204, 304).
-        let get = |k: &'static str| Reflect::get(&value, &key_string(k)).unwrap_or_default();
-        let status = get("status").as_f64().unwrap_or(200.0) as u16;
-        return Ok(fanout::Action::Replace(
-            fanout::Response::new(status, Vec::new())
-                .with_status_text(get("statusText").as_string().unwrap_or_default())
-                .with_url(get("url").as_string().unwrap_or_default()),
-        ));
-    }
-    if body.is_null() {
-        return Err(type_error(
-            "an afterResponse hook returned a FanoutResponse whose body was read",
-        ));
-    }
-    if body.as_f64() == Some(2.0) {
-        return Err(type_error(
-            "an afterResponse hook returned a FanoutResponse that was freed",
-        ));
-    }
-    Err(type_error(format!(
-        "an afterResponse hook must return undefined, a Response, a FanoutResponse or \
-         retry(), not {}",
-        describe(&value)
-    )))
+    Ok(resp)
 }
 
 /// The hooks of a `hooks` option: the library's (`beforeRequest`,

@@ -10,22 +10,28 @@
 //! body into wasm memory). Every option is checked: a wrong type or an
 //! unknown name is a `TypeError` that names it, never a panic.
 //!
-//! Errors are instances of exported classes (`FanoutError` and its
-//! subclasses, see `js_error`), and a 4xx or 5xx is turned into an
+//! One module per concept. A call is parsed into a `Spec`
+//! (`request.rs`) and goes through one request path (`Spec::respond`, then
+//! `Spec::reject` on failure) that `send` (`client.rs`) and `gather`
+//! (`gather.rs`) share; SSE (`sse.rs`) builds its requests from the same
+//! `Spec`. Errors are instances of exported classes (`FanoutError` and its
+//! subclasses, `errors.rs`), and a 4xx or 5xx is turned into an
 //! `HTTPError` here rather than by the library, so that it can carry the
 //! body as `data` (`raise_for_status`): the library's `error_for_status`
 //! is always off under this binding. The promise of a request has
 //! `json()`, `text()` and `bytes()` (`response_promise`); `dedupe` and
 //! `auth` map onto `ClientBuilder::dedupe` and [`fanout::auth::Refresh`].
 //!
-//! The settings a client and a request share are [`fanout::Options`], read
-//! from JS by one parser (`parse_options`, whose keys are `OPTION_KEYS`)
-//! and declared once in TypeScript (`SharedOptions`): adding a shared
-//! option touches the library's option list, that parser and that
-//! declaration.
+//! The settings a client and a request share are [`fanout::Options`],
+//! declared once for JS in `shared_options!` (`options.rs`), which makes
+//! the key list and the parser; native tests hold it equal to the
+//! library's fields and to `SharedOptions` in `fanout.d.ts`, the
+//! TypeScript declarations (`TS_TYPES` below).
 
 mod body;
 mod client;
+#[cfg(test)]
+mod declarations;
 mod errors;
 mod fields;
 mod gather;

@@ -78,60 +78,122 @@ pub(crate) fn retry(value: &JsValue, what: &str) -> Result<Retry, Error> {
     Ok(r)
 }
 
-/// The keys of the settings a client and a request share: the fields of
-/// [`fanout::Options`], by their JS names. [`parse_options`] reads each;
-/// `SharedOptions` in the TypeScript declarations documents them.
-pub(crate) const OPTION_KEYS: &[&str] = &[
-    "timeoutMs",
-    "totalTimeoutMs",
-    "retry",
-    "maxBodySize",
-    "throwHttpErrors",
-    "credentials",
-    "cache",
-    "redirect",
+/// Declares the settings a client and a request share, once: each line is
+/// the JS name, the [`fanout::Options`] field it sets, and how its value is
+/// read from the options object `f` (`k` is the name). It makes
+/// [`OPTION_KEYS`] and [`parse_options`]; a field that the library does
+/// not have does not compile, and the tests hold the list equal to the
+/// library's fields and to `SharedOptions` in `fanout.d.ts`.
+macro_rules! shared_options {
+    ($( $key:literal => $field:ident: |$f:ident, $k:ident| $read:expr, )*) => {
+        /// The JS names of the shared settings.
+        pub(crate) const OPTION_KEYS: &[&str] = &[$($key),*];
+
+        /// Each JS name with the library's field.
+        #[cfg(test)]
+        pub(crate) const OPTION_FIELDS: &[(&str, &str)] = &[$(($key, stringify!($field))),*];
+
+        /// The shared settings of a `Client`'s options, a request's options
+        /// or a gather input, as a [`fanout::Options`] for
+        /// `ClientBuilder::options` or `RequestBuilder::options`.
+        pub(crate) fn parse_options(f: &Fields) -> Result<Options, Error> {
+            let mut o = Options::new();
+            $( o.$field = {
+                let ($f, $k) = (f, $key);
+                $read
+            }; )*
+            Ok(o)
+        }
+    };
+}
+
+shared_options! {
+    "timeoutMs" => timeout: |f, k| f.ms(k, false)?,
+    "totalTimeoutMs" => total_timeout: |f, k| f.ms(k, false)?,
+    "retry" => retry: |f, k| match f.get(k)? {
+        Some(v) => Some(retry(&v, &f.field(k))?),
+        None => None,
+    },
+    "maxBodySize" => max_body_size: |f, k| f.bytes(k)?,
+    "throwHttpErrors" => error_for_status: |f, k| f.bool(k)?,
+    "credentials" => credentials: |f, k| f.one_of(k, CREDENTIALS)?,
+    "cache" => cache: |f, k| f.one_of(k, CACHE_MODES)?,
+    "redirect" => redirect: |f, k| f.one_of(k, REDIRECTS)?,
+}
+
+/// `credentials`, as the Fetch API names them.
+pub(crate) const CREDENTIALS: &[(&str, Credentials)] = &[
+    ("omit", Credentials::Omit),
+    ("same-origin", Credentials::SameOrigin),
+    ("include", Credentials::Include),
 ];
 
-/// The shared settings of a `Client`'s options, a request's options or a
-/// gather input, as a [`fanout::Options`] for `ClientBuilder::options` or
-/// `RequestBuilder::options`. The one place where a JS option name maps
-/// onto a library option.
-pub(crate) fn parse_options(f: &Fields) -> Result<Options, Error> {
-    let mut o = Options::new();
-    o.timeout = f.ms("timeoutMs", false)?;
-    o.total_timeout = f.ms("totalTimeoutMs", false)?;
-    o.retry = match f.get("retry")? {
-        Some(v) => Some(retry(&v, &f.field("retry"))?),
-        None => None,
-    };
-    o.max_body_size = f.bytes("maxBodySize")?;
-    o.error_for_status = f.bool("throwHttpErrors")?;
-    o.credentials = f.one_of(
-        "credentials",
-        &[
-            ("omit", Credentials::Omit),
-            ("same-origin", Credentials::SameOrigin),
-            ("include", Credentials::Include),
-        ],
-    )?;
-    o.cache = f.one_of(
-        "cache",
-        &[
-            ("default", CacheMode::Default),
-            ("no-store", CacheMode::NoStore),
-            ("reload", CacheMode::Reload),
-            ("no-cache", CacheMode::NoCache),
-            ("force-cache", CacheMode::ForceCache),
-            ("only-if-cached", CacheMode::OnlyIfCached),
-        ],
-    )?;
-    o.redirect = f.one_of(
-        "redirect",
-        &[
-            ("follow", Redirect::Follow),
-            ("error", Redirect::Error),
-            ("manual", Redirect::Manual),
-        ],
-    )?;
-    Ok(o)
+/// `cache`, as the Fetch API names them.
+pub(crate) const CACHE_MODES: &[(&str, CacheMode)] = &[
+    ("default", CacheMode::Default),
+    ("no-store", CacheMode::NoStore),
+    ("reload", CacheMode::Reload),
+    ("no-cache", CacheMode::NoCache),
+    ("force-cache", CacheMode::ForceCache),
+    ("only-if-cached", CacheMode::OnlyIfCached),
+];
+
+/// `redirect`, as the Fetch API names them.
+pub(crate) const REDIRECTS: &[(&str, Redirect)] = &[
+    ("follow", Redirect::Follow),
+    ("error", Redirect::Error),
+    ("manual", Redirect::Manual),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::declarations::{interface_keys, sorted, string_union};
+
+    /// The fields of the library's `Options`, read from its `Debug` (its
+    /// list, `for_each_option!`, is private to the library).
+    fn library_fields() -> Vec<String> {
+        let debug = format!("{:?}", Options::new());
+        let inner = debug
+            .strip_prefix("Options {")
+            .and_then(|s| s.strip_suffix('}'))
+            .expect("Options { field: value, ... }");
+        inner
+            .split(',')
+            .filter_map(|p| p.split_once(':'))
+            .map(|(name, _)| name.trim().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn every_library_option_has_one_js_name() {
+        let ours: Vec<&str> = OPTION_FIELDS.iter().map(|(_, field)| *field).collect();
+        assert_eq!(
+            ours,
+            library_fields(),
+            "shared_options! in js/src/options.rs and fanout::Options differ"
+        );
+        let keys: Vec<&str> = OPTION_FIELDS.iter().map(|(key, _)| *key).collect();
+        assert_eq!(keys, OPTION_KEYS);
+    }
+
+    #[test]
+    fn shared_options_in_the_declarations_are_the_parsed_ones() {
+        assert_eq!(
+            interface_keys("SharedOptions"),
+            sorted(OPTION_KEYS),
+            "SharedOptions in js/src/fanout.d.ts and shared_options! in js/src/options.rs differ"
+        );
+        assert_eq!(interface_keys("RetryOptions"), sorted(RETRY_KEYS));
+    }
+
+    #[test]
+    fn fetch_modes_in_the_declarations_are_the_parsed_ones() {
+        fn names<T>(table: &[(&'static str, T)]) -> Vec<&'static str> {
+            table.iter().map(|(n, _)| *n).collect()
+        }
+        assert_eq!(string_union("CredentialsMode"), names(CREDENTIALS));
+        assert_eq!(string_union("CacheMode"), names(CACHE_MODES));
+        assert_eq!(string_union("RedirectMode"), names(REDIRECTS));
+    }
 }

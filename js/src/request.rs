@@ -1,15 +1,20 @@
 //! One request as JS describes it: checked and copied out of its options
 //! (`Spec`), then built onto a [`fanout::RequestBuilder`].
 
+use crate::errors::raise_for_status;
 use crate::errors::type_error;
+use crate::errors::Failure;
 use crate::fields::pairs;
+use crate::fields::url_arg;
 use crate::fields::Fields;
 use crate::hooks::parse_hooks;
 use crate::js::call_back;
+use crate::js::describe;
 use crate::js::js_message;
 use crate::js::json_stringify;
 use crate::js::set;
 use crate::options::parse_options;
+use crate::options::OPTION_KEYS;
 use fanout::Client as Session;
 use fanout::Error;
 use fanout::Method;
@@ -58,17 +63,70 @@ pub(crate) struct Spec {
     pub(crate) on_download: Option<Function>,
     /// `onUploadProgress`.
     pub(crate) on_upload: Option<Function>,
-    /// `throwHttpErrors`, checked by the binding (see [`raise_for_status`]).
+    /// `throwHttpErrors`, checked by the binding (see [`Spec::respond`]).
     pub(crate) throw_http: Option<bool>,
     /// `hooks`: the library's, added after the client's.
     pub(crate) hooks: Option<fanout::Hooks>,
     /// `hooks.beforeError`, run after the client's.
     pub(crate) before_error: Vec<Function>,
+    /// The `Accept` that the promise's `json()` or `text()` asks for, sent
+    /// unless the request has its own.
+    pub(crate) accept: Option<String>,
     /// The shared settings; those unset fall back to the client's.
     pub(crate) options: Options,
 }
 
+/// A call's path and options object, checked: `what` names the object in
+/// messages, `extra` are the keys it has besides a request's. An error
+/// names the request.
+pub(crate) fn call_fields(
+    method: Method,
+    path: &JsValue,
+    options: &JsValue,
+    what: &str,
+    extra: &[&str],
+) -> Result<(String, Fields), Error> {
+    let path = url_arg(path, "path").map_err(|e| e.with_request(method, &describe(path)))?;
+    let f = Fields::new(options, what, &[REQUEST_KEYS, OPTION_KEYS, extra])
+        .map_err(|e| e.with_request(method, &path))?;
+    Ok((path, f))
+}
+
 impl Spec {
+    /// `client.get(path, options)` and the like.
+    pub(crate) fn of_call(
+        client: &Session,
+        method: Method,
+        path: &JsValue,
+        options: &JsValue,
+    ) -> Result<Spec, Error> {
+        let (path, f) = call_fields(method, path, options, "request options", &[])?;
+        Spec::parse(client, method, path, &f)
+    }
+
+    /// The request path of `send` and `gather`: the request through the
+    /// library's pipeline, `onDownloadProgress` on its response, and a 4xx
+    /// or 5xx as an `HTTPError` with its body when `throwHttpErrors` (the
+    /// request's, else the client's `throw`) says so. The response comes
+    /// back unread, with whether fanout's Rust readers must read it (they
+    /// report the progress).
+    pub(crate) async fn respond(
+        &self,
+        client: &Session,
+        throw: bool,
+    ) -> Result<(fanout::Response, bool), Failure> {
+        let resp = self.builder(client).send().await?;
+        let (resp, rust) = self.progress(resp);
+        let resp = raise_for_status(resp, self.throw_http.unwrap_or(throw), rust).await?;
+        Ok((resp, rust))
+    }
+
+    /// What the request rejects with: `failure` through the client's
+    /// `beforeError` hooks, then the request's.
+    pub(crate) async fn reject(&self, failure: Failure, client: &[Function]) -> JsValue {
+        failure.reject(&[client, &self.before_error]).await
+    }
+
     pub(crate) fn parse(
         client: &Session,
         method: Method,
@@ -82,7 +140,6 @@ impl Spec {
     }
 
     pub(crate) fn parse_fields(method: Method, path: String, f: &Fields) -> Result<Spec, Error> {
-        let what = &f.what;
         let headers = match f.get("headers")? {
             Some(v) => pairs(&v, &f.field("headers"), false)?,
             None => Vec::new(),
@@ -91,32 +148,8 @@ impl Spec {
             Some(v) => pairs(&v, &f.field("query"), true)?,
             None => Vec::new(),
         };
-        let json = f.raw("json")?;
-        let body = f.get("body")?;
-        let body = match (json.is_undefined(), body) {
-            (false, Some(_)) => {
-                return Err(type_error(format!(
-                    "{what} can have json or body, not both"
-                )))
-            }
-            (false, None) => {
-                let text = json_stringify(&json)
-                    .map_err(|e| type_error(format!("{what}.json: {}", js_message(&e))))?;
-                match text.as_string() {
-                    Some(s) => Some(Payload::Json(s)),
-                    None => return Err(f.bad("json", "a value JSON.stringify can encode", &json)),
-                }
-            }
-            (true, Some(b)) => Some(body_input(&b, f)?),
-            (true, None) => None,
-        };
-        let signal = match f.get("signal")? {
-            None => None,
-            Some(v) => Some(
-                v.dyn_into::<AbortSignal>()
-                    .map_err(|v| f.bad("signal", "an AbortSignal", &v))?,
-            ),
-        };
+        let body = payload(method, f)?;
+        let signal = f.signal("signal")?;
         let on_download = f.function("onDownloadProgress")?;
         let on_upload = f.function("onUploadProgress")?;
         let mut options = parse_options(f)?;
@@ -157,6 +190,7 @@ impl Spec {
             throw_http: None,
             hooks: None,
             before_error: Vec::new(),
+            accept: None,
             options: Options::new(),
         }
     }
@@ -196,6 +230,13 @@ impl Spec {
         if !self.query.is_empty() {
             b = b.query(&self.query);
         }
+        if let Some(accept) = self
+            .accept
+            .as_deref()
+            .filter(|_| !self.has_header("accept"))
+        {
+            b = b.header("accept", accept);
+        }
         let typed = |b: RequestBuilder, ct: &str| {
             if self.has_header("content-type") {
                 b
@@ -229,6 +270,40 @@ impl Spec {
         options.error_for_status = Some(false);
         b.options(options)
     }
+}
+
+/// The body of the options, `json` or `body`. A GET or HEAD request has
+/// none: one given is the caller's mistake, refused before anything is sent
+/// (ky's rule; the platform would refuse to build the request).
+fn payload(method: Method, f: &Fields) -> Result<Option<Payload>, Error> {
+    let what = &f.what;
+    let json = f.raw("json")?;
+    let body = f.get("body")?;
+    let key = if json.is_undefined() { "body" } else { "json" };
+    let payload = match (json.is_undefined(), body) {
+        (false, Some(_)) => {
+            return Err(type_error(format!(
+                "{what} can have json or body, not both"
+            )))
+        }
+        (false, None) => {
+            let text = json_stringify(&json)
+                .map_err(|e| type_error(format!("{what}.json: {}", js_message(&e))))?;
+            match text.as_string() {
+                Some(s) => Some(Payload::Json(s)),
+                None => return Err(f.bad("json", "a value JSON.stringify can encode", &json)),
+            }
+        }
+        (true, Some(b)) => Some(body_input(&b, f)?),
+        (true, None) => None,
+    };
+    if payload.is_some() && matches!(method, Method::Get | Method::Head) {
+        return Err(type_error(format!(
+            "{what}.{key}: a {} request cannot have a body",
+            method.as_str()
+        )));
+    }
+    Ok(payload)
 }
 
 pub(crate) fn body_input(value: &JsValue, f: &Fields) -> Result<Payload, Error> {

@@ -2,14 +2,10 @@
 
 use crate::client::JsClient;
 use crate::errors::js_error;
-use crate::fields::url_arg;
-use crate::fields::Fields;
 use crate::js::call_back;
-use crate::js::describe;
 use crate::js::set;
-use crate::options::OPTION_KEYS;
+use crate::request::call_fields;
 use crate::request::Spec;
-use crate::request::REQUEST_KEYS;
 use crate::stream::JsItems;
 use crate::stream::JsStream;
 use fanout::Client as Session;
@@ -17,7 +13,6 @@ use fanout::Error;
 use fanout::Method;
 use futures_util::StreamExt;
 use js_sys::Object;
-use std::str::FromStr;
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
@@ -50,20 +45,8 @@ pub(crate) fn sse_stream(
     path: &JsValue,
     options: &JsValue,
 ) -> Result<(JsItems, Option<AbortSignal>), Error> {
-    let path = url_arg(path, "path").map_err(|e| e.with_request(Method::Get, &describe(path)))?;
-    let f = Fields::new(
-        options,
-        "sse options",
-        &[REQUEST_KEYS, OPTION_KEYS, SSE_KEYS],
-    )
-    .map_err(|e| e.with_request(Method::Get, &path))?;
-    let method = match f.get("method")? {
-        None => Method::Get,
-        Some(v) => match v.as_string() {
-            Some(m) => Method::from_str(&m)?,
-            None => return Err(f.bad("method", "a method name such as 'GET'", &v)),
-        },
-    };
+    let (path, f) = call_fields(Method::Get, path, options, "sse options", SSE_KEYS)?;
+    let method = f.method("method")?.unwrap_or(Method::Get);
     let spec = Spec::parse(client, method, path.clone(), &f)?;
     let mut b = client.sse(&path).method(method).request(|r| spec.apply(r));
     if let Some(d) = f.ms("retryDelayMs", true)? {
