@@ -1,26 +1,14 @@
 //! A response's unread body (`FanoutBody`) and its readers: `json()`,
 //! `text()`, `bytes()`, `lines()`, `jsonLines()`.
 
-use crate::errors::decode_error;
-use crate::errors::js_error;
-use crate::errors::type_error;
+use crate::errors::{decode_error, js_error, type_error};
 use crate::fields::Fields;
-use crate::js::call_back;
-use crate::js::js_message;
-use crate::js::json_parse;
-use crate::js::key_string;
-use crate::js::promise;
-use crate::response::js_response;
-use crate::response::{BodyState, Reader};
+use crate::js::{call_back, js_message, json_parse, key_string, promise};
+use crate::response::{js_response, BodyState, Reader};
 use crate::stream::JsStream;
-use fanout::Error;
-use fanout::Method;
+use fanout::{Error, Method};
 use futures_util::StreamExt;
-use js_sys::Function;
-use js_sys::JsString;
-use js_sys::Promise;
-use js_sys::Reflect;
-use js_sys::Uint8Array;
+use js_sys::{Function, JsString, Promise, Reflect, Uint8Array};
 use std::cell::RefCell;
 use std::str::FromStr;
 use wasm_bindgen::prelude::*;

@@ -1,29 +1,15 @@
 //! The exported `Client`: its options and its request methods.
 
-use crate::errors::js_error;
-use crate::errors::type_error;
-use crate::fields::pairs;
-use crate::fields::parse_method;
-use crate::fields::url_arg;
-use crate::fields::Fields;
-use crate::gather::parse_gather;
-use crate::gather::run_gather;
+use crate::errors::{js_error, type_error};
+use crate::fields::{pairs, parse_method, url_arg, Fields};
+use crate::gather::{parse_gather, run_gather};
 use crate::hooks::parse_hooks;
-use crate::js::describe;
-use crate::js::js_message;
-use crate::js::key_string;
-use crate::js::promise;
-use crate::options::parse_options;
-use crate::options::OPTION_KEYS;
+use crate::js::{describe, js_message, key_string, promise};
+use crate::options::{parse_options, OPTION_KEYS};
 use crate::request::Spec;
-use crate::response::js_response;
-use crate::response::response_promise;
-use fanout::Client as Session;
-use fanout::Error;
-use fanout::Method;
-use js_sys::Function;
-use js_sys::Promise;
-use js_sys::{Object, Reflect};
+use crate::response::{js_response, response_promise};
+use fanout::{Client as Session, Error, Method};
+use js_sys::{Function, Object, Promise, Reflect};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 

@@ -4,16 +4,10 @@
 //! and `beforeError`.
 
 use crate::body::read_text;
-use crate::js::js_message;
-use crate::js::json_parse;
-use crate::js::set;
-use crate::response::null_body;
-use crate::response::ResponseHead;
-use fanout::Error;
-use fanout::Method;
-use js_sys::Function;
-use js_sys::Object;
-use js_sys::Promise;
+use crate::js::{js_message, json_parse, set};
+use crate::response::{null_body, ResponseHead};
+use fanout::{Error, Method};
+use js_sys::{Function, Object, Promise};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 

@@ -3,14 +3,9 @@
 //! pairs, URLs.
 
 use crate::errors::type_error;
-use crate::js::describe;
-use crate::js::js_message;
-use crate::js::number_string;
-use fanout::Error;
-use fanout::Method;
-use js_sys::Array;
-use js_sys::Function;
-use js_sys::Reflect;
+use crate::js::{describe, js_message, number_string};
+use fanout::{Error, Method};
+use js_sys::{Array, Function, Reflect};
 use std::str::FromStr;
 use std::time::Duration;
 use wasm_bindgen::prelude::*;

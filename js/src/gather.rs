@@ -1,30 +1,14 @@
 //! `client.gather`: many requests at once, each outcome in its place.
 
-use crate::body::read_as;
-use crate::body::As;
-use crate::errors::type_error;
-use crate::errors::Failure;
-use crate::fields::get;
-use crate::fields::url_arg;
-use crate::fields::Fields;
-use crate::js::console_error;
-use crate::js::describe;
-use crate::js::js_message;
-use crate::js::report_error;
-use crate::js::set;
+use crate::body::{read_as, As};
+use crate::errors::{type_error, Failure};
+use crate::fields::{get, url_arg, Fields};
+use crate::js::{console_error, describe, js_message, report_error, set};
 use crate::options::OPTION_KEYS;
-use crate::request::Spec;
-use crate::request::REQUEST_KEYS;
-use fanout::Client as Session;
-use fanout::Error;
-use fanout::Method;
-use fanout::Outcome;
-use fanout::Progress;
-use futures_util::future::select;
-use futures_util::future::Either;
-use js_sys::Array;
-use js_sys::Function;
-use js_sys::Object;
+use crate::request::{Spec, REQUEST_KEYS};
+use fanout::{Client as Session, Error, Method, Outcome, Progress};
+use futures_util::future::{select, Either};
+use js_sys::{Array, Function, Object};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;

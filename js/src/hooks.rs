@@ -1,25 +1,11 @@
 //! ky's `hooks` option over the library's async hooks, and `retry()`.
 
-use crate::errors::hook_error;
-use crate::errors::js_error;
-use crate::errors::type_error;
-use crate::fields::get;
-use crate::fields::pairs;
-use crate::fields::url_arg;
-use crate::fields::Fields;
-use crate::js::describe;
-use crate::js::js_message;
-use crate::js::key_string;
-use crate::js::set;
-use crate::response::js_response;
-use crate::response::{take_response_body, BodyState};
+use crate::errors::{hook_error, js_error, type_error};
+use crate::fields::{get, pairs, url_arg, Fields};
+use crate::js::{describe, js_message, key_string, set};
+use crate::response::{js_response, take_response_body, BodyState};
 use fanout::Error;
-use js_sys::Array;
-use js_sys::Function;
-use js_sys::Object;
-use js_sys::Promise;
-use js_sys::Reflect;
-use js_sys::Uint8Array;
+use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 pub(crate) const HOOK_KEYS: &[&str] = &[

@@ -2,11 +2,7 @@
 //! boxed `future_to_promise`, describing a value for a message, setting a
 //! property by a cached key, calling a user's callback.
 
-use js_sys::Array;
-use js_sys::Function;
-use js_sys::Object;
-use js_sys::Promise;
-use js_sys::Reflect;
+use js_sys::{Array, Function, Object, Promise, Reflect};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 

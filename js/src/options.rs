@@ -4,12 +4,7 @@
 use crate::errors::type_error;
 use crate::fields::Fields;
 use crate::js::describe;
-use fanout::CacheMode;
-use fanout::Credentials;
-use fanout::Error;
-use fanout::Options;
-use fanout::Redirect;
-use fanout::Retry;
+use fanout::{CacheMode, Credentials, Error, Options, Redirect, Retry};
 use js_sys::Array;
 use std::time::Duration;
 use wasm_bindgen::prelude::*;

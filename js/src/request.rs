@@ -1,33 +1,15 @@
 //! One request as JS describes it: checked and copied out of its options
 //! (`Spec`), then built onto a [`fanout::RequestBuilder`].
 
-use crate::errors::raise_for_status;
-use crate::errors::type_error;
-use crate::errors::Failure;
-use crate::fields::pairs;
-use crate::fields::url_arg;
-use crate::fields::Fields;
+use crate::errors::{raise_for_status, type_error, Failure};
+use crate::fields::{pairs, url_arg, Fields};
 use crate::hooks::parse_hooks;
-use crate::js::call_back;
-use crate::js::describe;
-use crate::js::js_message;
-use crate::js::json_stringify;
-use crate::js::set;
-use crate::options::parse_options;
-use crate::options::OPTION_KEYS;
-use fanout::Client as Session;
-use fanout::Error;
-use fanout::Method;
-use fanout::Options;
-use fanout::RequestBuilder;
-use js_sys::ArrayBuffer;
-use js_sys::Function;
-use js_sys::Object;
-use js_sys::Uint8Array;
+use crate::js::{call_back, describe, js_message, json_stringify, set};
+use crate::options::{parse_options, OPTION_KEYS};
+use fanout::{Client as Session, Error, Method, Options, RequestBuilder};
+use js_sys::{ArrayBuffer, Function, Object, Uint8Array};
 use wasm_bindgen::prelude::*;
-use web_sys::AbortSignal;
-use web_sys::FormData;
-use web_sys::UrlSearchParams;
+use web_sys::{AbortSignal, FormData, UrlSearchParams};
 
 /// The keys of a request's own options, besides [`OPTION_KEYS`].
 pub(crate) const REQUEST_KEYS: &[&str] = &[

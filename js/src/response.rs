@@ -4,10 +4,7 @@
 use crate::body::JsBody;
 use crate::js::key_string;
 use fanout::Method;
-use js_sys::Array;
-use js_sys::Object;
-use js_sys::Promise;
-use js_sys::Reflect;
+use js_sys::{Array, Object, Promise, Reflect};
 use std::cell::RefCell;
 use wasm_bindgen::convert::TryFromJsValue;
 use wasm_bindgen::prelude::*;

@@ -2,15 +2,10 @@
 
 use crate::client::JsClient;
 use crate::errors::js_error;
-use crate::js::call_back;
-use crate::js::set;
-use crate::request::call_fields;
-use crate::request::Spec;
-use crate::stream::JsItems;
-use crate::stream::JsStream;
-use fanout::Client as Session;
-use fanout::Error;
-use fanout::Method;
+use crate::js::{call_back, set};
+use crate::request::{call_fields, Spec};
+use crate::stream::{JsItems, JsStream};
+use fanout::{Client as Session, Error, Method};
 use futures_util::StreamExt;
 use js_sys::Object;
 use wasm_bindgen::prelude::*;

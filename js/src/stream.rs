@@ -1,16 +1,11 @@
 //! `FanoutStream`: an async iterator over a Rust stream (`lines()`,
 //! `jsonLines()`, `client.sse()`).
 
-use crate::errors::js_error;
-use crate::errors::type_error;
-use crate::js::promise;
-use crate::js::set;
+use crate::errors::{js_error, type_error};
+use crate::js::{promise, set};
 use fanout::Error;
-use futures_util::future::select;
-use futures_util::future::Either;
-use js_sys::Object;
-use js_sys::Promise;
-use js_sys::Reflect;
+use futures_util::future::{select, Either};
+use js_sys::{Object, Promise, Reflect};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
