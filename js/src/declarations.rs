@@ -1,6 +1,7 @@
-//! Tests only: the option names of `fanout.d.ts`, read from the file, held
-//! equal to the key lists the parsers accept. A name added to one side
-//! only fails here.
+//! Tests only: the option names of the TypeScript declarations
+//! (`fanout.d.ts` and `options.d.ts`), read from the files, held equal to
+//! the key lists the parsers accept. A name added to one side only fails
+//! here.
 
 use crate::body::LINE_KEYS;
 use crate::client::{AUTH_KEYS, CLIENT_KEYS};
@@ -9,7 +10,7 @@ use crate::hooks::HOOK_KEYS;
 use crate::request::REQUEST_KEYS;
 use crate::sse::SSE_KEYS;
 
-const DTS: &str = include_str!("fanout.d.ts");
+const DTS: &str = concat!(include_str!("fanout.d.ts"), include_str!("options.d.ts"));
 
 /// The own property names of `export interface NAME`, sorted.
 pub(crate) fn interface_keys(name: &str) -> Vec<&'static str> {
@@ -20,7 +21,7 @@ pub(crate) fn interface_keys(name: &str) -> Vec<&'static str> {
                 .and_then(|rest| rest.strip_prefix(name))
                 .is_some_and(|rest| rest.starts_with([' ', '<', '{']))
         })
-        .unwrap_or_else(|| panic!("no `export interface {name}` in fanout.d.ts"));
+        .unwrap_or_else(|| panic!("no `export interface {name}` in js/src/*.d.ts"));
     let mut keys: Vec<&str> = DTS
         .lines()
         .skip(start + 1)
@@ -42,7 +43,7 @@ pub(crate) fn string_union(name: &str) -> Vec<&'static str> {
     let line = DTS
         .lines()
         .find_map(|l| l.strip_prefix(head.as_str()))
-        .unwrap_or_else(|| panic!("no `{head}` in fanout.d.ts"));
+        .unwrap_or_else(|| panic!("no `{head}` in js/src/*.d.ts"));
     line.trim_end_matches(';')
         .split('|')
         .map(|s| s.trim().trim_matches('\''))
@@ -70,7 +71,7 @@ fn every_options_interface_is_its_parsers_key_list() {
         assert_eq!(
             interface_keys(interface),
             sorted(keys),
-            "{interface} in js/src/fanout.d.ts and the parser's keys differ"
+            "{interface} in js/src/*.d.ts and the parser's keys differ"
         );
     }
 }

@@ -25,8 +25,9 @@
 //! The settings a client and a request share are [`fanout::Options`],
 //! declared once for JS in `shared_options!` (`options.rs`), which makes
 //! the key list and the parser; native tests hold it equal to the
-//! library's fields and to `SharedOptions` in `fanout.d.ts`, the
-//! TypeScript declarations (`TS_TYPES` below).
+//! library's fields and to `SharedOptions` in `options.d.ts`, the
+//! TypeScript declarations (`TS_TYPES` and `TS_OPTIONS` below: `fanout.d.ts`
+//! and `options.d.ts`).
 
 mod body;
 mod client;
@@ -50,6 +51,9 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &str = include_str!("fanout.d.ts");
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_OPTIONS: &str = include_str!("options.d.ts");
 
 /// Chains the error classes' prototypes as the module starts, so that
 /// they are in place before the first error.

@@ -78,7 +78,7 @@ pub(crate) fn retry(value: &JsValue, what: &str) -> Result<Retry, Error> {
 /// read from the options object `f` (`k` is the name). It makes
 /// [`OPTION_KEYS`] and [`parse_options`]; a field that the library does
 /// not have does not compile, and the tests hold the list equal to the
-/// library's fields and to `SharedOptions` in `fanout.d.ts`.
+/// library's fields and to `SharedOptions` in `options.d.ts`.
 macro_rules! shared_options {
     ($( $key:literal => $field:ident: |$f:ident, $k:ident| $read:expr, )*) => {
         /// The JS names of the shared settings.
@@ -177,7 +177,7 @@ mod tests {
         assert_eq!(
             interface_keys("SharedOptions"),
             sorted(OPTION_KEYS),
-            "SharedOptions in js/src/fanout.d.ts and shared_options! in js/src/options.rs differ"
+            "SharedOptions in js/src/options.d.ts and shared_options! in js/src/options.rs differ"
         );
         assert_eq!(interface_keys("RetryOptions"), sorted(RETRY_KEYS));
     }
