@@ -6,7 +6,7 @@ use crate::gather::{parse_gather, run_gather};
 use crate::hooks::parse_hooks;
 use crate::js::{describe, js_message, key_string, promise};
 use crate::options::{parse_options, OPTION_KEYS};
-use crate::request::Spec;
+use crate::request::Call;
 use crate::response::{js_response, response_promise};
 use fanout::{Client as Session, Error, Method};
 use js_sys::{Function, Object, Promise, Reflect};
@@ -192,25 +192,27 @@ impl JsClient {
 
     fn send(&self, method: Method, path: &JsValue, options: &JsValue) -> Promise {
         let client = self.inner.clone();
-        let spec = Spec::of_call(&client, method, path, options);
-        let (throw, accept) = (self.throw_http, self.accept);
+        let call = Call::of_call(&client, method, path, options);
+        let (throw, client_accept) = (self.throw_http, self.accept);
         let hooks = self.before_error.clone();
         // `json()` or `text()` called on the promise leaves the `Accept`
         // it wants here. The future is first polled in a microtask, so a
-        // reader called at once is known before the request is built
-        // (ky starts its fetch a microtask later for this).
+        // reader called at once is known before the request is sent (ky
+        // starts its fetch a microtask later for this).
         let wanted = Object::new();
         let asked = wanted.clone();
         let future = async move {
-            let mut spec = spec.map_err(js_error)?;
-            if !accept {
-                spec.accept = Reflect::get(&asked, &key_string("accept"))
-                    .ok()
-                    .and_then(|v| v.as_string());
+            let mut call = call.map_err(js_error)?;
+            let wanted = Reflect::get(&asked, &key_string("accept")).ok();
+            if let Some(accept) = wanted
+                .and_then(|v| v.as_string())
+                .filter(|_| !client_accept)
+            {
+                call.accept(&accept);
             }
-            match spec.respond(&client, throw).await {
+            match call.respond(&client, throw).await {
                 Ok((resp, rust)) => Ok(js_response(resp, rust)),
-                Err(f) => Err(spec.reject(f, &hooks).await),
+                Err(f) => Err(call.reject(f, &hooks).await),
             }
         };
         response_promise(promise(future), &wanted)

@@ -114,7 +114,7 @@ pub(crate) fn decode_error(message: &str, body_start: String) -> Error {
 }
 
 /// A request that failed, on its way to JS: the one error type of the
-/// request path ([`Spec::respond`](crate::request::Spec::respond)).
+/// request path ([`Call::respond`](crate::request::Call::respond)).
 pub(crate) enum Failure {
     /// The library's error.
     Lib(Error),

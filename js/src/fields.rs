@@ -63,6 +63,14 @@ impl Fields {
         })
     }
 
+    /// An options object that is not there: every field unset.
+    pub(crate) fn none(what: impl Into<String>) -> Fields {
+        Fields {
+            obj: None,
+            what: what.into(),
+        }
+    }
+
     /// The raw value, `undefined` when absent (`null` is kept).
     pub(crate) fn raw(&self, key: &str) -> Result<JsValue, Error> {
         match &self.obj {

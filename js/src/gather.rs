@@ -5,7 +5,7 @@ use crate::errors::{type_error, Failure};
 use crate::fields::{get, url_arg, Fields};
 use crate::js::{console_error, describe, js_message, report_error, set};
 use crate::options::OPTION_KEYS;
-use crate::request::{Spec, REQUEST_KEYS};
+use crate::request::{Call, REQUEST_KEYS};
 use fanout::{Client as Session, Error, Method, Outcome, Progress};
 use futures_util::future::{select, Either};
 use js_sys::{Array, Function, Object};
@@ -26,7 +26,7 @@ pub(crate) struct GatherOpts {
     pub(crate) how: As,
 }
 
-pub(crate) type Input = Result<Spec, Error>;
+pub(crate) type Input = Result<Call, Error>;
 
 pub(crate) fn parse_gather(
     client: &Session,
@@ -62,19 +62,19 @@ pub(crate) fn parse_gather(
     let iter = js_sys::try_iter(inputs)
         .map_err(|e| type_error(format!("gather inputs: {}", js_message(&e))))?
         .ok_or_else(not_iterable)?;
-    let mut specs = Vec::new();
+    let mut calls = Vec::new();
     for item in iter {
         let item = item.map_err(|e| type_error(format!("gather inputs: {}", js_message(&e))))?;
-        specs.push(parse_input(client, &item));
+        calls.push(parse_input(client, &item));
     }
-    Ok((specs, opts))
+    Ok((calls, opts))
 }
 
 /// One input: a path string or URL (a GET), or a `GatherRequest`.
 pub(crate) fn parse_input(client: &Session, item: &JsValue) -> Input {
     const WHAT: &str = "gather input";
     if let Some(path) = item.as_string() {
-        return Ok(Spec::new(Method::Get, path));
+        return Call::parse(client, Method::Get, path, &Fields::none(WHAT));
     }
     if !item.is_object() || Array::is_array(item) {
         return Err(type_error(format!(
@@ -97,7 +97,7 @@ pub(crate) fn parse_input(client: &Session, item: &JsValue) -> Input {
             ))
         }
     };
-    Spec::parse(client, method, path, &f)
+    Call::parse(client, method, path, &f)
 }
 
 /// A failed input, as its outcome shows it.
@@ -127,13 +127,13 @@ struct Batch {
 
 impl Batch {
     /// One input, sent and read, its failure through `beforeError`.
-    async fn run(self, spec: Input) -> Result<(JsValue, u32), Failed> {
-        let spec = spec.map_err(|e| Failed::Early(e.into()))?;
-        match self.run_one(&spec).await {
+    async fn run(self, call: Input) -> Result<(JsValue, u32), Failed> {
+        let mut call = call.map_err(|e| Failed::Early(e.into()))?;
+        match self.run_one(&mut call).await {
             Ok(done) => Ok(done),
             Err(f) => {
                 let sent = f.sent();
-                let error = spec.reject(f, &self.hooks).await;
+                let error = call.reject(f, &self.hooks).await;
                 Err(Failed::Rejected { error, sent })
             }
         }
@@ -141,10 +141,10 @@ impl Batch {
 
     /// The request path, then the body read, unless the batch's signal
     /// fires.
-    async fn run_one(&self, spec: &Spec) -> Result<(JsValue, u32), Failure> {
-        let (method, url) = (spec.method, spec.url(&self.client));
+    async fn run_one(&self, call: &mut Call) -> Result<(JsValue, u32), Failure> {
+        let (method, url) = (call.method, call.url.clone());
         let work = async {
-            let (resp, rust) = spec.respond(&self.client, self.throw).await?;
+            let (resp, rust) = call.respond(&self.client, self.throw).await?;
             let attempts = resp.attempts();
             Ok::<_, Failure>((read_as(resp, self.how, rust, None).await?, attempts))
         };
@@ -173,13 +173,13 @@ pub(crate) async fn run_gather(
     client: Session,
     throw: bool,
     hooks: Rc<[Function]>,
-    specs: Vec<Input>,
+    calls: Vec<Input>,
     opts: GatherOpts,
 ) -> Array {
     // For cancelled inputs, which fail outside their request.
-    let targets: Vec<Option<(Method, String)>> = specs
+    let targets: Vec<Option<(Method, String)>> = calls
         .iter()
-        .map(|s| s.as_ref().ok().map(|s| (s.method, s.url(&client))))
+        .map(|c| c.as_ref().ok().map(|c| (c.method, c.url.clone())))
         .collect();
     let GatherOpts {
         limit,
@@ -195,7 +195,7 @@ pub(crate) async fn run_gather(
         signal,
         how,
     };
-    let futures = specs.into_iter().map(move |spec| batch.clone().run(spec));
+    let futures = calls.into_iter().map(move |call| batch.clone().run(call));
     let mut gathered = fanout::gather(futures)
         .limit_opt(limit)
         .fail_fast(fail_fast);

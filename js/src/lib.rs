@@ -10,11 +10,12 @@
 //! body into wasm memory). Every option is checked: a wrong type or an
 //! unknown name is a `TypeError` that names it, never a panic.
 //!
-//! One module per concept. A call is parsed into a `Spec`
-//! (`request.rs`) and goes through one request path (`Spec::respond`, then
-//! `Spec::reject` on failure) that `send` (`client.rs`) and `gather`
-//! (`gather.rs`) share; SSE (`sse.rs`) builds its requests from the same
-//! `Spec`. Errors are instances of exported classes (`FanoutError` and its
+//! One module per concept. A call's options are read onto the library's
+//! `RequestBuilder` (`read_options` in `request.rs`); `send` (`client.rs`)
+//! and `gather` (`gather.rs`) build a `fanout::Request` from it, kept with
+//! what only JS has (a `Call`), and send it through one request path
+//! (`Call::respond`, then `Call::reject` on failure); SSE (`sse.rs`) hands
+//! the same options to `Client::sse`. Errors are instances of exported classes (`FanoutError` and its
 //! subclasses, `errors.rs`), and a 4xx or 5xx is turned into an
 //! `HTTPError` here rather than by the library, so that it can carry the
 //! body as `data` (`raise_for_status`): the library's `error_for_status`

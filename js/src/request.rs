@@ -1,12 +1,13 @@
-//! One request as JS describes it: checked and copied out of its options
-//! (`Spec`), then built onto a [`fanout::RequestBuilder`].
+//! One request as JS describes it: its options checked and put onto the
+//! library's [`RequestBuilder`], built into a [`fanout::Request`] beside
+//! what only JS has (`Call`); and the one request path that sends it.
 
 use crate::errors::{raise_for_status, type_error, Failure};
 use crate::fields::{pairs, url_arg, Fields};
 use crate::hooks::parse_hooks;
 use crate::js::{call_back, describe, js_message, json_stringify, set};
 use crate::options::{parse_options, OPTION_KEYS};
-use fanout::{Client as Session, Error, Method, Options, RequestBuilder};
+use fanout::{Client as Session, Error, Method, RequestBuilder};
 use js_sys::{ArrayBuffer, Function, Object, Uint8Array};
 use wasm_bindgen::prelude::*;
 use web_sys::{AbortSignal, FormData, UrlSearchParams};
@@ -23,9 +24,8 @@ pub(crate) const REQUEST_KEYS: &[&str] = &[
     "onUploadProgress",
 ];
 
-/// A request body, read from the options when the request is made.
-#[derive(Clone)]
-pub(crate) enum Payload {
+/// A request body, read from the options.
+enum Payload {
     Json(String),
     Text(String),
     Bytes(Vec<u8>),
@@ -33,29 +33,33 @@ pub(crate) enum Payload {
     Params(String),
 }
 
-/// One request, checked and copied out of its JS options.
-pub(crate) struct Spec {
-    pub(crate) method: Method,
-    pub(crate) path: String,
-    pub(crate) headers: Vec<(String, String)>,
-    pub(crate) query: Vec<(String, String)>,
-    pub(crate) body: Option<Payload>,
-    pub(crate) signal: Option<AbortSignal>,
-    /// `onDownloadProgress`.
-    pub(crate) on_download: Option<Function>,
-    /// `onUploadProgress`.
-    pub(crate) on_upload: Option<Function>,
-    /// `throwHttpErrors`, checked by the binding (see [`Spec::respond`]).
+/// What only the JS API has about a request: the rest is in the library's
+/// [`fanout::Request`].
+#[derive(Default)]
+pub(crate) struct JsSide {
+    /// `throwHttpErrors`, checked by the binding (see [`Call::respond`]).
     pub(crate) throw_http: Option<bool>,
-    /// `hooks`: the library's, added after the client's.
-    pub(crate) hooks: Option<fanout::Hooks>,
     /// `hooks.beforeError`, run after the client's.
     pub(crate) before_error: Vec<Function>,
-    /// The `Accept` that the promise's `json()` or `text()` asks for, sent
-    /// unless the request has its own.
-    pub(crate) accept: Option<String>,
-    /// The shared settings; those unset fall back to the client's.
-    pub(crate) options: Options,
+    /// `onDownloadProgress`.
+    pub(crate) on_download: Option<Function>,
+    /// `signal` (also on the request): a stream (`sse`) ends with it too.
+    pub(crate) signal: Option<AbortSignal>,
+}
+
+/// A JS call: the library's request, built from its path and options, and
+/// what only JS has.
+pub(crate) struct Call {
+    pub(crate) method: Method,
+    /// The absolute URL (the path, if it does not resolve), for errors
+    /// outside the request.
+    pub(crate) url: String,
+    /// The request, or why the library refused to build it (a bad header
+    /// or URL): the request path reports that as the request's error.
+    /// Boxed: a future that holds a `Call` then holds one request, in the
+    /// pipeline's future, not a second one here.
+    request: Option<Result<Box<fanout::Request>, Error>>,
+    pub(crate) js: JsSide,
 }
 
 /// A call's path and options object, checked: `what` names the object in
@@ -74,16 +78,53 @@ pub(crate) fn call_fields(
     Ok((path, f))
 }
 
-impl Spec {
+/// The absolute URL of `path`, or `path` itself if it does not resolve.
+pub(crate) fn absolute(client: &Session, path: &str) -> String {
+    client.resolve(path).unwrap_or_else(|_| path.to_owned())
+}
+
+impl Call {
     /// `client.get(path, options)` and the like.
     pub(crate) fn of_call(
         client: &Session,
         method: Method,
         path: &JsValue,
         options: &JsValue,
-    ) -> Result<Spec, Error> {
+    ) -> Result<Call, Error> {
         let (path, f) = call_fields(method, path, options, "request options", &[])?;
-        Spec::parse(client, method, path, &f)
+        Call::parse(client, method, path, &f)
+    }
+
+    /// The request `method` `path` with the options of `f`.
+    pub(crate) fn parse(
+        client: &Session,
+        method: Method,
+        path: String,
+        f: &Fields,
+    ) -> Result<Call, Error> {
+        let url = absolute(client, &path);
+        let (onto, js) = read_options(method, f).map_err(|e| e.with_request(method, &url))?;
+        Ok(Call {
+            method,
+            url,
+            request: Some(onto(client.request(method, &path)).build().map(Box::new)),
+            js,
+        })
+    }
+
+    /// Asks for `accept` (what the promise's `json()` or `text()` wants)
+    /// unless the request has an `Accept` of its own.
+    pub(crate) fn accept(&mut self, accept: &str) {
+        if let Some(Ok(req)) = &mut self.request {
+            if !req
+                .headers()
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case("accept"))
+            {
+                // A valid name and value: it can't fail.
+                let _ = req.append_header("accept", accept);
+            }
+        }
     }
 
     /// The request path of `send` and `gather`: the request through the
@@ -93,94 +134,30 @@ impl Spec {
     /// back unread, with whether fanout's Rust readers must read it (they
     /// report the progress).
     pub(crate) async fn respond(
-        &self,
+        &mut self,
         client: &Session,
         throw: bool,
     ) -> Result<(fanout::Response, bool), Failure> {
-        let resp = self.builder(client).send().await?;
+        let request = self
+            .request
+            .take()
+            .unwrap_or_else(|| Err(type_error("the request was already sent")))?;
+        let resp = client.execute(*request).await?;
         let (resp, rust) = self.progress(resp);
-        let resp = raise_for_status(resp, self.throw_http.unwrap_or(throw), rust).await?;
+        let resp = raise_for_status(resp, self.js.throw_http.unwrap_or(throw), rust).await?;
         Ok((resp, rust))
     }
 
     /// What the request rejects with: `failure` through the client's
     /// `beforeError` hooks, then the request's.
     pub(crate) async fn reject(&self, failure: Failure, client: &[Function]) -> JsValue {
-        failure.reject(&[client, &self.before_error]).await
-    }
-
-    pub(crate) fn parse(
-        client: &Session,
-        method: Method,
-        path: String,
-        f: &Fields,
-    ) -> Result<Spec, Error> {
-        Spec::parse_fields(method, path.clone(), f).map_err(|e| {
-            let url = client.resolve(&path).unwrap_or(path);
-            e.with_request(method, &url)
-        })
-    }
-
-    pub(crate) fn parse_fields(method: Method, path: String, f: &Fields) -> Result<Spec, Error> {
-        let headers = match f.get("headers")? {
-            Some(v) => pairs(&v, &f.field("headers"), false)?,
-            None => Vec::new(),
-        };
-        let query = match f.get("query")? {
-            Some(v) => pairs(&v, &f.field("query"), true)?,
-            None => Vec::new(),
-        };
-        let body = payload(method, f)?;
-        let signal = f.signal("signal")?;
-        let on_download = f.function("onDownloadProgress")?;
-        let on_upload = f.function("onUploadProgress")?;
-        let mut options = parse_options(f)?;
-        let (hooks, before_error) = match f.get("hooks")? {
-            None => (None, Vec::new()),
-            Some(v) => {
-                let options = f.obj.clone().unwrap_or(JsValue::UNDEFINED);
-                let h = parse_hooks(&v, &f.field("hooks"), &options)?;
-                (Some(h.lib), h.before_error)
-            }
-        };
-        Ok(Spec {
-            hooks,
-            before_error,
-            headers,
-            query,
-            body,
-            signal,
-            on_download,
-            on_upload,
-            throw_http: options.error_for_status.take(),
-            options,
-            ..Spec::new(method, path)
-        })
-    }
-
-    /// A request with no options.
-    pub(crate) fn new(method: Method, path: String) -> Spec {
-        Spec {
-            method,
-            path,
-            headers: Vec::new(),
-            query: Vec::new(),
-            body: None,
-            signal: None,
-            on_download: None,
-            on_upload: None,
-            throw_http: None,
-            hooks: None,
-            before_error: Vec::new(),
-            accept: None,
-            options: Options::new(),
-        }
+        failure.reject(&[client, &self.js.before_error]).await
     }
 
     /// Attaches `onDownloadProgress` to the response; `true` if it did (the
     /// body must then be read by fanout's Rust readers, which report).
-    pub(crate) fn progress(&self, resp: fanout::Response) -> (fanout::Response, bool) {
-        match &self.on_download {
+    fn progress(&self, resp: fanout::Response) -> (fanout::Response, bool) {
+        match &self.js.on_download {
             None => (resp, false),
             Some(f) => {
                 let f = f.clone();
@@ -188,69 +165,88 @@ impl Spec {
             }
         }
     }
+}
 
-    /// The absolute URL, for errors that happen outside the request.
-    pub(crate) fn url(&self, client: &Session) -> String {
-        client
-            .resolve(&self.path)
-            .unwrap_or_else(|_| self.path.clone())
-    }
-
-    pub(crate) fn has_header(&self, name: &str) -> bool {
-        self.headers
+/// A request's options (`f`): what goes onto the library's request, as a
+/// function that puts it onto a [`RequestBuilder`], and what only JS has.
+/// Every value is checked here; the function can't fail.
+pub(crate) fn read_options(
+    method: Method,
+    f: &Fields,
+) -> Result<(impl FnOnce(RequestBuilder) -> RequestBuilder, JsSide), Error> {
+    let headers = match f.get("headers")? {
+        Some(v) => pairs(&v, &f.field("headers"), false)?,
+        None => Vec::new(),
+    };
+    let query = match f.get("query")? {
+        Some(v) => pairs(&v, &f.field("query"), true)?,
+        None => Vec::new(),
+    };
+    let body = payload(method, f)?;
+    let signal = f.signal("signal")?;
+    let on_download = f.function("onDownloadProgress")?;
+    let on_upload = f.function("onUploadProgress")?;
+    let mut options = parse_options(f)?;
+    // The binding turns a 4xx or 5xx into an `HTTPError` itself, with the
+    // body as `data` (see `raise_for_status`).
+    let throw_http = options.error_for_status.replace(false);
+    let (hooks, before_error) = match f.get("hooks")? {
+        None => (None, Vec::new()),
+        Some(v) => {
+            let options = f.obj.clone().unwrap_or(JsValue::UNDEFINED);
+            let h = parse_hooks(&v, &f.field("hooks"), &options)?;
+            (Some(h.lib), h.before_error)
+        }
+    };
+    let js = JsSide {
+        throw_http,
+        before_error,
+        on_download,
+        signal: signal.clone(),
+    };
+    let onto = move |b: RequestBuilder| {
+        let typed = !headers
             .iter()
-            .any(|(n, _)| n.eq_ignore_ascii_case(name))
-    }
-
-    pub(crate) fn builder(&self, client: &Session) -> RequestBuilder {
-        self.apply(client.request(self.method, &self.path))
-    }
-
-    /// Everything but the method and the path, onto `b`.
-    pub(crate) fn apply(&self, b: RequestBuilder) -> RequestBuilder {
-        let mut b = b.headers(self.headers.iter().cloned());
-        if !self.query.is_empty() {
-            b = b.query(&self.query);
+            .any(|(n, _)| n.eq_ignore_ascii_case("content-type"));
+        let mut b = b.headers(headers);
+        if !query.is_empty() {
+            b = b.query(&query);
         }
-        if let Some(accept) = self
-            .accept
-            .as_deref()
-            .filter(|_| !self.has_header("accept"))
-        {
-            b = b.header("accept", accept);
+        if let Some(body) = body {
+            b = with_body(b, body, typed);
         }
-        let typed = |b: RequestBuilder, ct: &str| {
-            if self.has_header("content-type") {
-                b
-            } else {
-                b.header("content-type", ct)
-            }
-        };
-        b = match &self.body {
-            None => b,
-            Some(Payload::Json(s)) => typed(b, "application/json").text(s.as_str()),
-            Some(Payload::Text(s)) => b.text(s.as_str()),
-            Some(Payload::Bytes(v)) => b.bytes(v.clone()),
-            Some(Payload::Form(form)) => b.form_data(form),
-            Some(Payload::Params(s)) => {
-                typed(b, "application/x-www-form-urlencoded;charset=UTF-8").text(s.as_str())
-            }
-        };
-        if let Some(s) = &self.signal {
+        if let Some(s) = &signal {
             b = b.abort_signal(s);
         }
-        if let Some(h) = &self.hooks {
-            b = b.hooks(h.clone());
+        if let Some(h) = hooks {
+            b = b.hooks(h);
         }
-        if let Some(f) = &self.on_upload {
-            let f = f.clone();
+        if let Some(f) = on_upload {
             b = b.on_upload_progress(move |t| transfer_progress(&f, t));
         }
-        // The binding turns a 4xx or 5xx into an `HTTPError` itself, with
-        // the body as `data` (see `raise_for_status`).
-        let mut options = self.options.clone();
-        options.error_for_status = Some(false);
         b.options(options)
+    };
+    Ok((onto, js))
+}
+
+/// `body` onto `b`, with its content type unless the caller set one
+/// (`typed`).
+fn with_body(b: RequestBuilder, body: Payload, typed: bool) -> RequestBuilder {
+    let content_type = |b: RequestBuilder, ct: &str| {
+        if typed {
+            b.header("content-type", ct)
+        } else {
+            b
+        }
+    };
+    match body {
+        Payload::Json(s) => content_type(b, "application/json").text(s),
+        Payload::Text(s) => b.text(s),
+        Payload::Bytes(v) => b.bytes(v),
+        Payload::Form(form) => b.form_data(&form),
+        Payload::Params(s) => {
+            content_type(b, "application/x-www-form-urlencoded;charset=UTF-8").text(s)
+        }
     }
 }
 
@@ -288,7 +284,7 @@ fn payload(method: Method, f: &Fields) -> Result<Option<Payload>, Error> {
     Ok(payload)
 }
 
-pub(crate) fn body_input(value: &JsValue, f: &Fields) -> Result<Payload, Error> {
+fn body_input(value: &JsValue, f: &Fields) -> Result<Payload, Error> {
     if let Some(s) = value.as_string() {
         return Ok(Payload::Text(s));
     }

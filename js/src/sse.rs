@@ -3,7 +3,7 @@
 use crate::client::JsClient;
 use crate::errors::js_error;
 use crate::js::{call_back, set};
-use crate::request::{call_fields, Spec};
+use crate::request::{absolute, call_fields, read_options};
 use crate::stream::{JsItems, JsStream};
 use fanout::{Client as Session, Error, Method};
 use futures_util::StreamExt;
@@ -42,8 +42,9 @@ pub(crate) fn sse_stream(
 ) -> Result<(JsItems, Option<AbortSignal>), Error> {
     let (path, f) = call_fields(Method::Get, path, options, "sse options", SSE_KEYS)?;
     let method = f.method("method")?.unwrap_or(Method::Get);
-    let spec = Spec::parse(client, method, path.clone(), &f)?;
-    let mut b = client.sse(&path).method(method).request(|r| spec.apply(r));
+    let (onto, js) =
+        read_options(method, &f).map_err(|e| e.with_request(method, &absolute(client, &path)))?;
+    let mut b = client.sse(&path).method(method).request(onto);
     if let Some(d) = f.ms("retryDelayMs", true)? {
         b = b.retry_delay(d);
     }
@@ -74,7 +75,7 @@ pub(crate) fn sse_stream(
             call_back(&cb, &obj);
         });
     }
-    let signal = spec.signal.clone();
+    let signal = js.signal;
     let items = futures_util::stream::once(b.send())
         .map(|opened| match opened {
             Ok(events) => events.map(|e| e.map(event_object)).left_stream(),
