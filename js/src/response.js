@@ -1,4 +1,4 @@
-// The JS side of a `FanoutResponse` (see "Response" in js/src/lib.rs), and
+// The JS side of a `FanoutResponse` (see js/src/response.rs), and
 // the `json()`, `text()` and `bytes()` of a request's promise.
 //
 // A response is a plain JS object whose prototype is the exported
@@ -33,6 +33,12 @@ const EMPTY = undefined;
 const USED = null;
 const FREED = false;
 
+// The numbers Rust reads: why a response has no body to hand over
+// (`BodyState` in js/src/response.rs), and which reader was called
+// (`Reader` there). A Rust test holds these tables equal to its enums.
+const STATE = Object.freeze({ EMPTY: 0, USED: 1, FREED: 2, FOREIGN: 3 });
+const READER = Object.freeze({ JSON: 0, TEXT: 1, BYTES: 2, LINES: 3, JSON_LINES: 4 });
+
 // `raw`: the platform's Response (undefined for one made in Rust);
 // `url`, `statusText`, `pairs` ([name, value] arrays): given only when
 // they can't be read from `raw` (the URL also for a response without a
@@ -62,7 +68,7 @@ function take(r, to) {
 
 function state(r) {
   const b = r[BODY];
-  return b === EMPTY ? 0 : b === USED ? 1 : 2;
+  return b === EMPTY ? STATE.EMPTY : b === USED ? STATE.USED : STATE.FREED;
 }
 
 // The getters and methods of every response.
@@ -123,28 +129,28 @@ const methods = {
 
   json() {
     const b = take(this, USED);
-    return b ? b.json(this) : Body.none(state(this), 0, this);
+    return b ? b.json(this) : Body.none(state(this), READER.JSON, this);
   },
 
   text() {
     const b = take(this, USED);
-    return b ? b.text() : Body.none(state(this), 1, this);
+    return b ? b.text() : Body.none(state(this), READER.TEXT, this);
   },
 
   bytes() {
     const b = take(this, USED);
-    return b ? b.bytes() : Body.none(state(this), 2, this);
+    return b ? b.bytes() : Body.none(state(this), READER.BYTES, this);
   },
 
   lines() {
     const b = take(this, USED);
-    return b ? b.lines() : Body.none(state(this), 3, this);
+    return b ? b.lines() : Body.none(state(this), READER.LINES, this);
   },
 
   jsonLines(options) {
     const onBadLine = Body.lineOptions(options, this);
     const b = take(this, USED);
-    return b ? b.jsonLines(onBadLine, this) : Body.none(state(this), 4, this);
+    return b ? b.jsonLines(onBadLine, this) : Body.none(state(this), READER.JSON_LINES, this);
   },
 
   // Gives an unread response's place under the client's limits back (and
@@ -193,23 +199,30 @@ export function install(proto, body) {
   Body = body;
 }
 
-// For Rust (an `afterResponse` hook's result): `false` if `v` is not a
-// response, else its body, taken (a `FanoutBody`), `undefined` for none,
-// `null` when it was read, `2` when it was freed.
+// For Rust (an `afterResponse` hook's result): the body of response `v`,
+// taken (a `FanoutBody`), else a `STATE` (`FOREIGN` if `v` is not a
+// response).
 export function takeBody(v) {
-  if (!(typeof v === 'object' && v !== null && BODY in v)) return false;
-  const b = take(v, USED);
-  if (b) return b;
-  return v[BODY] === EMPTY ? EMPTY : v[BODY] === FREED ? 2 : USED;
+  if (!(typeof v === 'object' && v !== null && BODY in v)) return STATE.FOREIGN;
+  return take(v, USED) || state(v);
 }
 
 // A request's promise (ky's `ResponsePromise`): `json()`, `text()` and
 // `bytes()` await the response and call its reader, so
 // `await client.get(u).json()` is the body. Own functions, not `this`-bound
 // methods, so they work detached too.
-export function responsePromise(p) {
-  p.json = () => p.then((r) => read(r, 'json'));
-  p.text = () => p.then((r) => read(r, 'text'));
+//
+// `wanted` (from Rust): the `Accept` that `json()` or `text()` asks for is
+// left there, for a request not yet sent (ky's `Accept` for its shortcuts).
+export function responsePromise(p, wanted) {
+  p.json = () => {
+    if (wanted.accept === undefined) wanted.accept = 'application/json';
+    return p.then((r) => read(r, 'json'));
+  };
+  p.text = () => {
+    if (wanted.accept === undefined) wanted.accept = 'text/*';
+    return p.then((r) => read(r, 'text'));
+  };
   p.bytes = () => p.then((r) => read(r, 'bytes'));
 }
 

@@ -1,0 +1,313 @@
+/** An HTTP method name, in upper or lower case. */
+export type HttpMethod =
+  | 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS' | 'TRACE'
+  | 'get' | 'post' | 'put' | 'patch' | 'delete' | 'head' | 'options' | 'trace';
+
+/** The `name` of every error fanout throws or rejects with. */
+export type FanoutErrorName =
+  | 'HTTPError' | 'TimeoutError' | 'NetworkError' | 'DecodeError' | 'AbortError' | 'TypeError';
+
+/**
+ * The base class of the errors fanout throws and rejects with (it extends
+ * `Error`); `name` says what went wrong, and the subclasses below allow
+ * `instanceof`. Its constructor is not for calling.
+ *
+ * - `HTTPError`: a 4xx or 5xx status while `throwHttpErrors` is on (the default).
+ * - `TimeoutError`: `timeoutMs` or `totalTimeoutMs` elapsed; the fetch was aborted.
+ * - `NetworkError`: no response (connection refused, DNS, CORS, a dropped connection).
+ * - `DecodeError`: `json()` met a body that is not JSON.
+ * - `AbortError`: your `AbortSignal` fired, or a `failFast` gather cancelled the request.
+ * - `TypeError`: a bad argument or option (nothing was sent), or an unreadable body.
+ */
+export class FanoutError extends Error {
+  protected constructor();
+  name: FanoutErrorName;
+  /** The response status, for an `HTTPError`. */
+  status: number | undefined;
+  /** The absolute URL of the request, where known. */
+  url: string | undefined;
+  /** The request method (`'GET'`, ...), where known. */
+  method: string | undefined;
+  /** How many attempts were made (0 when nothing was sent). */
+  attempts: number;
+}
+
+/**
+ * A 4xx or 5xx status while `throwHttpErrors` is on. `data` is the
+ * response body, parsed as JSON when its `content-type` is a JSON media
+ * type (`application/json`, or a `+json` subtype such as
+ * `application/problem+json`; parameters allowed), else its text (as ky's
+ * `error.data`), so an API's message can be shown:
+ *
+ * ```js
+ * try { await client.get('status/404'); }
+ * catch (e) { if (e instanceof HTTPError) console.log(e.status, e.data); }
+ * ```
+ */
+export class HTTPError<T = unknown> extends FanoutError {
+  name: 'HTTPError';
+  status: number;
+  /**
+   * The response (status, headers; its body already read into `data`).
+   * `undefined` when the error came from elsewhere (a stream, a failed
+   * token refresh).
+   */
+  response: FanoutResponse | undefined;
+  /** The body: parsed JSON, text, or `undefined` if it could not be read. */
+  data: T | undefined;
+}
+
+/** `timeoutMs` or `totalTimeoutMs` elapsed; the fetch was aborted. */
+export class TimeoutError extends FanoutError {
+  name: 'TimeoutError';
+}
+
+/** No response: connection refused, DNS, CORS, a dropped connection. */
+export class NetworkError extends FanoutError {
+  name: 'NetworkError';
+}
+
+/** `json()` met a body that is not JSON. */
+export class DecodeError extends FanoutError {
+  name: 'DecodeError';
+}
+
+/**
+ * The promise of a response (ky's `ResponsePromise`): `await` it for the
+ * `FanoutResponse`, or call a reader on it directly.
+ *
+ * ```js
+ * const post = await client.get('posts/1').json();
+ * ```
+ */
+export interface ResponsePromise extends Promise<FanoutResponse> {
+  /**
+   * Awaits the response and parses its body as JSON. Called at once (before
+   * the request is sent), it sends `Accept: application/json` unless the
+   * request or its client sets an `Accept`.
+   */
+  json<T = unknown>(): Promise<T>;
+  /** Awaits the response and reads its body as text (`Accept: text/*` as `json()` does). */
+  text(): Promise<string>;
+  /** Awaits the response and reads its body as bytes. */
+  bytes(): Promise<Uint8Array>;
+}
+
+/**
+ * An async iterator over a body or an event stream: use it with
+ * `for await`. Leaving the loop (`break`, `return`, an exception) calls
+ * `return()`, which aborts the fetch.
+ */
+export interface FanoutStream<T> extends AsyncIterableIterator<T> {
+  next(): Promise<IteratorResult<T, undefined>>;
+  return(): Promise<IteratorResult<T, undefined>>;
+  [Symbol.asyncIterator](): FanoutStream<T>;
+}
+
+/** Options of `response.jsonLines(options)`. */
+export interface JsonLinesOptions {
+  /**
+   * Called with a `DecodeError` (its message starts with `line N:`) for
+   * each line that is not JSON, and the iteration goes on; without it, such
+   * a line ends the iteration with that error.
+   */
+  onBadLine?: (error: FanoutError) => void;
+}
+
+/** One server-sent event. */
+export interface ServerSentEvent {
+  /** The `event:` field, `'message'` when there was none. */
+  event: string;
+  /** The `data:` lines joined with `\n`. */
+  data: string;
+  /** The last event ID of the stream (`''` if none): what a reconnection sends as `Last-Event-ID`. */
+  id: string;
+  /** A `retry:` delay in ms that came with this event. */
+  retry: number | undefined;
+}
+
+/** What `onReconnect` is told before the stream waits to connect again. */
+export interface SseReconnect {
+  /** How many reconnections so far, this one included. */
+  attempt: number;
+  /** The wait before connecting, in ms. */
+  delayMs: number;
+  /** The `Last-Event-ID` it will send. */
+  lastEventId: string;
+  /** Why the connection ended (undefined: the server closed it). */
+  cause: string | undefined;
+}
+
+/** Options of `client.sse(path, options)`: a request's, and the stream's own. */
+export interface SseOptions extends RequestOptions {
+  /** The method (default `'GET'`); a body is sent again on each reconnection. */
+  method?: HttpMethod;
+  /** The reconnection delay until the server sends `retry:` (default 3000 ms). */
+  retryDelayMs?: number;
+  /** The cap of the delay, the server's and with backoff (default 30000 ms). */
+  maxRetryDelayMs?: number;
+  /** Give up after this many reconnections in a row that fail or bring no event (default: never). */
+  maxReconnects?: number;
+  /** Resume a stream: the first connection already sends this `Last-Event-ID`. */
+  lastEventId?: string;
+  /** Called before each reconnection's wait. */
+  onReconnect?: (info: SseReconnect) => void;
+}
+
+/** One request of a `gather`, as an object. */
+export interface GatherRequest extends RequestOptions {
+  /** The method (default `'GET'`). */
+  method?: HttpMethod;
+  /** The URL, joined onto the client's `baseUrl`. */
+  path: string | URL;
+}
+
+/** One input of a `gather`: a path (a GET) or a request object. */
+export type GatherInput = string | URL | GatherRequest;
+
+/** What `onProgress` is told after each input completes. */
+export interface GatherProgress {
+  /** How many inputs have completed so far, this one included (1, 2, ... total). */
+  done: number;
+  /** How many inputs the batch has. */
+  total: number;
+  /** The position of the input that just completed. */
+  index: number;
+  /** Whether it succeeded. */
+  ok: boolean;
+}
+
+/** How `gather` reads each body: `'json'` (the default), `'text'`, `'bytes'` or `'response'` (unread). */
+export type GatherAs = 'json' | 'text' | 'bytes' | 'response';
+
+/** Options of `client.gather(inputs, options)`. */
+export interface GatherOptions<A extends GatherAs = GatherAs> {
+  /** At most this many requests of the batch in flight at once. */
+  limit?: number;
+  /** Stop at the first failure: the rest are aborted or never sent (`AbortError`). */
+  failFast?: boolean;
+  /** Called after each completion, in completion order. */
+  onProgress?: (progress: GatherProgress) => void;
+  /** Aborts the whole batch: every unfinished input fails with an `AbortError`. */
+  signal?: AbortSignal;
+  /** How each body is read (default `'json'`). */
+  as?: A;
+}
+
+/** An input that succeeded. Times are `performance.now()` milliseconds. */
+export interface GatherSuccess<T> {
+  ok: true;
+  /** The body, read as the `as` option says. */
+  value: T;
+  /** The input's position. */
+  index: number;
+  /** How many attempts it took (1 when not retried). */
+  attempts: number;
+  /** When it started. */
+  startMs: number;
+  /** When it completed. */
+  endMs: number;
+}
+
+/** An input that failed, or was cancelled. Times are `performance.now()` milliseconds. */
+export interface GatherFailure {
+  ok: false;
+  /** Why. */
+  error: FanoutError;
+  /** The input's position. */
+  index: number;
+  /** When it started, or `null` if it was never sent. */
+  startMs: number | null;
+  /** When it failed. */
+  endMs: number;
+}
+
+/** The settled result of one `gather` input. */
+export type GatherResult<T> = GatherSuccess<T> | GatherFailure;
+
+export interface Client {
+  /**
+   * Sends many requests at once and settles each in its place: the result
+   * array is in input order, and the promise never rejects for a request
+   * failure. Bodies are parsed as JSON unless `as` says otherwise.
+   *
+   * ```js
+   * const results = await client.gather(['posts/1', 'posts/2'], { limit: 4 });
+   * for (const r of results) console.log(r.ok ? r.value : r.error.name);
+   * ```
+   */
+  gather<T = unknown>(inputs: Iterable<GatherInput>, options?: GatherOptions<'json'>): Promise<GatherResult<T>[]>;
+  gather(inputs: Iterable<GatherInput>, options: GatherOptions<'text'>): Promise<GatherResult<string>[]>;
+  gather(inputs: Iterable<GatherInput>, options: GatherOptions<'bytes'>): Promise<GatherResult<Uint8Array>[]>;
+  gather(inputs: Iterable<GatherInput>, options: GatherOptions<'response'>): Promise<GatherResult<FanoutResponse>[]>;
+  gather(inputs: Iterable<GatherInput>, options?: GatherOptions): Promise<GatherResult<unknown>[]>;
+  /**
+   * Server-Sent Events over `fetch` (so headers, a body and the client's
+   * settings apply): an async iterator of events that reconnects with
+   * `Last-Event-ID` after a dropped connection, waiting the server's
+   * `retry:` delay (capped, with backoff). The connection opens on the
+   * first `next()`. `timeoutMs` covers each connection until its headers,
+   * not the open stream. It ends with an error on a response that is not a
+   * 200 `text/event-stream` (a 204 is an `HTTPError` with `status` 204),
+   * and with an `AbortError` when `signal` fires. Leaving the loop aborts
+   * the fetch.
+   *
+   * ```js
+   * for await (const { event, data, id } of client.sse('sse?count=3')) console.log(event, id, data);
+   * ```
+   */
+  sse(path: string | URL, options?: SseOptions): FanoutStream<ServerSentEvent>;
+}
+
+export interface FanoutResponse {
+  /** The status code, such as `200`. */
+  readonly status: number;
+  /** Whether the status is 2xx. */
+  readonly ok: boolean;
+  /** The reason phrase the server sent (often empty over HTTP/2). */
+  readonly statusText: string;
+  /** The final URL, after redirects. */
+  readonly url: string;
+  /** The request method, such as `'GET'`. */
+  readonly method: string;
+  /** How many attempts it took (1 when not retried). */
+  readonly attempts: number;
+  /**
+   * The response headers as a frozen plain object with lowercase names
+   * (`response.headers['content-type']`). A cross-origin response shows
+   * only the CORS-safelisted headers and those the server exposes.
+   */
+  readonly headers: Readonly<Record<string, string>>;
+  /**
+   * One header's value by case-insensitive name, or `undefined`
+   * (several values joined by `, `).
+   */
+  header(name: string): string | undefined;
+  /**
+   * Whether the body has been read (or is being read), or the response
+   * freed. Always `false` for a response without a body (HEAD, 204, 304),
+   * which reads as empty.
+   */
+  readonly bodyUsed: boolean;
+  /** Reads the body as text (UTF-8; invalid bytes are replaced). */
+  text(): Promise<string>;
+  /** Reads the body as bytes. */
+  bytes(): Promise<Uint8Array>;
+  /**
+   * Reads the body and parses it with `JSON.parse`. Rejects with a
+   * `DecodeError` (with `url` and `method`) if it is not JSON. `T` is not
+   * checked: it only types the result.
+   */
+  json<T = unknown>(): Promise<T>;
+  /**
+   * The body's lines (ended by `\n` or `\r\n`, UTF-8 decoded as they
+   * arrive) as an async iterator. Leaving the loop aborts the download.
+   */
+  lines(): FanoutStream<string>;
+  /**
+   * The body as newline-delimited JSON: an async iterator of the values
+   * (`JSON.parse` of each non-blank line). A bad line ends it with a
+   * `DecodeError` naming the line, unless `onBadLine` is given.
+   */
+  jsonLines<T = unknown>(options?: JsonLinesOptions): FanoutStream<T>;
+}

@@ -1,0 +1,265 @@
+//! `client.gather`: many requests at once, each outcome in its place.
+
+use crate::body::{read_as, As};
+use crate::errors::{type_error, Failure};
+use crate::fields::{get, url_arg, Fields};
+use crate::js::{console_error, describe, js_message, report_error, set};
+use crate::keys::REQUEST_KEYS;
+use crate::keys::{GATHER_INPUT_KEYS, GATHER_KEYS};
+use crate::options::OPTION_KEYS;
+use crate::request::Call;
+use fanout::{Client as Session, Error, Method, Outcome, Progress};
+use futures_util::future::{select, Either};
+use js_sys::{Array, Function, Object};
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use web_sys::AbortSignal;
+
+pub(crate) struct GatherOpts {
+    pub(crate) limit: Option<usize>,
+    pub(crate) fail_fast: bool,
+    pub(crate) on_progress: Option<Function>,
+    pub(crate) signal: Option<AbortSignal>,
+    pub(crate) how: As,
+}
+
+pub(crate) type Input = Result<Call, Error>;
+
+pub(crate) fn parse_gather(
+    client: &Session,
+    inputs: &JsValue,
+    options: &JsValue,
+) -> Result<(Vec<Input>, GatherOpts), Error> {
+    let f = Fields::new(options, "gather options", &[GATHER_KEYS])?;
+    let how = f.one_of(
+        "as",
+        &[
+            ("json", As::Json),
+            ("text", As::Text),
+            ("bytes", As::Bytes),
+            ("response", As::Response),
+        ],
+    )?;
+    let opts = GatherOpts {
+        limit: f.count("limit")?,
+        fail_fast: f.bool("failFast")?.unwrap_or(false),
+        on_progress: f.function("onProgress")?,
+        signal: f.signal("signal")?,
+        how: how.unwrap_or(As::Json),
+    };
+    let not_iterable = || {
+        type_error(format!(
+            "gather inputs must be an array of paths or request objects, not {}",
+            describe(inputs)
+        ))
+    };
+    if !inputs.is_object() {
+        return Err(not_iterable());
+    }
+    let iter = js_sys::try_iter(inputs)
+        .map_err(|e| type_error(format!("gather inputs: {}", js_message(&e))))?
+        .ok_or_else(not_iterable)?;
+    let mut calls = Vec::new();
+    for item in iter {
+        let item = item.map_err(|e| type_error(format!("gather inputs: {}", js_message(&e))))?;
+        calls.push(parse_input(client, &item));
+    }
+    Ok((calls, opts))
+}
+
+/// One input: a path string or URL (a GET), or a `GatherRequest`.
+pub(crate) fn parse_input(client: &Session, item: &JsValue) -> Input {
+    const WHAT: &str = "gather input";
+    if let Some(path) = item.as_string() {
+        return Call::parse(client, Method::Get, path, &Fields::none(WHAT));
+    }
+    if !item.is_object() || Array::is_array(item) {
+        return Err(type_error(format!(
+            "a gather input must be a path, a URL or a request object, not {}",
+            describe(item)
+        )));
+    }
+    if get(item, "path", WHAT)?.is_undefined() {
+        if let Some(href) = get(item, "href", WHAT)?.as_string() {
+            return parse_input(client, &JsValue::from_str(&href));
+        }
+    }
+    let f = Fields::new(item, WHAT, &[GATHER_INPUT_KEYS, REQUEST_KEYS, OPTION_KEYS])?;
+    let method = f.method("method")?.unwrap_or(Method::Get);
+    let path = match f.get("path")? {
+        Some(v) => url_arg(&v, "gather input.path")?,
+        None => {
+            return Err(type_error(
+                "a gather input must be a path, a URL or an object with a path",
+            ))
+        }
+    };
+    Call::parse(client, method, path, &f)
+}
+
+/// A failed input, as its outcome shows it.
+pub(crate) enum Failed {
+    /// Before or outside its request (a bad input, or cancelled by
+    /// `failFast`): no `beforeError`.
+    Early(Failure),
+    /// Its request failed: what it rejects with, and whether it was sent.
+    Rejected { error: JsValue, sent: bool },
+}
+
+impl From<fanout::Cancelled> for Failed {
+    fn from(c: fanout::Cancelled) -> Failed {
+        Failed::Early(c.into())
+    }
+}
+
+/// What every input shares.
+#[derive(Clone)]
+struct Batch {
+    client: Session,
+    throw: bool,
+    hooks: Rc<[Function]>,
+    signal: Option<AbortSignal>,
+    how: As,
+}
+
+impl Batch {
+    /// One input, sent and read, its failure through `beforeError`.
+    async fn run(self, call: Input) -> Result<(JsValue, u32), Failed> {
+        let mut call = call.map_err(|e| Failed::Early(e.into()))?;
+        match self.run_one(&mut call).await {
+            Ok(done) => Ok(done),
+            Err(f) => {
+                let sent = f.sent();
+                let error = call.reject(f, &self.hooks).await;
+                Err(Failed::Rejected { error, sent })
+            }
+        }
+    }
+
+    /// The request path, then the body read, unless the batch's signal
+    /// fires.
+    async fn run_one(&self, call: &mut Call) -> Result<(JsValue, u32), Failure> {
+        let (method, url) = (call.method, call.url.clone());
+        let work = async {
+            let (resp, rust) = call.respond(&self.client, self.throw).await?;
+            let attempts = resp.attempts();
+            Ok::<_, Failure>((read_as(resp, self.how, rust, None).await?, attempts))
+        };
+        let aborted = || -> Failure {
+            Error::aborted("aborted by the gather's AbortSignal")
+                .with_request(method, &url)
+                .into()
+        };
+        let result = match &self.signal {
+            None => work.await,
+            Some(signal) if signal.aborted() => Err(aborted()),
+            Some(signal) => {
+                let fired = fanout::until_aborted(signal);
+                match select(std::pin::pin!(work), fired).await {
+                    Either::Left((result, _)) => result,
+                    // Dropping `work` aborts its fetch.
+                    Either::Right(_) => Err(aborted()),
+                }
+            }
+        };
+        result.map_err(|f| f.named(method, &url))
+    }
+}
+
+pub(crate) async fn run_gather(
+    client: Session,
+    throw: bool,
+    hooks: Rc<[Function]>,
+    calls: Vec<Input>,
+    opts: GatherOpts,
+) -> Array {
+    // For cancelled inputs, which fail outside their request.
+    let targets: Vec<Option<(Method, String)>> = calls
+        .iter()
+        .map(|c| c.as_ref().ok().map(|c| (c.method, c.url.clone())))
+        .collect();
+    let GatherOpts {
+        limit,
+        fail_fast,
+        on_progress,
+        signal,
+        how,
+    } = opts;
+    let batch = Batch {
+        client,
+        throw,
+        hooks,
+        signal,
+        how,
+    };
+    let futures = calls.into_iter().map(move |call| batch.clone().run(call));
+    let mut gathered = fanout::gather(futures)
+        .limit_opt(limit)
+        .fail_fast(fail_fast);
+    if let Some(f) = on_progress {
+        gathered = gathered.on_progress(move |p| progress(&f, p));
+    }
+    let outcomes = gathered.detailed().await;
+    let out = Array::new();
+    for o in outcomes {
+        let target = targets.get(o.index).cloned().flatten();
+        out.push(&outcome(o, target));
+    }
+    out
+}
+
+pub(crate) fn progress(f: &Function, p: Progress) {
+    let obj = Object::new();
+    set(&obj, "done", &(p.done as f64).into());
+    set(&obj, "total", &(p.total as f64).into());
+    set(&obj, "index", &(p.index as f64).into());
+    set(&obj, "ok", &p.ok.into());
+    if let Err(e) = f.call1(&JsValue::UNDEFINED, &obj) {
+        // Like an event listener's exception: reported, and the batch goes on.
+        if report_error(&e).is_err() {
+            console_error(&e);
+        }
+    }
+}
+
+pub(crate) fn outcome(
+    o: Outcome<(JsValue, u32), Failed>,
+    target: Option<(Method, String)>,
+) -> JsValue {
+    let obj = Object::new();
+    match o.result {
+        Ok((value, attempts)) => {
+            set(&obj, "ok", &JsValue::TRUE);
+            set(&obj, "value", &value);
+            set(&obj, "index", &(o.index as f64).into());
+            set(&obj, "attempts", &attempts.into());
+            set(&obj, "startMs", &o.started_ms.unwrap_or(o.ended_ms).into());
+        }
+        Err(failed) => {
+            // A bad input (its options, or a URL or header the library
+            // refused) was never sent, however early it failed.
+            let (error, sent) = match failed {
+                Failed::Rejected { error, sent } => (error, sent),
+                Failed::Early(f) => {
+                    let sent = target.is_some() && f.sent();
+                    let f = match target {
+                        Some((method, url)) => f.named(method, &url),
+                        None => f,
+                    };
+                    (f.into_js(), sent)
+                }
+            };
+            set(&obj, "ok", &JsValue::FALSE);
+            set(&obj, "error", &error);
+            set(&obj, "index", &(o.index as f64).into());
+            let started = o.started_ms.filter(|_| sent);
+            set(
+                &obj,
+                "startMs",
+                &started.map_or(JsValue::NULL, JsValue::from),
+            );
+        }
+    }
+    set(&obj, "endMs", &o.ended_ms.into());
+    obj.into()
+}
