@@ -347,8 +347,8 @@ pub(crate) fn parse_obsolete_date(s: &str, now_secs: i64) -> Option<i64> {
         return at(year, month, day, time);
     }
     // asctime: "Sun Nov  6 08:49:37 1994" (one or two spaces before the day).
-    let weekday = s.get(..4)?;
-    if !WEEKDAYS.iter().any(|w| format!("{} ", &w[..3]) == weekday) {
+    let weekday = s.get(..3)?;
+    if !WEEKDAYS.iter().any(|w| w.starts_with(weekday)) || s.as_bytes().get(3) != Some(&b' ') {
         return None;
     }
     let month = month_number(s.get(4..7)?)?;
