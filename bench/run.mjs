@@ -196,12 +196,19 @@ function nativeRun() {
   const run = spawnSync(opts.native, args, { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 << 20, timeout: 600_000 });
   const loadAfter = loadNow();
   const secs = Math.round((Date.now() - t0) / 1000);
-  const failed = run.error ? String(run.error.message || run.error) : run.status !== 0 ? `exit status ${run.status}` : null;
+  let failed = run.error ? String(run.error.message || run.error) : run.status !== 0 ? `exit status ${run.status ?? run.signal}` : null;
+  let out = null;
+  if (!failed) {
+    try {
+      out = JSON.parse(run.stdout.toString());
+    } catch (e) {
+      failed = `unreadable output: ${e.message}`;
+    }
+  }
   if (failed) {
     log(`  native rows failed: ${failed}`);
     return { error: failed, loadBefore, loadAfter, secs };
   }
-  const out = JSON.parse(run.stdout.toString());
   for (const w of out.workloads) {
     if (w.error) continue;
     for (const impl of w.impls) {

@@ -4,8 +4,10 @@
 //!
 //! ```text
 //! fanout-bench-native --url http://127.0.0.1:P --url-h2 https://127.0.0.1:Q \
-//!     [--rounds N] [--warmup N] [--only posts1000,delay-h2]
+//!     [--rounds N] [--warmup N] [--only posts1000,delay-h2] [--impls fanout]
 //! ```
+//!
+//! (`--impls` runs one client alone: for a profiler, e.g. `perf record`.)
 //!
 //! Workloads (each client keeps one client, and so one connection pool,
 //! for all its rounds of a workload):
@@ -63,6 +65,7 @@ struct Args {
     rounds: usize,
     warmup: usize,
     only: Option<Vec<String>>,
+    impls: Vec<&'static str>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -72,6 +75,7 @@ fn parse_args() -> Result<Args, String> {
         rounds: 7,
         warmup: 1,
         only: None,
+        impls: IMPLS.to_vec(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -82,11 +86,21 @@ fn parse_args() -> Result<Args, String> {
             "--rounds" => args.rounds = val()?.parse().map_err(|e| format!("--rounds: {e}"))?,
             "--warmup" => args.warmup = val()?.parse().map_err(|e| format!("--warmup: {e}"))?,
             "--only" => args.only = Some(val()?.split(',').map(str::to_owned).collect()),
+            "--impls" => {
+                let list = val()?;
+                args.impls = IMPLS
+                    .into_iter()
+                    .filter(|i| list.split(',').any(|l| l == *i))
+                    .collect();
+            }
             _ => return Err(format!("unknown argument {a}")),
         }
     }
     if args.url.is_empty() {
         return Err("--url is required".into());
+    }
+    if args.impls.is_empty() {
+        return Err(format!("--impls: none of {IMPLS:?}"));
     }
     if args.rounds == 0 {
         return Err("--rounds must be at least 1".into());
@@ -226,22 +240,30 @@ impl Clients {
 
 /// Runs one workload: `warmup + rounds` rounds, the clients taking turns
 /// at going first; the samples (ms) of the timed rounds by round.
-async fn series(w: Workload<'_>, rounds: usize, warmup: usize) -> Result<Value, String> {
+async fn series(
+    w: Workload<'_>,
+    impls: &[&str],
+    rounds: usize,
+    warmup: usize,
+) -> Result<Value, String> {
     let clients = Clients::new(w.base)?;
     let mut results = serde_json::Map::new();
-    let mut by_round: Vec<Vec<f64>> = vec![Vec::new(); IMPLS.len()];
-    let mut cpu_by_round: Vec<Vec<f64>> = vec![Vec::new(); IMPLS.len()];
-    let mut errors: Vec<Option<String>> = vec![None; IMPLS.len()];
+    let mut by_round: Vec<Vec<f64>> = vec![Vec::new(); impls.len()];
+    let mut cpu_by_round: Vec<Vec<f64>> = vec![Vec::new(); impls.len()];
+    let mut errors: Vec<Option<String>> = vec![None; impls.len()];
     let mut expected: Option<u32> = None;
     let started = Instant::now();
     for r in 0..warmup + rounds {
-        let order: Vec<usize> = if r % 2 == 0 { vec![0, 1] } else { vec![1, 0] };
+        let mut order: Vec<usize> = (0..impls.len()).collect();
+        if r % 2 == 1 {
+            order.reverse();
+        }
         for k in order {
             if errors[k].is_some() {
                 continue;
             }
             let (t0, cpu0) = (Instant::now(), cpu_ms());
-            let got = clients.posts(IMPLS[k], w.n, w.delay, None).await;
+            let got = clients.posts(impls[k], w.n, w.delay, None).await;
             let ms = t0.elapsed().as_secs_f64() * 1000.0;
             let cpu = cpu_ms() - cpu0;
             match got {
@@ -261,7 +283,7 @@ async fn series(w: Workload<'_>, rounds: usize, warmup: usize) -> Result<Value, 
         }
     }
     let mut checks = serde_json::Map::new();
-    for (k, imp) in IMPLS.iter().enumerate() {
+    for (k, imp) in impls.iter().enumerate() {
         if errors[k].is_none() {
             match clients.check(imp, w).await {
                 Ok(c) => {
@@ -287,7 +309,7 @@ async fn series(w: Workload<'_>, rounds: usize, warmup: usize) -> Result<Value, 
     Ok(json!({
         "key": w.key,
         "title": w.title,
-        "impls": IMPLS,
+        "impls": impls,
         "n": w.n,
         "delay": w.delay,
         "rounds": rounds,
@@ -362,7 +384,7 @@ async fn main() {
     let mut out = Vec::new();
     for w in workloads.into_iter().filter(|w| wanted(w.key)) {
         eprintln!("native: {}", w.title);
-        match series(w, args.rounds, args.warmup).await {
+        match series(w, &args.impls, args.rounds, args.warmup).await {
             Ok(v) => out.push(v),
             Err(e) => {
                 eprintln!("fanout-bench-native: {}: {e}", w.key);
