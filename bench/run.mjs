@@ -3,7 +3,8 @@
 //
 //   node bench/run.mjs --url http://127.0.0.1:PORT/ --out target/bench \
 //        [--url-h2 https://127.0.0.1:PORT2/] \
-//        [--sizes target/bench/sizes.tsv] [--rounds N] [--warmup N] [--profile]
+//        [--sizes target/bench/sizes.tsv] [--rounds N] [--warmup N] [--profile] \
+//        [--native bench/target/native/fanout-bench-native] [--only PART,...]
 //
 // With `--url-h2` (the dev server's HTTPS listener: HTTP/2, a self-signed
 // certificate the bench's Chromium is told to accept), workloads 1 (1,000
@@ -16,9 +17,16 @@
 // (A B C D, A B C D, ...), each preceded by a forced GC (CDP
 // HeapProfiler.collectGarbage) so one implementation's garbage is not
 // collected on another's clock. Ratios are to plain JS in the same run.
+//
+// With `--native BIN` (`bench/native`, built by `cargo xtask bench`), the
+// native rows come first, before Chromium starts: BIN runs fanout natively
+// beside reqwest natively against the same dev server and prints its
+// samples as JSON; the ratios there are to reqwest in the same round.
+// `--only native` runs those rows alone, without a browser.
 import { createRequire } from 'node:module';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import zlib from 'node:zlib';
 import { CHROMIUM_ARGS } from '../tests/e2e/lib.mjs';
@@ -29,7 +37,7 @@ const { chromium } = require('playwright-core');
 // ---- options ------------------------------------------------------------------
 
 function parseArgs(argv) {
-  const o = { url: null, urlH2: null, out: 'target/bench', sizes: null, rounds: 7, warmup: 2, profile: false, only: null };
+  const o = { url: null, urlH2: null, out: 'target/bench', sizes: null, rounds: 7, warmup: 2, profile: false, only: null, native: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -44,6 +52,7 @@ function parseArgs(argv) {
     else if (a === '--warmup') o.warmup = Number(val());
     else if (a === '--profile') o.profile = true;
     else if (a === '--only') o.only = new Set(val().split(','));
+    else if (a === '--native') o.native = val();
     else throw new Error(`unknown argument ${a}`);
   }
   if (!o.url) throw new Error('--url is required');
@@ -67,6 +76,8 @@ const BOUND_MS = Math.ceil(100 / 6) * 100; // 6 connections per host, 100 ms eac
 const started = new Date();
 /** Whether the part `key` runs (`--only key,...`, for working on one part). */
 const wanted = (key) => !opts.only || opts.only.has(key);
+/** Whether any part that runs in the browser is wanted (all but `native`). */
+const BROWSER = !opts.only || [...opts.only].some((k) => k !== 'native');
 const log = (...a) => console.log(...a);
 
 // ---- statistics ---------------------------------------------------------------
@@ -162,6 +173,64 @@ async function h2Check(ctx, impl) {
       protocols: [...new Set(mine.map((e) => e.nextHopProtocol || '?'))],
     };
   }, impl);
+}
+
+// ---- native rows (issue 24, item 7) -----------------------------------------------
+
+const loadNow = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+
+/**
+ * Runs `bench/native`'s binary (`--native`): fanout natively beside reqwest
+ * natively in one process, against the same dev server: as many rounds as
+ * the browser's noisy workloads of milliseconds (`FAST`: a native round
+ * takes 0.05–0.15 s), after one warm-up round each (as the 1,000 posts in
+ * the browser). The same statistics as the browser's series; the ratio is
+ * fanout's time over reqwest's in the same round, the median over rounds,
+ * for the wall time and for the process's CPU time.
+ */
+function nativeRun() {
+  const loadBefore = loadNow();
+  const t0 = Date.now();
+  const args = ['--url', URL_, '--rounds', String(FAST.rounds), '--warmup', String(SLOW.warmup)];
+  if (opts.urlH2) args.push('--url-h2', opts.urlH2);
+  const run = spawnSync(opts.native, args, { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 << 20, timeout: 600_000 });
+  const loadAfter = loadNow();
+  const secs = Math.round((Date.now() - t0) / 1000);
+  let failed = run.error ? String(run.error.message || run.error) : run.status !== 0 ? `exit status ${run.status ?? run.signal}` : null;
+  let out = null;
+  if (!failed) {
+    try {
+      out = JSON.parse(run.stdout.toString());
+    } catch (e) {
+      failed = `unreadable output: ${e.message}`;
+    }
+  }
+  if (failed) {
+    log(`  native rows failed: ${failed}`);
+    return { error: failed, loadBefore, loadAfter, secs };
+  }
+  for (const w of out.workloads) {
+    if (w.error) continue;
+    for (const impl of w.impls) {
+      const res = w.results[impl];
+      res.samples = res.byRound;
+      res.median = median(res.samples);
+      res.p25 = quantile(res.samples, 0.25);
+      res.p75 = quantile(res.samples, 0.75);
+      const cpu = res.cpuByRound || [];
+      res.cpu = { byRound: cpu, median: median(cpu), p25: quantile(cpu, 0.25), p75: quantile(cpu, 0.75) };
+    }
+    const ref = w.results.reqwest && !w.results.reqwest.error ? w.results.reqwest : null;
+    for (const impl of w.impls) {
+      const res = w.results[impl];
+      res.ratio = ref && !res.error ? pairedRatio(res, ref) : NaN;
+      res.ratioOfMedians = ref && !res.error ? res.median / ref.median : NaN;
+      res.cpu.ratio = ref && !res.error ? pairedRatio(res.cpu, ref.cpu) : NaN;
+    }
+    const line = w.impls.map((i) => `${i} ${w.results[i].error ? 'failed' : `${fmtMs(w.results[i].median)} ms`}`).join(', ');
+    log(`  ${w.key}: ${line}; fanout/reqwest ${fmtX(w.results.fanout.ratio)} (CPU ${fmtX(w.results.fanout.cpu.ratio)}) [${Math.round(w.secs)} s]`);
+  }
+  return { ...out, loadBefore, loadAfter, secs };
 }
 
 // ---- speed series ---------------------------------------------------------------
@@ -398,33 +467,75 @@ function cell(res, withRatio = true) {
   return withRatio ? `${fmtMs(res.median)} ms (${fmtX(res.ratio)}) <sub>${iqr}</sub>` : `${fmtMs(res.median)} ms`;
 }
 
+/** The native rows' section of the report. */
+function nativeReport(nat) {
+  const L = ['## Native (issue 24, item 7): fanout natively beside reqwest 0.12 natively, on tokio', ''];
+  if (nat.error) return [...L, `Not run: ${nat.error}`, ''];
+  L.push(
+    `One release process (\`bench/native\`, cargo profile \`native\`: opt-level 3), a multi-threaded tokio runtime (${nat.workers} worker threads) ` +
+      'against the same dev server; each implementation keeps one client (one connection pool) for all its rounds of a workload. ' +
+      `Median of ${FAST.rounds} rounds after ${SLOW.warmup} warm-up round${SLOW.warmup === 1 ? '' : 's'} per client, the two clients alternating in each round ` +
+      'and taking turns at going first; × = median over the rounds of fanout\'s time / reqwest\'s in the same round; small print: interquartile range of the times. ' +
+      `Load average (1/5/15 min) ${nat.loadBefore} before, ${nat.loadAfter} after (${nat.secs} s).`,
+  );
+  L.push('');
+  L.push('| workload | fanout (native, `gather`) | reqwest 0.12 (native, `join_all`) | fanout / reqwest |');
+  L.push('|---|---:|---:|---:|');
+  const time = (r) => (!r ? '' : r.error ? `failed: ${String(r.error).slice(0, 60)}` : `${fmtMs(r.median)} ms <sub>${fmtMs(r.p25)}–${fmtMs(r.p75)}</sub>`);
+  for (const w of nat.workloads) {
+    if (w.error) {
+      L.push(`| ${w.title} | failed: ${String(w.error).slice(0, 60)} | | |`);
+      continue;
+    }
+    const f = w.results.fanout;
+    const q = w.results.reqwest;
+    L.push(`| ${w.title} | ${time(f)} | ${time(q)} | ${fmtX(f.ratio)} |`);
+    const cpu = (r) => (!r || r.error ? '' : `${fmtMs(r.cpu.median)} ms <sub>${fmtMs(r.cpu.p25)}–${fmtMs(r.cpu.p75)}</sub>`);
+    L.push(`| ↳ the process's CPU time per run (user + system) | ${cpu(f)} | ${cpu(q)} | ${f.error || q.error ? '' : fmtX(f.cpu.ratio)} |`);
+    // In flight at once says something only of delayed requests (the
+    // server answers the others as fast as they come).
+    const check = (i) => {
+      const c = w.checks && w.checks[i];
+      return !c ? '' : w.delay > 0 ? `${c.version}; ${c.peak} of ${c.requests} in flight at once` : c.version;
+    };
+    const what = w.delay > 0 ? "protocol (the dev server's `/echo`); requests in flight at the server at once (its `/stats`, one tagged run)" : "protocol (the dev server's `/echo`)";
+    L.push(`| ↳ ${what} | ${check('fanout')} | ${check('reqwest')} | |`);
+  }
+  L.push('');
+  return L;
+}
+
 function report(data) {
   const L = [];
   const env = data.env;
   L.push('# fanout benchmarks');
   L.push('');
   L.push(`- Date: ${env.date}`);
-  L.push(`- Browser: Chromium ${env.chromium} (headless, playwright-core ${env.playwright})`);
+  if (BROWSER) L.push(`- Browser: Chromium ${env.chromium} (headless, playwright-core ${env.playwright})`);
   L.push(
     `- Machine: ${env.cpus} × ${env.cpuModel}, ${env.os}; Node ${env.node}; ` +
       `load average (1/5/15 min) ${env.loadBefore} before, ${env.loadAfter} after`,
   );
-  L.push(`- Server: fanout-devserver (release) at ${env.url}, HTTP/1.1, same origin as the page`);
-  L.push(
-    `- Method: median of ${ROUNDS} rounds after ${WARMUP} warm-up rounds (1,000 posts: after ${SLOW.warmup}; workload 3: none, its connections are warm from the workloads before it; ` +
-      `${FAST.rounds} rounds for 100 posts and /photos), ` +
-      'implementations interleaved round by round (A B C …, A B C …), a forced GC before each measurement; ' +
-      '× = median over the rounds of the ratio to plain JS in the same round; small print: interquartile range of the times.',
-  );
-  L.push(`- fanout JS API: ${env.fanoutJs}`);
+  L.push(`- Server: fanout-devserver (release) at ${env.url}${BROWSER ? ', HTTP/1.1, same origin as the page' : ''}`);
+  if (BROWSER) {
+    L.push(
+      `- Method: median of ${ROUNDS} rounds after ${WARMUP} warm-up rounds (1,000 posts: after ${SLOW.warmup}; workload 3: none, its connections are warm from the workloads before it; ` +
+        `${FAST.rounds} rounds for 100 posts and /photos), ` +
+        'implementations interleaved round by round (A B C …, A B C …), a forced GC before each measurement; ' +
+        '× = median over the rounds of the ratio to plain JS in the same round; small print: interquartile range of the times.',
+    );
+    L.push(`- fanout JS API: ${env.fanoutJs}`);
+  }
   L.push('');
 
-  L.push('## Speed');
-  L.push('');
   const speed = data.speed;
   const impls = [...new Set(speed.flatMap((s) => s.impls))];
-  L.push(`| workload | ${impls.map((i) => LABELS[i] || i).join(' | ')} |`);
-  L.push(`|---|${impls.map(() => '---:').join('|')}|`);
+  if (speed.length) {
+    L.push('## Speed');
+    L.push('');
+    L.push(`| workload | ${impls.map((i) => LABELS[i] || i).join(' | ')} |`);
+    L.push(`|---|${impls.map(() => '---:').join('|')}|`);
+  }
   for (const s of speed) {
     L.push(`| ${s.title} | ${impls.map((i) => cell(s.results[i])).join(' | ')} |`);
   }
@@ -472,7 +583,7 @@ function report(data) {
         .join(' | ')} |`,
     );
   }
-  L.push('');
+  if (speed.length) L.push('');
   if (delayed) {
     const waves = Math.ceil(100 / 6);
     const practical = waves * (100 + delayed.rttMs);
@@ -484,6 +595,8 @@ function report(data) {
     );
     L.push('');
   }
+
+  if (data.native) L.push(...nativeReport(data.native));
 
   if (data.sizes.length) {
     L.push('## Size (workload 4): `.wasm` + JS glue, release profile and wasm-opt flags of the root Cargo.toml');
@@ -642,6 +755,11 @@ function targets(data) {
     const x = d.median / BOUND_MS;
     T.push({ met: x <= 1.05, text: `workload 3 (100 × 100 ms): fanout within 5 % of the ${BOUND_MS} ms bound — ${fmtX(x)}` });
   }
+  for (const w of (data.native && data.native.workloads) || []) {
+    const f = w.results && w.results.fanout;
+    if (!f || f.error || !Number.isFinite(f.ratio)) continue;
+    T.push({ met: f.ratio <= 1.05, text: `native, ${w.title}: fanout ≤ 1.05× reqwest's wall time — ${fmtX(f.ratio)}` });
+  }
   const sz = (k) => data.sizes.find((r) => r.key === k && !r.error);
   const mf = sz('min-fanout');
   for (const [k, name] of [
@@ -669,25 +787,194 @@ function targets(data) {
 
 // ---- main -----------------------------------------------------------------------------
 
+/** Every part that runs in Chromium (all but the native rows). */
+async function browserRuns(browser, data) {
+  log(`Chromium ${data.env.chromium}; ${URL_}`);
+
+  // Workload 5 first, each run on a fresh page.
+  const probe = await openPage(browser);
+  const info = await probe.page.evaluate(() => window.bench.info());
+  await probe.page.close();
+  const hasJs = !!info.fanoutJs;
+  data.env.fanoutJs = hasJs
+    ? `included (exports: ${info.fanoutJs.exports.join(', ')})`
+    : `not included: ${info.fanoutJsError}`;
+  log(`fanout JS API: ${data.env.fanoutJs}`);
+
+  if (wanted('memory')) {
+    log('workload 5: memory');
+    const memRuns = [['fanout-batches', 'fanout (Rust): 100 × gather of 100']];
+    if (hasJs) memRuns.push(['fanout-js-batches', 'fanout JS API: 100 × Promise.all of 100']);
+    // Diagnostic (another 10,000 requests): the lazy gather over all of them.
+    if (opts.profile) memRuns.push(['fanout-limit', 'fanout (Rust): one gather of 10,000 with .limit(100)']);
+    for (const [impl, label] of memRuns) {
+      data.memory.push({ label, ...(await memoryRun(browser, impl)) });
+    }
+  }
+
+  const ctx = await openPage(browser);
+  const jsApi = hasJs ? ['fanout-js'] : [];
+  const others = ['gloo', 'reqwest'];
+  // fanout with join_all and the JS API's gather: diagnostics (`--profile`).
+  const extraImpls = opts.profile ? ['fanout-join', ...(hasJs ? ['fanout-js-gather'] : [])] : [];
+  const postImpls = ['js', 'fanout', ...extraImpls, ...jsApi, ...others];
+  const workloads = [
+    ['posts100', '1. 100 posts at once', postImpls, (impl, tag) => ({ kind: 'posts', impl, tag, n: 100 }), FAST],
+    ['posts1000', '1. 1,000 posts at once', ['js', 'fanout', ...jsApi, ...others], (impl, tag) => ({ kind: 'posts', impl, tag, n: 1000 }), SLOW],
+    ['stub', '1. 1,000 posts, `fetch` stubbed (the client\'s own cost)', postImpls, (impl, tag) => ({ kind: 'posts-stub', impl, tag, n: 1000 })],
+    ['photos', '2. /photos (1 MB, 5000 items) → typed', ['js', 'fanout', 'fanout-proposed', ...jsApi, ...others], (impl, tag) => ({ kind: 'photos', impl, tag }), FAST],
+    ['delay', '3. 100 posts, `?delay=100`', ['js', 'fanout', ...jsApi, ...others], (impl, tag) => ({ kind: 'posts', impl, tag, n: 100, delay: 100 }), { rounds: ROUNDS, warmup: 0 }],
+  ];
+  for (const [key, title, impls, spec, rounds] of workloads) {
+    if (!wanted(key)) continue;
+    log(`${title}`);
+    const extra = {};
+    if (key === 'delay') {
+      // One request's round trip with nothing else in flight, to tell
+      // the cost of the 6-connection cap from the per-request latency
+      // every implementation pays.
+      const rtts = [];
+      for (let i = 0; i < 5; i++) rtts.push(await ctx.page.evaluate((t) => window.bench.rtt(t, 20), `rtt-${i}`));
+      extra.rttMs = median(rtts);
+      log(`  sequential round trip (no delay): ${fmtMs(extra.rttMs)} ms`);
+    }
+    data.speed.push({ key, title, ...extra, ...(await series(ctx, key, impls, spec, rounds)) });
+  }
+
+  if (opts.urlH2 && (wanted('h2') || wanted('delay') || wanted('posts1000'))) {
+    // The same workloads over HTTP/2: a page loaded from the HTTPS
+    // listener, whose requests share one connection.
+    const h2 = await openPage(browser, '', opts.urlH2.endsWith('/') ? opts.urlH2 : `${opts.urlH2}/`);
+    const impls = ['js', 'fanout', ...jsApi, ...others];
+    if (wanted('h2') || wanted('posts1000')) {
+      const title = '1. 1,000 posts at once, over HTTP/2';
+      log(title);
+      const spec = (impl, tag) => ({ kind: 'posts', impl, tag, n: 1000 });
+      data.speed.push({ key: 'posts1000-h2', title, ...(await series(h2, 'posts1000-h2', impls, spec, SLOW)) });
+    }
+    if (wanted('h2') || wanted('delay')) {
+      log('3. 100 posts, `?delay=100`, over HTTP/2');
+      const rtts = [];
+      for (let i = 0; i < 5; i++) rtts.push(await h2.page.evaluate((t) => window.bench.rtt(t, 20), `rtt-h2-${i}`));
+      const rttMs = median(rtts);
+      log(`  sequential round trip over HTTP/2 (no delay): ${fmtMs(rttMs)} ms`);
+      // Its transfer: the same 100 posts without the delay, run just
+      // before each implementation's delayed run in the same round, so
+      // that the bound moves with the machine's load as the time does.
+      const both = impls.flatMap((i) => [`${i}@0`, i]);
+      const spec = (impl, tag) => {
+        const [name, nodelay] = impl.split('@');
+        return { kind: 'posts', impl: name, tag, n: 100, delay: nodelay === undefined ? 100 : 0 };
+      };
+      const all = await series(h2, 'delay-h2', both, spec, { rounds: ROUNDS, warmup: 1 });
+      const pick = (suffix) => {
+        const results = Object.fromEntries(impls.map((i) => [i, all.results[i + suffix]]));
+        for (const i of impls) results[i].ratio = pairedRatio(results[i], results.js);
+        return { ...all, impls, results };
+      };
+      data.speed.push({ key: 'posts100-h2', title: '1. 100 posts at once, over HTTP/2 (workload 3\'s transfer)', ...pick('@0') });
+      const checks = {};
+      for (const impl of impls) checks[impl] = await h2Check(h2, impl);
+      log(`  at the server at once: ${impls.map((i) => `${i} ${checks[i].peak} (${checks[i].protocols.join(', ')})`).join(', ')}`);
+      data.speed.push({ key: 'delay-h2', title: '3. 100 posts, `?delay=100`, over HTTP/2', rttMs, checks, ...pick('') });
+    }
+    if (h2.errors.length) log(`HTTP/2 page errors:\n  ${h2.errors.join('\n  ')}`);
+    await h2.page.close();
+  }
+
+  const paths = ['js', ...info.decodePaths];
+  const studies = [
+    ['mem-post', 'one post, in memory (×200)', paths, (p, tag) => ({ kind: 'decode-mem', impl: p, path: p, which: 'post', k: 200, tag })],
+    ['mem-photos', '/photos, in memory (×3)', paths, (p, tag) => ({ kind: 'decode-mem', impl: p, path: p, which: 'photos', k: 3, tag })],
+    ['net-post', '100 posts, network', [...paths, 'fanout'], (p, tag) => ({ kind: 'decode-net', impl: p, path: p, which: 'post', n: 100, tag })],
+    ['net-photos', '/photos, network', [...paths, 'fanout'], (p, tag) => ({ kind: 'decode-net', impl: p, path: p, which: 'photos', n: 1, tag })],
+  ];
+  for (const [key, title, impls, spec, rounds] of studies) {
+    // 100 small posts over the network: the decode paths drown in the
+    // network's noise there (the in-memory run measures them); a
+    // diagnostic, for time's sake.
+    const diagnostic = key === 'net-post' && !opts.profile && !(opts.only && opts.only.has(key));
+    if ((!wanted(key) && !wanted('decode')) || diagnostic) continue;
+    log(`decoding study: ${title}`);
+    data.decode.push({ key, title, ...(await series(ctx, key, impls, spec, rounds)) });
+  }
+
+  if ((opts.profile && !opts.only) || (opts.only && opts.only.has('issue'))) {
+    log('diagnostic: the issue phase of 1,000 posts');
+    data.issue = await series(
+      ctx,
+      'issue',
+      ['js', 'js-signal', 'js-method-headers', 'js-fanout-init', 'fanout', ...jsApi, ...others],
+      (impl, tag) => ({ kind: 'issue', impl, tag, n: 1000 }),
+      SLOW,
+    );
+  }
+
+  if ((opts.profile && !opts.only) || (opts.only && opts.only.has('fetch-cost'))) {
+    log('diagnostic: abort() after the body');
+    data.fetchCost = await series(ctx, 'fetch-cost', ['url', 'abort-after-read'], (impl, tag) => ({ kind: 'fetch-cost', impl, tag, n: 200 }));
+  }
+
+  if (opts.profile) {
+    // On a page with the names-kept build of the same code (`?profiling`).
+    log('CPU profiles');
+    const pctx = await openPage(browser, '?profiling');
+    const runs = [
+      ['posts1000-js', { kind: 'posts', impl: 'js', n: 1000 }, 3],
+      ['posts1000-fanout', { kind: 'posts', impl: 'fanout', n: 1000 }, 3],
+      ['stub-js', { kind: 'posts-stub', impl: 'js', n: 1000 }, 20],
+      ['stub-fanout', { kind: 'posts-stub', impl: 'fanout', n: 1000 }, 20],
+      ['stub-fanout-join', { kind: 'posts-stub', impl: 'fanout-join', n: 1000 }, 20],
+      ['stub-gloo', { kind: 'posts-stub', impl: 'gloo', n: 1000 }, 20],
+      ['stub-fanout-js', { kind: 'posts-stub', impl: 'fanout-js', n: 1000 }, 20],
+      ['photos-js', { kind: 'photos', impl: 'js' }, 20],
+      ['photos-fanout', { kind: 'photos', impl: 'fanout' }, 20],
+    ];
+    for (const [label, spec, reps] of runs) {
+      // With --only, the profiles of the parts named (stub-*, photos-*, ...).
+      if (opts.only && ![...opts.only].some((k) => label.startsWith(`${k}-`))) continue;
+      // Warm up, then profile.
+      await pctx.page.evaluate((s) => window.bench.run(s), { ...spec, tag: `prof-warm-${label}` });
+      data.profiles.push(await profileRun(pctx, label, spec, reps));
+    }
+    await pctx.page.close();
+  }
+  if (ctx.errors.length) log(`page errors:\n  ${ctx.errors.join('\n  ')}`);
+  await ctx.page.close();
+}
+
 async function main() {
   mkdirSync(opts.out, { recursive: true });
   const os = await import('node:os');
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+  const loadBefore = loadNow();
+  // The native rows first, on a machine the browser does not load yet.
+  let native = null;
+  if (wanted('native')) {
+    if (opts.native) {
+      log('native rows: fanout beside reqwest, natively (bench/native)');
+      native = nativeRun();
+    } else {
+      log('native rows: left out (no --native binary)');
+    }
+  }
+  const browser = BROWSER ? await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS }) : null;
   const pw = JSON.parse(readFileSync(require.resolve('playwright-core/package.json'), 'utf8')).version;
   const data = {
     env: {
       date: started.toISOString(),
-      chromium: browser.version(),
+      chromium: browser ? browser.version() : 'not started (no browser part wanted)',
       playwright: pw,
       node: process.version,
       os: `${os.type()} ${os.release()} ${os.arch()}`,
       cpus: os.cpus().length,
       cpuModel: (os.cpus()[0] || {}).model || '?',
       url: URL_,
-      loadBefore: os.loadavg().map((x) => x.toFixed(2)).join(' '),
+      loadBefore,
       rounds: ROUNDS,
       warmup: WARMUP,
+      fanoutJs: 'not loaded (no browser part wanted)',
     },
+    native,
     speed: [],
     decode: [],
     memory: [],
@@ -695,161 +982,12 @@ async function main() {
     profiles: [],
     targets: [],
   };
-  try {
-    log(`Chromium ${data.env.chromium}; ${URL_}`);
-
-    // Workload 5 first, each run on a fresh page.
-    const probe = await openPage(browser);
-    const info = await probe.page.evaluate(() => window.bench.info());
-    await probe.page.close();
-    const hasJs = !!info.fanoutJs;
-    data.env.fanoutJs = hasJs
-      ? `included (exports: ${info.fanoutJs.exports.join(', ')})`
-      : `not included: ${info.fanoutJsError}`;
-    log(`fanout JS API: ${data.env.fanoutJs}`);
-
-    if (wanted('memory')) {
-      log('workload 5: memory');
-      const memRuns = [['fanout-batches', 'fanout (Rust): 100 × gather of 100']];
-      if (hasJs) memRuns.push(['fanout-js-batches', 'fanout JS API: 100 × Promise.all of 100']);
-      // Diagnostic (another 10,000 requests): the lazy gather over all of them.
-      if (opts.profile) memRuns.push(['fanout-limit', 'fanout (Rust): one gather of 10,000 with .limit(100)']);
-      for (const [impl, label] of memRuns) {
-        data.memory.push({ label, ...(await memoryRun(browser, impl)) });
-      }
+  if (browser) {
+    try {
+      await browserRuns(browser, data);
+    } finally {
+      await browser.close();
     }
-
-    const ctx = await openPage(browser);
-    const jsApi = hasJs ? ['fanout-js'] : [];
-    const others = ['gloo', 'reqwest'];
-    // fanout with join_all and the JS API's gather: diagnostics (`--profile`).
-    const extraImpls = opts.profile ? ['fanout-join', ...(hasJs ? ['fanout-js-gather'] : [])] : [];
-    const postImpls = ['js', 'fanout', ...extraImpls, ...jsApi, ...others];
-    const workloads = [
-      ['posts100', '1. 100 posts at once', postImpls, (impl, tag) => ({ kind: 'posts', impl, tag, n: 100 }), FAST],
-      ['posts1000', '1. 1,000 posts at once', ['js', 'fanout', ...jsApi, ...others], (impl, tag) => ({ kind: 'posts', impl, tag, n: 1000 }), SLOW],
-      ['stub', '1. 1,000 posts, `fetch` stubbed (the client\'s own cost)', postImpls, (impl, tag) => ({ kind: 'posts-stub', impl, tag, n: 1000 })],
-      ['photos', '2. /photos (1 MB, 5000 items) → typed', ['js', 'fanout', 'fanout-proposed', ...jsApi, ...others], (impl, tag) => ({ kind: 'photos', impl, tag }), FAST],
-      ['delay', '3. 100 posts, `?delay=100`', ['js', 'fanout', ...jsApi, ...others], (impl, tag) => ({ kind: 'posts', impl, tag, n: 100, delay: 100 }), { rounds: ROUNDS, warmup: 0 }],
-    ];
-    for (const [key, title, impls, spec, rounds] of workloads) {
-      if (!wanted(key)) continue;
-      log(`${title}`);
-      const extra = {};
-      if (key === 'delay') {
-        // One request's round trip with nothing else in flight, to tell
-        // the cost of the 6-connection cap from the per-request latency
-        // every implementation pays.
-        const rtts = [];
-        for (let i = 0; i < 5; i++) rtts.push(await ctx.page.evaluate((t) => window.bench.rtt(t, 20), `rtt-${i}`));
-        extra.rttMs = median(rtts);
-        log(`  sequential round trip (no delay): ${fmtMs(extra.rttMs)} ms`);
-      }
-      data.speed.push({ key, title, ...extra, ...(await series(ctx, key, impls, spec, rounds)) });
-    }
-
-    if (opts.urlH2 && (wanted('h2') || wanted('delay') || wanted('posts1000'))) {
-      // The same workloads over HTTP/2: a page loaded from the HTTPS
-      // listener, whose requests share one connection.
-      const h2 = await openPage(browser, '', opts.urlH2.endsWith('/') ? opts.urlH2 : `${opts.urlH2}/`);
-      const impls = ['js', 'fanout', ...jsApi, ...others];
-      if (wanted('h2') || wanted('posts1000')) {
-        const title = '1. 1,000 posts at once, over HTTP/2';
-        log(title);
-        const spec = (impl, tag) => ({ kind: 'posts', impl, tag, n: 1000 });
-        data.speed.push({ key: 'posts1000-h2', title, ...(await series(h2, 'posts1000-h2', impls, spec, SLOW)) });
-      }
-      if (wanted('h2') || wanted('delay')) {
-        log('3. 100 posts, `?delay=100`, over HTTP/2');
-        const rtts = [];
-        for (let i = 0; i < 5; i++) rtts.push(await h2.page.evaluate((t) => window.bench.rtt(t, 20), `rtt-h2-${i}`));
-        const rttMs = median(rtts);
-        log(`  sequential round trip over HTTP/2 (no delay): ${fmtMs(rttMs)} ms`);
-        // Its transfer: the same 100 posts without the delay, run just
-        // before each implementation's delayed run in the same round, so
-        // that the bound moves with the machine's load as the time does.
-        const both = impls.flatMap((i) => [`${i}@0`, i]);
-        const spec = (impl, tag) => {
-          const [name, nodelay] = impl.split('@');
-          return { kind: 'posts', impl: name, tag, n: 100, delay: nodelay === undefined ? 100 : 0 };
-        };
-        const all = await series(h2, 'delay-h2', both, spec, { rounds: ROUNDS, warmup: 1 });
-        const pick = (suffix) => {
-          const results = Object.fromEntries(impls.map((i) => [i, all.results[i + suffix]]));
-          for (const i of impls) results[i].ratio = pairedRatio(results[i], results.js);
-          return { ...all, impls, results };
-        };
-        data.speed.push({ key: 'posts100-h2', title: '1. 100 posts at once, over HTTP/2 (workload 3\'s transfer)', ...pick('@0') });
-        const checks = {};
-        for (const impl of impls) checks[impl] = await h2Check(h2, impl);
-        log(`  at the server at once: ${impls.map((i) => `${i} ${checks[i].peak} (${checks[i].protocols.join(', ')})`).join(', ')}`);
-        data.speed.push({ key: 'delay-h2', title: '3. 100 posts, `?delay=100`, over HTTP/2', rttMs, checks, ...pick('') });
-      }
-      if (h2.errors.length) log(`HTTP/2 page errors:\n  ${h2.errors.join('\n  ')}`);
-      await h2.page.close();
-    }
-
-    const paths = ['js', ...info.decodePaths];
-    const studies = [
-      ['mem-post', 'one post, in memory (×200)', paths, (p, tag) => ({ kind: 'decode-mem', impl: p, path: p, which: 'post', k: 200, tag })],
-      ['mem-photos', '/photos, in memory (×3)', paths, (p, tag) => ({ kind: 'decode-mem', impl: p, path: p, which: 'photos', k: 3, tag })],
-      ['net-post', '100 posts, network', [...paths, 'fanout'], (p, tag) => ({ kind: 'decode-net', impl: p, path: p, which: 'post', n: 100, tag })],
-      ['net-photos', '/photos, network', [...paths, 'fanout'], (p, tag) => ({ kind: 'decode-net', impl: p, path: p, which: 'photos', n: 1, tag })],
-    ];
-    for (const [key, title, impls, spec, rounds] of studies) {
-      // 100 small posts over the network: the decode paths drown in the
-      // network's noise there (the in-memory run measures them); a
-      // diagnostic, for time's sake.
-      const diagnostic = key === 'net-post' && !opts.profile && !(opts.only && opts.only.has(key));
-      if ((!wanted(key) && !wanted('decode')) || diagnostic) continue;
-      log(`decoding study: ${title}`);
-      data.decode.push({ key, title, ...(await series(ctx, key, impls, spec, rounds)) });
-    }
-
-    if ((opts.profile && !opts.only) || (opts.only && opts.only.has('issue'))) {
-      log('diagnostic: the issue phase of 1,000 posts');
-      data.issue = await series(
-        ctx,
-        'issue',
-        ['js', 'js-signal', 'js-method-headers', 'js-fanout-init', 'fanout', ...jsApi, ...others],
-        (impl, tag) => ({ kind: 'issue', impl, tag, n: 1000 }),
-        SLOW,
-      );
-    }
-
-    if ((opts.profile && !opts.only) || (opts.only && opts.only.has('fetch-cost'))) {
-      log('diagnostic: abort() after the body');
-      data.fetchCost = await series(ctx, 'fetch-cost', ['url', 'abort-after-read'], (impl, tag) => ({ kind: 'fetch-cost', impl, tag, n: 200 }));
-    }
-
-    if (opts.profile) {
-      // On a page with the names-kept build of the same code (`?profiling`).
-      log('CPU profiles');
-      const pctx = await openPage(browser, '?profiling');
-      const runs = [
-        ['posts1000-js', { kind: 'posts', impl: 'js', n: 1000 }, 3],
-        ['posts1000-fanout', { kind: 'posts', impl: 'fanout', n: 1000 }, 3],
-        ['stub-js', { kind: 'posts-stub', impl: 'js', n: 1000 }, 20],
-        ['stub-fanout', { kind: 'posts-stub', impl: 'fanout', n: 1000 }, 20],
-        ['stub-fanout-join', { kind: 'posts-stub', impl: 'fanout-join', n: 1000 }, 20],
-        ['stub-gloo', { kind: 'posts-stub', impl: 'gloo', n: 1000 }, 20],
-        ['stub-fanout-js', { kind: 'posts-stub', impl: 'fanout-js', n: 1000 }, 20],
-        ['photos-js', { kind: 'photos', impl: 'js' }, 20],
-        ['photos-fanout', { kind: 'photos', impl: 'fanout' }, 20],
-      ];
-      for (const [label, spec, reps] of runs) {
-        // With --only, the profiles of the parts named (stub-*, photos-*, ...).
-        if (opts.only && ![...opts.only].some((k) => label.startsWith(`${k}-`))) continue;
-        // Warm up, then profile.
-        await pctx.page.evaluate((s) => window.bench.run(s), { ...spec, tag: `prof-warm-${label}` });
-        data.profiles.push(await profileRun(pctx, label, spec, reps));
-      }
-      await pctx.page.close();
-    }
-    if (ctx.errors.length) log(`page errors:\n  ${ctx.errors.join('\n  ')}`);
-    await ctx.page.close();
-  } finally {
-    await browser.close();
   }
 
   data.env.loadAfter = os.loadavg().map((x) => x.toFixed(2)).join(' ');
@@ -862,7 +1000,7 @@ async function main() {
   writeFileSync(join(opts.out, 'results.md'), md + '\n');
   log('');
   log(md);
-  log(`(${Math.round((Date.now() - started.getTime()) / 1000)} s in the browser and the report)`);
+  log(`(${Math.round((Date.now() - started.getTime()) / 1000)} s in the native rows, the browser and the report)`);
   log('');
   log(`wrote ${join(opts.out, 'results.md')} and results.json`);
 }

@@ -1,6 +1,7 @@
 //! `cargo xtask bench [--profile] [--rounds N] [--warmup N] [--only PART,...]`:
 //! fanout against plain JS, gloo-net and reqwest in headless Chromium, plus
-//! sizes, memory and the JSON-decoding study (issues 3 and 6).
+//! sizes, memory and the JSON-decoding study (issues 3 and 6), and the
+//! native rows: fanout natively beside reqwest natively (issue 24).
 //!
 //! 1. Builds, all in release mode with the root's profile and wasm-opt flags
 //!    (binaryen's wasm-opt from `tools/` first on `PATH`), into `bench/target`:
@@ -9,17 +10,24 @@
 //!    page (the `www/` crate, as `cargo xtask build` makes it), the minimal
 //!    apps `bench/min-{fanout,gloo,reqwest}` and one minimal app per decode
 //!    path (`bench/min-decode`, `app-*` features).
-//!    A package newer than all its inputs is not rebuilt.
+//!    A package newer than all its inputs is not rebuilt. The native rows'
+//!    program, `bench/native`, is built natively with cargo (profile
+//!    `native` of `bench/Cargo.toml`) into `bench/target/native`.
+//!    `--only native` builds only that (and the dev server).
 //! 2. Starts the release dev server on a free port with `--root bench`, so
 //!    `/` is `bench/index.html`, `/www/...` is `bench/www/...`, and the API
 //!    is on the same origin.
 //! 3. Runs `node bench/run.mjs` (playwright-core driving `/usr/bin/chromium`),
 //!    which prints the Markdown report and writes `target/bench/results.md`
 //!    and `target/bench/results.json`. The arguments of `bench` are passed
-//!    on to it.
+//!    on to it, with `--native <program>`: the driver runs the native rows
+//!    first, before it starts Chromium (and does not start it for
+//!    `--only native`).
 //!
 //! The bench crates are their own workspace (the root one excludes
-//! `bench/`), so `cargo test --workspace` never compiles reqwest natively.
+//! `bench/`), so `cargo test --workspace` never compiles reqwest natively,
+//! and neither does `cargo xtask` itself: reqwest and fanout are
+//! dependencies of `bench/native`, never of xtask.
 
 use std::fs;
 use std::io::{BufRead, BufReader};
@@ -31,10 +39,13 @@ use std::time::{Duration, SystemTime};
 
 use crate::devserver;
 use crate::setup;
-use crate::util::{self, cmd, run, Result};
+use crate::util::{self, cargo, cmd, run, Result};
 
 /// Chromium the driver launches (the `CHROMIUM` env var overrides it).
 const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// The native rows' program (`bench/native`).
+const NATIVE: &str = "fanout-bench-native";
 
 /// The decode paths of the study that get a minimal app (`app-<path>`);
 /// `base` fetches without decoding, for the "size added" column.
@@ -64,27 +75,51 @@ fn out_dir() -> PathBuf {
 }
 
 pub fn bench(args: &[String]) -> Result {
-    setup::ensure(setup::BUILD)?;
+    let parts = Parts::of(args);
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| CHROMIUM.into());
-    if !Path::new(&chromium).exists() {
-        return Err(format!("{chromium} not found; run `cargo xtask setup`").into());
+    if parts.browser {
+        setup::ensure(setup::BUILD)?;
+        if !Path::new(&chromium).exists() {
+            return Err(format!("{chromium} not found; run `cargo xtask setup`").into());
+        }
+    } else {
+        // The driver alone (node and its npm tools): no wasm, no browser.
+        setup::ensure(&[setup::Dep::Node, setup::Dep::NpmTools])?;
     }
     check_profiles()?;
     fs::create_dir_all(out_dir())?;
 
     println!("== building (release) into {}", bench_target().display());
-    build_page()?;
-    let profiling = args.iter().any(|a| a == "--profile");
-    if profiling {
-        build_page_profiling()?;
+    let mut sizes_file = None;
+    if parts.browser {
+        build_page()?;
+        let profiling = args.iter().any(|a| a == "--profile");
+        if profiling {
+            build_page_profiling()?;
+        }
+        let fanout_js = build_fanout_js(profiling);
+        let sizes = build_sizes()?;
+        let file = out_dir().join("sizes.tsv");
+        fs::write(&file, sizes)?;
+        if let Err(e) = &fanout_js {
+            println!("warning: fanout's JS API is left out: {e}");
+        }
+        sizes_file = Some(file);
     }
-    let fanout_js = build_fanout_js(profiling);
-    let sizes = build_sizes()?;
-    let sizes_file = out_dir().join("sizes.tsv");
-    fs::write(&sizes_file, sizes)?;
-    if let Err(e) = &fanout_js {
-        println!("warning: fanout's JS API is left out: {e}");
-    }
+    let native = if parts.native {
+        match build_native() {
+            Ok(program) => Some(program),
+            // Alone, the native rows must build; beside the browser's
+            // parts, they are left out with a warning (as the JS API).
+            Err(e) if parts.browser => {
+                println!("warning: the native rows are left out: {e}");
+                None
+            }
+            Err(e) => return Err(e),
+        }
+    } else {
+        None
+    };
     devserver::build()?;
 
     println!("== running");
@@ -102,14 +137,65 @@ pub fn bench(args: &[String]) -> Result {
                 .flat_map(|u| ["--url-h2".to_owned(), format!("{u}/")]),
         )
         .arg("--out")
-        .arg(out_dir())
-        .arg("--sizes")
-        .arg(&sizes_file)
-        .args(args)
-        .env("CHROMIUM", &chromium);
+        .arg(out_dir());
+    if let Some(file) = &sizes_file {
+        driver.arg("--sizes").arg(file);
+    }
+    if let Some(program) = &native {
+        driver.arg("--native").arg(program);
+    }
+    driver.args(args).env("CHROMIUM", &chromium);
     let result = run(&mut driver);
     drop(server);
     result
+}
+
+/// Which kinds of parts a run wants, from its `--only` (none: all).
+#[derive(Debug, PartialEq)]
+struct Parts {
+    /// Any part measured in Chromium (every part but `native`).
+    browser: bool,
+    /// The native rows (`native`).
+    native: bool,
+}
+
+impl Parts {
+    fn of(args: &[String]) -> Parts {
+        let only = args
+            .iter()
+            .position(|a| a == "--only")
+            .and_then(|i| args.get(i + 1));
+        match only {
+            None => Parts {
+                browser: true,
+                native: true,
+            },
+            Some(list) => {
+                let parts: Vec<&str> = list.split(',').collect();
+                Parts {
+                    browser: parts.iter().any(|p| *p != "native"),
+                    native: parts.contains(&"native"),
+                }
+            }
+        }
+    }
+}
+
+/// The native rows' program: `bench/native` built natively (cargo profile
+/// `native`: opt-level 3, as a server's release build) into
+/// `bench/target/native`; cargo itself skips an up-to-date build.
+fn build_native() -> Result<PathBuf> {
+    run(cargo()
+        .current_dir(bench_dir())
+        .env("CARGO_TARGET_DIR", bench_target())
+        .args(["build", "--profile", "native", "-p", NATIVE]))?;
+    let program = bench_target()
+        .join("native")
+        .join(format!("{NATIVE}{}", std::env::consts::EXE_SUFFIX));
+    if !program.exists() {
+        return Err(format!("{} was not built", program.display()).into());
+    }
+    Ok(program)
 }
 
 /// The bench crates must build with the root's release profile and
@@ -547,6 +633,32 @@ wasm-opt = ["-Os", "--enable-bulk-memory"]
             Some(r#"wasm-opt = ["-Os", "--enable-bulk-memory"]"#)
         );
         assert_eq!(wasm_opt_line("[profile.release]\nlto = true\n"), None);
+    }
+
+    #[test]
+    fn only_picks_the_browser_or_the_native_parts() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let both = Parts {
+            browser: true,
+            native: true,
+        };
+        assert_eq!(Parts::of(&args(&[])), both);
+        assert_eq!(Parts::of(&args(&["--rounds", "9"])), both);
+        assert_eq!(
+            Parts::of(&args(&["--only", "native", "--rounds", "21"])),
+            Parts {
+                browser: false,
+                native: true
+            }
+        );
+        assert_eq!(
+            Parts::of(&args(&["--only", "photos,decode"])),
+            Parts {
+                browser: true,
+                native: false
+            }
+        );
+        assert_eq!(Parts::of(&args(&["--only", "native,delay"])), both);
     }
 
     #[test]
