@@ -260,7 +260,7 @@ impl Response {
             #[cfg(target_arch = "wasm32")]
             Source::Fetch { raw, .. } => raw.status_text(),
             #[cfg(not(target_arch = "wasm32"))]
-            Source::Native(n) => n.status_text.clone(),
+            Source::Native(n) => n.status_text.to_owned(),
             Source::Memory { status_text, .. } => status_text.clone(),
         }
     }
@@ -271,7 +271,7 @@ impl Response {
             #[cfg(target_arch = "wasm32")]
             Source::Fetch { raw, .. } => raw.url(),
             #[cfg(not(target_arch = "wasm32"))]
-            Source::Native(n) => n.url.clone(),
+            Source::Native(n) => n.url(),
             Source::Memory { url, .. } => url.clone().unwrap_or_default(),
         };
         if url.is_empty() {
@@ -292,7 +292,7 @@ impl Response {
             #[cfg(target_arch = "wasm32")]
             Source::Fetch { raw, .. } => Headers::from_raw(raw.headers()),
             #[cfg(not(target_arch = "wasm32"))]
-            Source::Native(n) => Headers::from_pairs(n.headers.clone()),
+            Source::Native(n) => Headers::from_pairs(n.header_pairs()),
             Source::Memory { headers, .. } => Headers::from_pairs(headers.clone()),
         }
     }

@@ -22,9 +22,11 @@ type Raw = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>;
 /// The head and body of a response from the native transport.
 pub(crate) struct NativeBody {
     pub(crate) status: u16,
-    pub(crate) status_text: String,
-    pub(crate) url: String,
-    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) status_text: &'static str,
+    url: reqwest::Url,
+    /// As reqwest has them: turned into `(name, value)` strings only when
+    /// asked for (a response read for its body alone never is).
+    headers: reqwest::header::HeaderMap,
     body: Lock<Tap>,
     timeout: Option<Duration>,
     signal: Option<AbortSignal>,
@@ -70,29 +72,31 @@ impl NativeBody {
         timeout: Option<Duration>,
         signal: Option<AbortSignal>,
     ) -> NativeBody {
-        let headers = raw
-            .headers()
-            .iter()
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
         NativeBody {
             status: raw.status().as_u16(),
-            status_text: raw
-                .status()
-                .canonical_reason()
-                .unwrap_or_default()
-                .to_owned(),
-            url: raw.url().to_string(),
-            headers,
+            status_text: raw.status().canonical_reason().unwrap_or_default(),
+            url: raw.url().clone(),
+            headers: raw.headers().clone(),
             body: Lock::new(Tap::Direct(Some(raw))),
             timeout,
             signal,
         }
+    }
+
+    /// The final URL (after redirects).
+    pub(crate) fn url(&self) -> String {
+        self.url.as_str().to_owned()
+    }
+
+    /// The headers as `(lowercase name, value)` pairs.
+    pub(crate) fn header_pairs(&self) -> Vec<(String, String)> {
+        self.headers
+            .iter()
+            .map(|(n, v)| {
+                let value = String::from_utf8_lossy(v.as_bytes()).into_owned();
+                (n.as_str().to_owned(), value)
+            })
+            .collect()
     }
 
     /// A copy reading the same body (a tee from now on), unless the body
@@ -116,7 +120,7 @@ impl NativeBody {
         };
         Some(NativeBody {
             status: self.status,
-            status_text: self.status_text.clone(),
+            status_text: self.status_text,
             url: self.url.clone(),
             headers: self.headers.clone(),
             body: Lock::new(Tap::Tee(tee)),
