@@ -12,6 +12,7 @@
 mod bench;
 mod build;
 mod fuzz;
+mod leptos;
 mod serve;
 mod server;
 mod setup;

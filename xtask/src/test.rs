@@ -381,6 +381,10 @@ pub fn test(args: &[String]) -> Result<ExitCode> {
             counts,
             secs: started.elapsed().as_secs_f64(),
         });
+        // With the native stage: examples/leptos built for both targets.
+        let started = Instant::now();
+        let leptos = crate::leptos::build_leptos_example().map_err(|e| e.to_string());
+        rows.push(Row::from_errors("leptos", leptos.err().as_slice(), started));
     }
 
     let mut page_ok = false;
