@@ -11,13 +11,18 @@
 //! `Request`, `Response`, `Error` and a request's futures are `Send`, and
 //! run on a multi-threaded tokio runtime.
 //!
-//! - **Leptos**: `LocalResource::new(move || fetch_posts(client.clone()))`
-//!   on the client; for a `Resource` (server rendering, then hydration:
-//!   its fetcher must be `Send + Sync`, its future `Send`, its value
-//!   serializable) wrap the shared client and the future in
-//!   `SingleThreaded` and enable the `serde` feature for
-//!   `Result<T, fanout::Error>` (see `examples/leptos`); for actions,
-//!   `Action::new_local` on the client.
+//! - **Leptos** (0.8): `LocalResource::new(move || post_title(client.clone(), 42))`
+//!   in an app that renders in the browser only. A `Resource` (rendered on
+//!   the server, then hydrated) demands a `Send + Sync` fetcher, a `Send`
+//!   future and a serializable value: keep the app's one shared `Client` in
+//!   a `SingleThreaded` (say, in the context), clone it out in the
+//!   fetcher and wrap the future,
+//!   `Resource::new(move || id.get(), move |id| SingleThreaded::new(post_title((*client).clone(), id)))`,
+//!   and enable the `serde` feature for a `Result<T, fanout::Error>` value.
+//!   For a POST, `Action::new_local(move |title: &String| create_post(client.clone(), title.clone()))`
+//!   takes the client's futures as they are (dispatch it with `dispatch`).
+//!   `examples/leptos` is a complete app, built for both targets (feature
+//!   `ssr` natively, `hydrate` for wasm32) by `cargo xtask test`.
 //! - **Yew**: `wasm_bindgen_futures::spawn_local(async move { ... })` in a
 //!   callback or `use_effect`, or `yew::platform::spawn_local`.
 //! - **Dioxus**: `use_resource(move || async move { ... })` and `spawn`,
@@ -36,22 +41,7 @@
 //!
 //! It is `Clone` when its value is, and derefs to it, so one shared
 //! `Client` can be captured by a `Send + Sync` closure and cloned in each
-//! call:
-//!
-//! ```
-//! use fanout::send::SingleThreaded;
-//!
-//! fn needs_send_sync<F: Fn() -> R + Send + Sync + Clone + 'static, R>(f: F) -> F { f }
-//!
-//! let client = SingleThreaded::new(fanout::Client::new());
-//! let fetcher = needs_send_sync(move || {
-//!     let client = (*client).clone();
-//!     SingleThreaded::new(async move {
-//!         client.get("http://127.0.0.1:8080/posts/1").send().await?.text().await
-//!     })
-//! });
-//! # let _ = fetcher;
-//! ```
+//! call (the example is on `SingleThreaded`).
 
 #[cfg(all(
     feature = "send",
@@ -72,6 +62,60 @@ mod single {
         /// A value or future that is `Send` and `Sync` on both targets:
         /// declared so on single-threaded wasm, inherited natively (see
         /// the [module docs](super)).
+        ///
+        /// One shared `Client` in the shapes Leptos 0.8 asks for (the two
+        /// functions below have the bounds of its `Resource::new` and
+        /// `Action::new_local`; a `Resource`'s value must also be
+        /// serializable: fanout's `serde` feature does that for `Error`):
+        ///
+        /// ```
+        /// use std::future::Future;
+        ///
+        /// use fanout::send::SingleThreaded;
+        /// use fanout::{Client, Error};
+        ///
+        /// fn resource_new<S, T, Fut>(
+        ///     source: impl Fn() -> S + Send + Sync + 'static,
+        ///     fetcher: impl Fn(S) -> Fut + Send + Sync + 'static,
+        /// ) where
+        ///     S: PartialEq + Clone + Send + Sync + 'static,
+        ///     T: Send + Sync + 'static,
+        ///     Fut: Future<Output = T> + Send + 'static,
+        /// {
+        ///     let _ = (source, fetcher);
+        /// }
+        ///
+        /// fn action_new_local<I, O, Fu>(action_fn: impl Fn(&I) -> Fu + 'static)
+        /// where
+        ///     Fu: Future<Output = O> + 'static,
+        /// {
+        ///     let _ = action_fn;
+        /// }
+        ///
+        /// async fn post_title(client: Client, id: u32) -> Result<String, Error> {
+        ///     client.get(format!("posts/{id}")).send().await?.text().await
+        /// }
+        ///
+        /// async fn create_post(client: Client, title: String) -> Result<u16, Error> {
+        ///     Ok(client.post("posts").text(title).send().await?.status())
+        /// }
+        ///
+        /// let client = SingleThreaded::new(
+        ///     Client::builder().base_url("http://127.0.0.1:8080/").build()?,
+        /// );
+        ///
+        /// // A `Resource`: a `Send + Sync` fetcher, a `Send` future.
+        /// let shared = client.clone();
+        /// resource_new(
+        ///     || 42,
+        ///     move |id| SingleThreaded::new(post_title((*shared).clone(), id)),
+        /// );
+        ///
+        /// // `Action::new_local`: the plain client and its futures.
+        /// let plain: Client = (*client).clone();
+        /// action_new_local(move |title: &String| create_post(plain.clone(), title.clone()));
+        /// # Ok::<_, Error>(())
+        /// ```
         #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
         pub struct SingleThreaded<T> {
             #[pin]

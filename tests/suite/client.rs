@@ -7,7 +7,7 @@ use serde_json::Value;
 use wasm_bindgen_test::wasm_bindgen_test;
 
 use super::support::FetchJson;
-use super::support::{client, fetch_titles, Post, API, API_ALT};
+use super::support::{client, fetch_titles, titles, Post, API, API_ALT};
 
 #[wasm_bindgen_test(unsupported = tokio::test)]
 async fn one_post_by_id() {
@@ -42,6 +42,39 @@ async fn a_404_is_a_failure_in_its_place() {
     assert!(e.is_status());
     assert_eq!(e.status(), Some(404));
     assert_eq!(e.url(), Some(format!("{API}/posts/999").as_str()));
+}
+
+/// `examples/titles.rs` whole (`cargo run --example titles` natively):
+/// every title in input order, each failure in its place, and the summary.
+#[wasm_bindgen_test(unsupported = tokio::test)]
+async fn the_titles_example_prints_titles_in_order_and_failures_in_place() {
+    let mut lines = Vec::new();
+    let fetched = titles::run(API, |line| lines.push(line.to_owned()))
+        .await
+        .unwrap();
+    assert_eq!(fetched, 100);
+    let ids = titles::post_ids();
+    assert_eq!(lines.len(), 1 + ids.len() + 1, "{lines:#?}");
+    assert_eq!(lines[0], "--- Titles ---");
+    let all: Vec<Post> = client().get("posts").fetch_json().await;
+    assert_eq!(all.len(), 100);
+    for (line, post) in lines[1..=100].iter().zip(&all) {
+        let short: String = post.title.chars().take(40).collect();
+        assert!(
+            line.starts_with(&format!("{}. {short}", post.id)),
+            "{line:?} for {post:?}"
+        );
+    }
+    for (line, id) in lines[101..103].iter().zip([999, 1000]) {
+        let expected = format!("{id}. failed: GET {API}/posts/{id}: ");
+        assert!(line.starts_with(&expected), "{line:?}");
+        assert!(line.contains("404"), "{line:?}");
+    }
+    assert!(
+        lines[103].starts_with("Fetched 100 titles (2 failed) in "),
+        "{:?}",
+        lines[103]
+    );
 }
 
 #[wasm_bindgen_test(unsupported = tokio::test)]

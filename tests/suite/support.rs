@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use fanout::{gather, Client, Error, RequestBuilder};
+use fanout::{Client, RequestBuilder};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
@@ -118,26 +118,15 @@ pub struct Post {
     pub body: String,
 }
 
-/// The titles of the posts `ids` (`posts/{id}`), fetched concurrently with
-/// no limit, in the order of `ids`; a post that fails, a 4xx or 5xx status
-/// included, keeps its place as an `Err`.
-pub async fn fetch_titles(
-    client: &Client,
-    ids: impl IntoIterator<Item = u64>,
-) -> Vec<Result<String, Error>> {
-    let ids: Vec<u64> = ids.into_iter().collect();
-    gather(ids.into_iter().map(|id| async move {
-        let post: Post = client
-            .get(format!("posts/{id}"))
-            .error_for_status(true)
-            .send()
-            .await?
-            .json()
-            .await?;
-        Ok(post.title)
-    }))
-    .await
-}
+/// `examples/titles.rs`: the example's own code, so that the suite runs
+/// it in every context (its `fetch_titles`: the titles of the posts `ids`
+/// fetched concurrently with no limit, in the order of `ids`; a post that
+/// fails, a 4xx or 5xx status included, keeps its place as an `Err`).
+#[path = "../../examples/titles.rs"]
+#[allow(dead_code)] // its `main`
+pub mod titles;
+
+pub use titles::fetch_titles;
 
 /// The server's stats for one tag.
 pub async fn stats(tag: &str) -> Value {

@@ -13,6 +13,7 @@ mod bench;
 mod build;
 mod devserver;
 mod fuzz;
+mod leptos;
 mod serve;
 mod setup;
 mod size;

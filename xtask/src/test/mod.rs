@@ -359,7 +359,7 @@ mod tests {
     #[test]
     fn the_server_starts_after_the_builds() {
         use Stage::*;
-        assert_eq!(server_start(&Stage::ALL), Some(3));
+        assert_eq!(server_start(&Stage::ALL), Some(4));
         assert_eq!(server_start(&[Native, Build, Chrome]), Some(2));
         // Before types, as the first stage from chrome on, though types
         // does not talk to it.
@@ -371,7 +371,7 @@ mod tests {
     fn usage_lists_the_stages_in_run_order() {
         let usage = usage();
         assert!(usage.contains(
-            "stages, in run order: native build size suite-native chrome firefox node soak js types bundler e2e\n"
+            "stages, in run order: native leptos build size suite-native chrome firefox node soak js types bundler e2e\n"
         ));
         assert!(usage.contains("plus build if size, js, types, bundler or e2e is named"));
     }

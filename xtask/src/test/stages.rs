@@ -17,6 +17,9 @@ use crate::util::{self, cargo, cmd};
 pub enum Stage {
     /// `cargo test --workspace`.
     Native,
+    /// `examples/leptos` compiled natively (`ssr`) and for wasm32
+    /// (`hydrate`): [`crate::leptos`].
+    Leptos,
     /// The Rust suite (`tests/suite`) natively, over the native transport,
     /// against the dev server (`tests/native_suite.rs`).
     SuiteNative,
@@ -49,6 +52,7 @@ pub enum Stage {
 /// themselves); a row that talks to it placed earlier moves that start up.
 pub(super) const STAGES: &[Spec] = &[
     Spec::new(Stage::Native, "native", native).counts(),
+    Spec::new(Stage::Leptos, "leptos", leptos).requires("examples/leptos/"),
     Spec::new(Stage::Build, "build", build),
     Spec::new(Stage::Size, "size", size).uses(Uses::Page),
     Spec::new(Stage::SuiteNative, "suite-native", suite_native)
@@ -197,6 +201,10 @@ fn native(_: &mut Run) -> Work {
     // Every test binary runs, whichever fails first.
     native.args(["test", "--workspace", "--all-features", "--no-fail-fast"]);
     Work::Commands(vec![native])
+}
+
+fn leptos(_: &mut Run) -> Work {
+    Work::Commands(crate::leptos::commands())
 }
 
 /// `tests/native_suite.rs`, left out of plain `cargo test` (`test = false`:
