@@ -19,6 +19,7 @@ use crate::sys::AbortSignal;
 
 mod hooks;
 
+#[cfg(feature = "hooks")]
 pub(crate) use hooks::Hook;
 pub use hooks::{Action, Hooks};
 
