@@ -239,7 +239,7 @@ impl Response {
 
 // Native only: the property tests use proptest, a native dev-dependency.
 #[cfg(all(test, not(target_arch = "wasm32")))]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use proptest::prelude::*;
 

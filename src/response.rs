@@ -165,9 +165,28 @@ impl Response {
         request_url: String,
         started_ms: f64,
     ) -> Response {
+        let status = body.status;
+        Response::from_source(
+            status,
+            Source::Native(Box::new(body)),
+            method,
+            request_url,
+            started_ms,
+        )
+    }
+
+    /// A response from the transport, on its first attempt (`status` 0:
+    /// read from the platform on first use).
+    fn from_source(
+        status: u16,
+        source: Source,
+        method: Method,
+        request_url: String,
+        started_ms: f64,
+    ) -> Response {
         Response {
-            status: LazyU16::new(body.status),
-            source: Source::Native(Box::new(body)),
+            status: LazyU16::new(status),
+            source,
             method,
             request_url,
             #[cfg(feature = "limit")]

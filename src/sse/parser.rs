@@ -163,6 +163,7 @@ impl EventParser {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
+    use crate::lines::tests::chunked;
     use proptest::prelude::*;
 
     fn parse(chunks: &[&[u8]]) -> (Vec<Event>, EventParser) {
@@ -247,18 +248,6 @@ mod tests {
         let (_, mut p) = parse(&[b"id: 9\n\n"]);
         p.restart();
         assert_eq!(p.last_event_id(), "9");
-    }
-
-    fn chunked(input: &[u8], cuts: &[usize]) -> Vec<Vec<u8>> {
-        let mut at: Vec<usize> = cuts.iter().map(|c| c % (input.len() + 1)).collect();
-        at.sort_unstable();
-        let mut out = Vec::new();
-        let mut from = 0;
-        for c in at.into_iter().chain([input.len()]) {
-            out.push(input[from..c].to_vec());
-            from = c;
-        }
-        out
     }
 
     proptest! {
