@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 use super::Event;
-use crate::lines::BOM;
+use crate::lines::after_bom;
 
 /// The event-stream interpretation of the HTML standard ("Server-sent
 /// events", parsing an event stream): lines end at CR, LF or CRLF
@@ -64,15 +64,10 @@ impl EventParser {
         if self.bom_checked {
             return self.split(chunk, out);
         }
-        self.line.extend_from_slice(chunk);
-        if self.line.len() < BOM.len() && BOM.starts_with(&self.line) {
+        let Some(held) = after_bom(&mut self.line, chunk) else {
             return;
-        }
+        };
         self.bom_checked = true;
-        let mut held = std::mem::take(&mut self.line);
-        if held.starts_with(BOM) {
-            held.drain(..BOM.len());
-        }
         self.split(&held, out);
     }
 

@@ -462,11 +462,7 @@ impl BenchServer {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
-        println!("$ {}", util::describe(&command));
-        util::flush();
-        let mut child = command
-            .spawn()
-            .map_err(|e| format!("could not start {}: {e}", bin.display()))?;
+        let mut child = devserver::start(&mut command, &bin)?;
         let stdout = child.stdout.take().expect("stdout is piped");
         let (tx, rx) = mpsc::channel();
         thread::spawn(move || {
