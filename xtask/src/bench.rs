@@ -273,23 +273,22 @@ fn bench_inputs(krates: &[&str]) -> Vec<PathBuf> {
 }
 
 fn build_page() -> Result {
-    wasm_pack(
-        "--release",
-        &bench_dir().join("page"),
-        &bench_dir().join("www").join("pkg"),
-        None,
-        &[],
-        &bench_inputs(&["page", "min-decode"]),
-    )
+    build_page_as("--release", "pkg")
 }
 
 /// The same page with function names kept (the `profiling` wasm-opt flags
 /// of bench/page/Cargo.toml add `-g`), for `--profile`: `bench/www/pkg-prof`.
 fn build_page_profiling() -> Result {
+    build_page_as("--profiling", "pkg-prof")
+}
+
+/// The bench page built with the wasm-pack `profile` flag into
+/// `bench/www/<pkg>`.
+fn build_page_as(profile: &str, pkg: &str) -> Result {
     wasm_pack(
-        "--profiling",
+        profile,
         &bench_dir().join("page"),
-        &bench_dir().join("www").join("pkg-prof"),
+        &bench_dir().join("www").join(pkg),
         None,
         &[],
         &bench_inputs(&["page", "min-decode"]),
