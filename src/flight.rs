@@ -6,44 +6,17 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
 use crate::sync::{BoxFuture, Lock, MaybeSend, Shared};
+use crate::wakers::Wakers;
 
 /// The flight's state, shared by its callers.
 struct Inner<T> {
     work: Lock<Option<BoxFuture<'static, T>>>,
     result: Lock<Option<T>>,
     wakers: Arc<Wakers>,
-}
-
-/// Every caller's waker: the work is polled with a waker that wakes them
-/// all, so that when the caller that polled it last is gone, the others
-/// still hear of its progress.
-#[derive(Default)]
-struct Wakers(Mutex<Vec<Waker>>);
-
-impl Wake for Wakers {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        let wakers = std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()));
-        for w in wakers {
-            w.wake();
-        }
-    }
-}
-
-impl Wakers {
-    fn register(&self, waker: &Waker) {
-        let mut list = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if !list.iter().any(|w| w.will_wake(waker)) {
-            list.push(waker.clone());
-        }
-    }
 }
 
 /// A caller's handle on a flight: a future of the flight's result.

@@ -216,22 +216,31 @@ where
             drop(running);
             drop(waiting);
         }
-        let now = now();
-        slots
-            .into_iter()
-            .enumerate()
-            .map(|(index, slot)| {
-                slot.unwrap_or_else(|| Outcome {
-                    index,
-                    result: Err(E::from(Cancelled {
-                        started: started[index].is_some(),
-                    })),
-                    started_ms: started[index],
-                    ended_ms: now,
-                })
-            })
-            .collect()
+        with_cancelled(slots, &started, now())
     }
+}
+
+/// Each input's outcome: the one it came to, or, for an input the batch
+/// cut short, [`Cancelled`] (started or not) ending at `now`.
+fn with_cancelled<T, E: From<Cancelled>>(
+    slots: Vec<Option<Outcome<T, E>>>,
+    started: &[Option<f64>],
+    now: f64,
+) -> Vec<Outcome<T, E>> {
+    slots
+        .into_iter()
+        .enumerate()
+        .map(|(index, slot)| {
+            slot.unwrap_or_else(|| Outcome {
+                index,
+                result: Err(E::from(Cancelled {
+                    started: started[index].is_some(),
+                })),
+                started_ms: started[index],
+                ended_ms: now,
+            })
+        })
+        .collect()
 }
 
 impl<'a, F, T, E> IntoFuture for Gather<'a, F>

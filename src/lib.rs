@@ -218,6 +218,9 @@ mod sync;
 mod sys;
 mod transport;
 mod url;
+// The wakers of shared work: a flight's, or a native body's tee.
+#[cfg(any(feature = "dedupe", feature = "auth", not(target_arch = "wasm32")))]
+mod wakers;
 #[cfg(all(feature = "upload", target_arch = "wasm32"))]
 mod xhr;
 

@@ -32,21 +32,32 @@ pub(crate) struct LineSplitter {
 /// The UTF-8 byte order mark.
 pub(crate) const BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// The start of an input whose byte order mark is not checked yet:
+/// `chunk` is added to `held`; `None` while they may be the start of a
+/// BOM (wait for more), else all of them, without a BOM. For
+/// [`LineSplitter`] and the event-stream parser.
+pub(crate) fn after_bom(held: &mut Vec<u8>, chunk: &[u8]) -> Option<Vec<u8>> {
+    held.extend_from_slice(chunk);
+    if held.len() < BOM.len() && BOM.starts_with(held) {
+        return None;
+    }
+    let mut all = std::mem::take(held);
+    if all.starts_with(BOM) {
+        all.drain(..BOM.len());
+    }
+    Some(all)
+}
+
 impl LineSplitter {
     /// Adds `chunk`, pushing every line it ends onto `out`.
     pub(crate) fn push(&mut self, chunk: &[u8], out: &mut VecDeque<String>) {
         if self.bom_checked {
             return self.split(chunk, out);
         }
-        self.partial.extend_from_slice(chunk);
-        if self.partial.len() < BOM.len() && BOM.starts_with(&self.partial) {
-            return; // Maybe the start of a BOM: wait for more.
-        }
+        let Some(held) = after_bom(&mut self.partial, chunk) else {
+            return;
+        };
         self.bom_checked = true;
-        let mut held = std::mem::take(&mut self.partial);
-        if held.starts_with(BOM) {
-            held.drain(..BOM.len());
-        }
         self.split(&held, out);
     }
 
@@ -239,7 +250,7 @@ impl Response {
 
 // Native only: the property tests use proptest, a native dev-dependency.
 #[cfg(all(test, not(target_arch = "wasm32")))]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use proptest::prelude::*;
 

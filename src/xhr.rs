@@ -154,17 +154,7 @@ pub(crate) async fn send(
         return Err(classify(&guard, &JsValue::UNDEFINED, Kind::Network));
     }
 
-    xhr.open_with_async(req.method.as_str(), &req.url, true)
-        .map_err(|e| js_err("XMLHttpRequest.open", e))?;
-    for (name, value) in &req.headers {
-        xhr.set_request_header(name, value)
-            .map_err(|e| js_err(&format!("header \"{name}\""), e))?;
-    }
-    if matches!(req.options.credentials, Some(Credentials::Include)) {
-        xhr.set_with_credentials(true);
-    }
-    xhr.set_response_type(XmlHttpRequestResponseType::Arraybuffer);
-
+    open(&xhr, req)?;
     let state = Rc::new(RefCell::new(State::default()));
     let ends = [
         ender(&state, End::Load),
@@ -209,19 +199,56 @@ pub(crate) async fn send(
     };
 
     let started_ms = sys::now_ms();
-    let sent = if let Some(text) = body.as_text() {
-        call.xhr.send_with_opt_str(Some(text))
-    } else if let Some(form) = body.as_form_data() {
-        call.xhr.send_with_opt_form_data(Some(form))
-    } else {
-        call.xhr.send_with_opt_u8_array(body.as_bytes())
-    };
-    if let Err(e) = sent {
+    if let Err(e) = send_body(&call.xhr, body) {
         return Err(classify(&call.guard, &e, Kind::Network));
     }
+    let failure = match until_end(&call.state).await {
+        End::Load => None,
+        End::Error => Some("XMLHttpRequest failed (network error)"),
+        End::Abort => Some("XMLHttpRequest aborted"),
+    };
+    if let Some(what) = failure {
+        return Err(classify(
+            &call.guard,
+            &JsValue::from_str(what),
+            Kind::Network,
+        ));
+    }
+    upload.borrow_mut().done();
+    response(&call.xhr, req, started_ms).map_err(|e| classify(&call.guard, &e, Kind::Body))
+}
 
-    let end = poll_fn(|cx| {
-        let mut s = call.state.borrow_mut();
+/// Opens `xhr` for `req`: method, URL, headers, credentials, and an
+/// `ArrayBuffer` response.
+fn open(xhr: &XmlHttpRequest, req: &Request) -> Result<(), Error> {
+    xhr.open_with_async(req.method.as_str(), &req.url, true)
+        .map_err(|e| js_err("XMLHttpRequest.open", e))?;
+    for (name, value) in &req.headers {
+        xhr.set_request_header(name, value)
+            .map_err(|e| js_err(&format!("header \"{name}\""), e))?;
+    }
+    if matches!(req.options.credentials, Some(Credentials::Include)) {
+        xhr.set_with_credentials(true);
+    }
+    xhr.set_response_type(XmlHttpRequestResponseType::Arraybuffer);
+    Ok(())
+}
+
+/// Sends `body` over the opened `xhr`.
+fn send_body(xhr: &XmlHttpRequest, body: &Body) -> Result<(), JsValue> {
+    if let Some(text) = body.as_text() {
+        xhr.send_with_opt_str(Some(text))
+    } else if let Some(form) = body.as_form_data() {
+        xhr.send_with_opt_form_data(Some(form))
+    } else {
+        xhr.send_with_opt_u8_array(body.as_bytes())
+    }
+}
+
+/// Waits for the XHR's `load`, `error` or `abort`.
+async fn until_end(state: &RefCell<State>) -> End {
+    poll_fn(|cx| {
+        let mut s = state.borrow_mut();
         match s.end {
             Some(end) => Poll::Ready(end),
             None => {
@@ -230,21 +257,7 @@ pub(crate) async fn send(
             }
         }
     })
-    .await;
-
-    match end {
-        End::Load => {}
-        End::Error => {
-            let e = JsValue::from_str("XMLHttpRequest failed (network error)");
-            return Err(classify(&call.guard, &e, Kind::Network));
-        }
-        End::Abort => {
-            let e = JsValue::from_str("XMLHttpRequest aborted");
-            return Err(classify(&call.guard, &e, Kind::Network));
-        }
-    }
-    upload.borrow_mut().done();
-    response(&call.xhr, req, started_ms).map_err(|e| classify(&call.guard, &e, Kind::Body))
+    .await
 }
 
 /// The finished XHR as a [`Response`]: status, headers

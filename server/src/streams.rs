@@ -84,14 +84,9 @@ async fn sse(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Res
     if event.as_deref().is_some_and(|e| e.contains(['\r', '\n'])) {
         return bad_request("?event= must be one line");
     }
-    let last = match headers.get("last-event-id").map(|v| v.to_str()) {
-        None => 0,
-        Some(Ok(v)) if v.trim().is_empty() => 0,
-        Some(Ok(v)) => match v.trim().parse::<u64>() {
-            Ok(n) => n,
-            Err(_) => return bad_request("Last-Event-ID must be a number"),
-        },
-        Some(Err(_)) => return bad_request("invalid Last-Event-ID"),
+    let last = match last_event_id(&headers) {
+        Ok(n) => n,
+        Err(why) => return bad_request(why),
     };
     if last >= count {
         return Response::builder()
@@ -100,14 +95,7 @@ async fn sse(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Res
             .expect("valid response");
     }
 
-    let mut head = String::new();
-    if bom {
-        head.push('\u{FEFF}');
-    }
-    if let Some(ms) = retry {
-        head.push_str(&format!("retry: {ms}\n"));
-    }
-    head.push_str(": fanout-devserver event stream\n\n");
+    let head = sse_head(bom, retry);
     let events = (last + 1..=count).enumerate().map(move |(i, n)| {
         let mut text = String::new();
         if comments {
@@ -156,6 +144,34 @@ async fn sse(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Res
         .header(CACHE_CONTROL, "no-store")
         .body(Body::from_stream(head.chain(body)))
         .expect("valid response")
+}
+
+/// The request's `Last-Event-ID` as a number (0 when absent or blank), or
+/// why it is not one.
+fn last_event_id(headers: &HeaderMap) -> Result<u64, &'static str> {
+    match headers.get("last-event-id").map(|v| v.to_str()) {
+        None => Ok(0),
+        Some(Ok(v)) if v.trim().is_empty() => Ok(0),
+        Some(Ok(v)) => match v.trim().parse::<u64>() {
+            Ok(n) => Ok(n),
+            Err(_) => Err("Last-Event-ID must be a number"),
+        },
+        Some(Err(_)) => Err("invalid Last-Event-ID"),
+    }
+}
+
+/// What an event stream starts with: a byte order mark (`bom`), a
+/// `retry:` field, and a comment.
+fn sse_head(bom: bool, retry: Option<u64>) -> String {
+    let mut head = String::new();
+    if bom {
+        head.push('\u{FEFF}');
+    }
+    if let Some(ms) = retry {
+        head.push_str(&format!("retry: {ms}\n"));
+    }
+    head.push_str(": fanout-devserver event stream\n\n");
+    head
 }
 
 /// The text of NDJSON line `n` (without its line end): a small object

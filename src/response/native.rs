@@ -15,6 +15,7 @@ use futures_core::Stream;
 use crate::error::{Error, Kind};
 use crate::sync::{Lock, Shared};
 use crate::sys::{until_aborted, AbortSignal, UntilAborted};
+use crate::wakers::Wakers;
 
 /// The chunks of a reqwest response's body.
 type Raw = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>;
@@ -47,23 +48,6 @@ struct Tee {
     chunks: Vec<Bytes>,
     end: Option<Result<(), Error>>,
     wakers: Arc<Wakers>,
-}
-
-/// Every waiting reader's waker (the stream is polled with one that
-/// wakes them all: whichever reader polled it last may be gone).
-#[derive(Default)]
-struct Wakers(std::sync::Mutex<Vec<Waker>>);
-
-impl Wake for Wakers {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-    fn wake_by_ref(self: &Arc<Self>) {
-        let list = std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()));
-        for w in list {
-            w.wake();
-        }
-    }
 }
 
 impl NativeBody {
@@ -212,12 +196,7 @@ fn poll_tee(
         Some(Err(e)) => return Poll::Ready(Some(Err(e.clone()))),
         None => {}
     }
-    {
-        let mut list = tee.wakers.0.lock().unwrap_or_else(|e| e.into_inner());
-        if !list.iter().any(|w| w.will_wake(cx.waker())) {
-            list.push(cx.waker().clone());
-        }
-    }
+    tee.wakers.register(cx.waker());
     let Some(raw) = tee.raw.as_mut() else {
         return Poll::Ready(None);
     };

@@ -12,7 +12,6 @@ use wasm_bindgen::{JsCast, JsValue};
 use super::{BodyStream, Response, Source};
 use crate::error::{Error, Kind};
 use crate::method::Method;
-use crate::sync::LazyU16;
 use crate::sys::{self, AbortGuard, AbortReason};
 
 /// From this `Content-Length` on, `bytes()` and `json()` read a fetch body
@@ -59,19 +58,8 @@ impl Response {
         request_url: String,
         started_ms: f64,
     ) -> Response {
-        Response {
-            status: LazyU16::new(0),
-            source: Source::Fetch { raw, guard },
-            method,
-            request_url,
-            #[cfg(feature = "limit")]
-            permits: Vec::new(),
-            attempts: 1,
-            started_ms,
-            max_body_size: None,
-            progress: None,
-            copy: false,
-        }
+        let source = Source::Fetch { raw, guard };
+        Response::from_source(0, source, method, request_url, started_ms)
     }
 
     /// The underlying `web_sys::Response` of a fetch response; `None` for

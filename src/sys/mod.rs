@@ -1,5 +1,5 @@
 //! The platform under the crate: on wasm every raw JavaScript call
-//! (`web.rs`: `fetch`, timers, the clock, `AbortController`, promises and
+//! (`web/`: `fetch`, timers, the clock, `AbortController`, promises and
 //! stream readers); natively the runtime's clock and timers and fanout's
 //! own `AbortController` (`native.rs`). The rest of the crate speaks Rust
 //! types and calls the same names on both targets: `now_ms`, `epoch_ms`,

@@ -229,14 +229,20 @@ fn check_profiles() -> Result {
     Ok(())
 }
 
-/// The `key = value` lines of a manifest's `[profile.release]`, trimmed.
-pub fn profile_section(manifest: &str) -> Vec<String> {
+/// The lines of a manifest's section `[name]`, trimmed (up to the next
+/// section).
+fn section<'a>(manifest: &'a str, name: &'a str) -> impl Iterator<Item = &'a str> {
     manifest
         .lines()
         .map(str::trim)
-        .skip_while(|l| *l != "[profile.release]")
+        .skip_while(move |l| l.strip_prefix('[').and_then(|l| l.strip_suffix(']')) != Some(name))
         .skip(1)
         .take_while(|l| !l.starts_with('['))
+}
+
+/// The `key = value` lines of a manifest's `[profile.release]`, trimmed.
+pub fn profile_section(manifest: &str) -> Vec<String> {
+    section(manifest, "profile.release")
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .map(str::to_owned)
         .collect()
@@ -244,33 +250,18 @@ pub fn profile_section(manifest: &str) -> Vec<String> {
 
 /// The `wasm-opt = [...]` line of `[package.metadata.wasm-pack.profile.release]`.
 pub fn wasm_opt_line(manifest: &str) -> Option<String> {
-    manifest
-        .lines()
-        .map(str::trim)
-        .skip_while(|l| *l != "[package.metadata.wasm-pack.profile.release]")
-        .skip(1)
-        .take_while(|l| !l.starts_with('['))
+    section(manifest, "package.metadata.wasm-pack.profile.release")
         .find(|l| l.starts_with("wasm-opt"))
         .map(str::to_owned)
 }
 
-/// A release `wasm-pack build --target web` of the crate in `dir` into
+/// A `wasm-pack build --target web` of the crate in `dir` with the
+/// wasm-pack profile flag `profile` (`--release`, `--profiling`) into
 /// `out` (absolute), its files named `<out_name>.js` and
 /// `<out_name>_bg.wasm` if given (else after the crate), with `cargo_args`
 /// after `--`; skipped when `out` already holds a package newer than every
 /// file of `inputs`.
 fn wasm_pack(
-    dir: &Path,
-    out: &Path,
-    out_name: Option<&str>,
-    cargo_args: &[&str],
-    inputs: &[PathBuf],
-) -> Result {
-    wasm_pack_as("--release", dir, out, out_name, cargo_args, inputs)
-}
-
-/// [`wasm_pack`] with another wasm-pack profile flag (`--profiling`).
-fn wasm_pack_as(
     profile: &str,
     dir: &Path,
     out: &Path,
@@ -368,22 +359,22 @@ fn bench_inputs(krates: &[&str]) -> Vec<PathBuf> {
 }
 
 fn build_page() -> Result {
-    wasm_pack(
-        &bench_dir().join("page"),
-        &bench_dir().join("www").join("pkg"),
-        None,
-        &[],
-        &bench_inputs(&["page", "min-decode"]),
-    )
+    build_page_as("--release", "pkg")
 }
 
 /// The same page with function names kept (the `profiling` wasm-opt flags
 /// of bench/page/Cargo.toml add `-g`), for `--profile`: `bench/www/pkg-prof`.
 fn build_page_profiling() -> Result {
-    wasm_pack_as(
-        "--profiling",
+    build_page_as("--profiling", "pkg-prof")
+}
+
+/// The bench page built with the wasm-pack `profile` flag into
+/// `bench/www/<pkg>`.
+fn build_page_as(profile: &str, pkg: &str) -> Result {
+    wasm_pack(
+        profile,
         &bench_dir().join("page"),
-        &bench_dir().join("www").join("pkg-prof"),
+        &bench_dir().join("www").join(pkg),
         None,
         &[],
         &bench_inputs(&["page", "min-decode"]),
@@ -398,6 +389,7 @@ fn build_page_profiling() -> Result {
 fn build_fanout_js(profiling: bool) -> Result {
     let out = bench_dir().join("www").join("pkg-js");
     let mut built = wasm_pack(
+        "--release",
         &util::root().join("js"),
         &out,
         Some("fanout"),
@@ -405,7 +397,7 @@ fn build_fanout_js(profiling: bool) -> Result {
         &member_inputs("js"),
     );
     if profiling && built.is_ok() {
-        built = wasm_pack_as(
+        built = wasm_pack(
             "--profiling",
             &util::root().join("js"),
             &bench_dir().join("www").join("pkg-js-prof"),
@@ -431,6 +423,7 @@ fn build_sizes() -> Result<String> {
         "demo".into(),
         "demo page (www/pkg: the `www/` crate)".into(),
         wasm_pack(
+            "--release",
             &util::root().join("www"),
             &demo,
             Some("fanout"),
@@ -446,6 +439,7 @@ fn build_sizes() -> Result<String> {
     ] {
         let out = pkg.join(krate);
         let built = wasm_pack(
+            "--release",
             &bench_dir().join(krate),
             &out,
             None,
@@ -458,6 +452,7 @@ fn build_sizes() -> Result<String> {
         let out = pkg.join(format!("decode-{app}"));
         let feature = format!("app-{app}");
         let built = wasm_pack(
+            "--release",
             &bench_dir().join("min-decode"),
             &out,
             None,
@@ -499,6 +494,7 @@ pub fn build_min_fanout() -> Result<PathBuf> {
     check_profiles()?;
     let out = bench_target().join("pkg").join("min-fanout");
     wasm_pack(
+        "--release",
         &bench_dir().join("min-fanout"),
         &out,
         None,
@@ -551,11 +547,7 @@ impl BenchServer {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
-        println!("$ {}", util::describe(&command));
-        util::flush();
-        let mut child = command
-            .spawn()
-            .map_err(|e| format!("could not start {}: {e}", bin.display()))?;
+        let mut child = devserver::start(&mut command, &bin)?;
         let stdout = child.stdout.take().expect("stdout is piped");
         let (tx, rx) = mpsc::channel();
         thread::spawn(move || {

@@ -9,7 +9,7 @@
 //! the server when dropped, also on an early return or a panic.
 
 use std::io::{self, BufRead, BufReader, Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::thread::{self, JoinHandle};
@@ -56,6 +56,15 @@ pub fn binary() -> PathBuf {
     util::target_dir().join("release").join("fanout-devserver")
 }
 
+/// Starts the dev server `bin` with `command`, said first.
+pub fn start(command: &mut Command, bin: &Path) -> Result<Child> {
+    println!("$ {}", util::describe(command));
+    util::flush();
+    command
+        .spawn()
+        .map_err(|e| format!("could not start {}: {e}", bin.display()).into())
+}
+
 /// A running dev server; stopped (SIGTERM, then SIGKILL) on drop.
 pub struct DevServer {
     child: Option<Child>,
@@ -95,11 +104,7 @@ impl DevServer {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        println!("$ {}", util::describe(&command));
-        util::flush();
-        let mut child = command
-            .spawn()
-            .map_err(|e| format!("could not start {}: {e}", bin.display()))?;
+        let mut child = start(&mut command, &bin)?;
 
         let (first_tx, first_rx) = mpsc::channel();
         let stdout = child.stdout.take().expect("stdout is piped");

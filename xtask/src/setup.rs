@@ -135,14 +135,28 @@ pub fn parse_version_output(out: &str) -> Option<String> {
     Some(version.trim_start_matches('v').to_owned())
 }
 
-fn wasm_pack() -> Result {
-    match tool_version("wasm-pack") {
-        Some(v) if v == WASM_PACK_VERSION => {
-            ok(&format!("wasm-pack {v}"));
-            return Ok(());
+/// Whether `tool` is at version `want` (then says so, as `label` and
+/// `note`); else says that `label` `want` is being installed.
+fn has_version(tool: &str, label: &str, want: &str, note: &str) -> bool {
+    match tool_version(tool) {
+        Some(v) if v == want => {
+            ok(&format!("{label} {v}{note}"));
+            true
         }
-        Some(v) => installing(&format!("wasm-pack {WASM_PACK_VERSION} (found {v})")),
-        None => installing(&format!("wasm-pack {WASM_PACK_VERSION}")),
+        Some(v) => {
+            installing(&format!("{label} {want} (found {v})"));
+            false
+        }
+        None => {
+            installing(&format!("{label} {want}"));
+            false
+        }
+    }
+}
+
+fn wasm_pack() -> Result {
+    if has_version("wasm-pack", "wasm-pack", WASM_PACK_VERSION, "") {
+        return Ok(());
     }
     run(&mut cargo_install(&[
         "wasm-pack",
@@ -183,13 +197,13 @@ pub fn wasm_bindgen_version() -> Result<String> {
 
 fn wasm_bindgen() -> Result {
     let want = wasm_bindgen_version()?;
-    match tool_version("wasm-bindgen") {
-        Some(v) if v == want => {
-            ok(&format!("wasm-bindgen-cli {v} (as in Cargo.lock)"));
-            return Ok(());
-        }
-        Some(v) => installing(&format!("wasm-bindgen-cli {want} (found {v})")),
-        None => installing(&format!("wasm-bindgen-cli {want}")),
+    if has_version(
+        "wasm-bindgen",
+        "wasm-bindgen-cli",
+        &want,
+        " (as in Cargo.lock)",
+    ) {
+        return Ok(());
     }
     let locked = run(&mut cargo_install(&[
         "wasm-bindgen-cli",
