@@ -113,6 +113,46 @@ impl NativeBody {
         })
     }
 
+    /// The whole body (once: empty after). A body not shared with a copy
+    /// is collected by reqwest itself (one chunk: no copy), raced against
+    /// the caller's signal; a tee's is read chunk by chunk.
+    pub(crate) async fn collect(&self) -> Result<Bytes, Error> {
+        let taken = {
+            let mut tap = self.body.lock();
+            match &mut *tap {
+                Tap::Direct(raw) => raw.take(),
+                _ => None,
+            }
+        };
+        let Some(raw) = taken else {
+            return self.collect_chunks().await;
+        };
+        *self.body.lock() = Tap::Taken;
+        let all = raw.bytes();
+        let result = match &self.signal {
+            None => all.await,
+            Some(signal) => {
+                match futures_util::future::select(Box::pin(all), until_aborted(signal)).await {
+                    futures_util::future::Either::Left((r, _)) => r,
+                    futures_util::future::Either::Right(_) => {
+                        return Err(Error::aborted("aborted by the caller's AbortSignal"))
+                    }
+                }
+            }
+        };
+        result.map_err(|e| body_error(e, self.timeout))
+    }
+
+    /// The whole body, read chunk by chunk.
+    async fn collect_chunks(&self) -> Result<Bytes, Error> {
+        let mut reader = self.reader();
+        let mut out = Vec::new();
+        while let Some(chunk) = std::future::poll_fn(|cx| reader.poll_chunk(cx)).await {
+            out.extend_from_slice(&chunk?);
+        }
+        Ok(Bytes::from(out))
+    }
+
     /// The body's reader (once: an empty one after).
     pub(crate) fn reader(&self) -> Reader {
         let source = match std::mem::replace(&mut *self.body.lock(), Tap::Taken) {

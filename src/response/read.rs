@@ -64,8 +64,9 @@ impl Response {
         }
         #[cfg(not(target_arch = "wasm32"))]
         {
-            let bytes = self.read_all().await?;
-            Ok(String::from_utf8_lossy(&bytes).into_owned())
+            let bytes = Vec::from(self.read_all().await?);
+            Ok(String::from_utf8(bytes)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
         }
     }
 
@@ -91,31 +92,18 @@ impl Response {
         #[cfg(target_arch = "wasm32")]
         return self.array_buffer().await;
         #[cfg(not(target_arch = "wasm32"))]
-        self.read_all().await
+        self.read_all().await.map(Vec::from)
     }
 
     /// Reads a native body whole (no size cap, no progress: the chunked
-    /// readers do those).
+    /// readers do those), as reqwest's own `bytes()` does: a body of one
+    /// chunk is not copied.
     #[cfg(not(target_arch = "wasm32"))]
-    async fn read_all(&mut self) -> Result<Vec<u8>, Error> {
+    async fn read_all(&mut self) -> Result<bytes::Bytes, Error> {
         let Source::Native(n) = &self.source else {
             unreachable!("memory bodies are taken before");
         };
-        let mut reader = n.reader();
-        let mut out = Vec::new();
-        loop {
-            match std::future::poll_fn(|cx| reader.poll_chunk(cx)).await {
-                Some(Ok(chunk)) => {
-                    if out.is_empty() {
-                        out = chunk;
-                    } else {
-                        out.extend_from_slice(&chunk);
-                    }
-                }
-                Some(Err(e)) => return Err(self.fail(e)),
-                None => return Ok(out),
-            }
-        }
+        n.collect().await.map_err(|e| self.fail(e))
     }
 
     /// Decodes the JSON body into `T`.
