@@ -127,13 +127,22 @@ impl Call {
         client: &Session,
         throw: bool,
     ) -> Result<(fanout::Response, bool), Failure> {
-        let request = self
+        let mut request = self
             .request
             .take()
             .unwrap_or_else(|| Err(type_error("the request was already sent")))?;
+        let throw = self.js.throw_http.unwrap_or(throw);
+        if !throw {
+            // ky: with `throwHttpErrors` off, an error response counts as
+            // a success, so no status is retried (network errors still are).
+            let retry = (request.options().retry.clone())
+                .or_else(|| client.options().retry.clone())
+                .unwrap_or_default();
+            request.options_mut().retry = Some(retry.statuses([]));
+        }
         let resp = client.execute(*request).await?;
         let (resp, rust) = self.progress(resp);
-        let resp = raise_for_status(resp, self.js.throw_http.unwrap_or(throw), rust).await?;
+        let resp = raise_for_status(resp, throw, rust).await?;
         Ok((resp, rust))
     }
 

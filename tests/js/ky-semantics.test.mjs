@@ -1,5 +1,6 @@
 // Issue 21, "Behaviour to fix on the way", the fixes that live in the JS
 // bindings: where the JS API now does what ky's documentation says.
+//   #1 with `throwHttpErrors: false` error responses are not retried;
 //   #2 a body or json on GET/HEAD is an immediate TypeError naming the
 //      option, never sent, never retried;
 //   #4 only an `Error` returned by `beforeError` replaces the error;
@@ -40,6 +41,31 @@ before(async () => {
   base = `http://127.0.0.1:${local.address().port}/`;
 });
 after(() => local.close());
+
+// #1 -------------------------------------------------------------------------
+
+test('#1: with throwHttpErrors off an error response is a success, never retried', async () => {
+  const fast = { limit: 2, backoffMs: 1, maxBackoffMs: 1 };
+  // Off on the request: the 503 is the answer, after one attempt.
+  const key = uniqueTag('no-throw-503');
+  const client = new Client({ baseUrl: API, retry: fast });
+  const resp = await client.get(`flaky/${key}?fail=2&status=503`, { throwHttpErrors: false });
+  assert.equal(resp.status, 503);
+  assert.equal(resp.attempts, 1);
+  const hits = await (await fetch(`${API}/flaky/${key}/count`)).json();
+  assert.equal(hits.hits, 1);
+  // Off on the client: the same.
+  const key2 = uniqueTag('no-throw-client');
+  const quiet = new Client({ baseUrl: API, retry: fast, throwHttpErrors: false });
+  assert.equal((await quiet.get(`flaky/${key2}?fail=2&status=500`)).status, 500);
+  assert.equal((await (await fetch(`${API}/flaky/${key2}/count`)).json()).hits, 1);
+  // On (the default): retried until it succeeds.
+  const key3 = uniqueTag('throw-503');
+  const ok = await client.get(`flaky/${key3}?fail=2&status=503`);
+  assert.equal(ok.status, 200);
+  assert.equal(ok.attempts, 3);
+  assert.deepEqual(unhandled, []);
+});
 
 // #2 -------------------------------------------------------------------------
 
