@@ -57,6 +57,10 @@ pub(crate) enum Kind {
     TooLarge {
         limit: u64,
     },
+    /// An `after_response` hook asked for a retry past the retry limit.
+    ForcedRetry {
+        status: u16,
+    },
 }
 
 impl Error {
@@ -274,6 +278,14 @@ impl Error {
         matches!(self.inner.kind, Kind::Status { .. })
     }
 
+    /// An `after_response` hook asked for a retry
+    /// ([`Action::Retry`](crate::Action::Retry)) when the retry limit was
+    /// reached: the response it refused is not given as the answer.
+    /// [`status`](Error::status) is that response's.
+    pub fn is_forced_retry(&self) -> bool {
+        matches!(self.inner.kind, Kind::ForcedRetry { .. })
+    }
+
     /// The body was not valid JSON, or did not match the target type.
     pub fn is_decode(&self) -> bool {
         matches!(self.inner.kind, Kind::Decode { .. })
@@ -294,7 +306,7 @@ impl Error {
     /// The status code, for [`Error::is_status`] errors.
     pub fn status(&self) -> Option<u16> {
         match self.inner.kind {
-            Kind::Status { status, .. } => Some(status),
+            Kind::Status { status, .. } | Kind::ForcedRetry { status } => Some(status),
             _ => None,
         }
     }
@@ -352,6 +364,7 @@ impl Error {
             Kind::Decode { .. } => "DecodeError",
             Kind::Aborted | Kind::Cancelled => "AbortError",
             Kind::Builder | Kind::Body | Kind::TooLarge { .. } => "TypeError",
+            Kind::ForcedRetry { .. } => "ForceRetryError",
         }
     }
 }

@@ -332,6 +332,10 @@ impl Pipeline {
                     || !(retryable || forced)
                     || (!forced
                         && matches!(&result, Ok(resp) if !retry.retries_status(resp.status())));
+                #[cfg(feature = "hooks")]
+                if forced && attempt > retry.max_retries() {
+                    return finish(&req, Err(forced_retries_used_up(&result, &retry)), attempt);
+                }
                 if settled {
                     return finish(&req, result, attempt);
                 }
@@ -544,6 +548,21 @@ fn next_delay(
         Err(_) => Attempt::Final,
     };
     retry.decide(req.method, attempt, seen, sys::epoch_ms(), sys::random())
+}
+
+/// The error of a retry a hook asked for past the limit: the refused
+/// response is not the answer (ky's `ForceRetryError`).
+#[cfg(all(feature = "retry", feature = "hooks"))]
+fn forced_retries_used_up(result: &Result<Response, Error>, retry: &Retry) -> Error {
+    let status = result.as_ref().map_or(0, Response::status);
+    Error::new(
+        Kind::ForcedRetry { status },
+        format!(
+            "an after_response hook asked for a retry, but the {} retries are used up \
+             (the response it refused had status {status})",
+            retry.max_retries()
+        ),
+    )
 }
 
 /// The settled result of the retry layer, with the attempt count and the

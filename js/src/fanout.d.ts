@@ -5,7 +5,8 @@ export type HttpMethod =
 
 /** The `name` of every error fanout throws or rejects with. */
 export type FanoutErrorName =
-  | 'HTTPError' | 'TimeoutError' | 'NetworkError' | 'DecodeError' | 'AbortError' | 'TypeError';
+  | 'HTTPError' | 'TimeoutError' | 'NetworkError' | 'DecodeError' | 'AbortError' | 'TypeError'
+  | 'ForceRetryError';
 
 /**
  * The base class of the errors fanout throws and rejects with (it extends
@@ -18,6 +19,8 @@ export type FanoutErrorName =
  * - `DecodeError`: `json()` met a body that is not JSON.
  * - `AbortError`: your `AbortSignal` fired, or a `failFast` gather cancelled the request.
  * - `TypeError`: a bad argument or option (nothing was sent), or an unreadable body.
+ * - `ForceRetryError`: an `afterResponse` hook returned `retry()` when the retry
+ *   limit was reached (`status` is the refused response's), as in ky.
  */
 export class FanoutError extends Error {
   protected constructor();

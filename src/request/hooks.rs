@@ -19,7 +19,11 @@ pub enum Action {
     Continue,
     /// Send the request again: a retry like one for a 503, counted against
     /// the retry limit and announced to the `before_retry` hooks. Past the
-    /// limit, the response is kept.
+    /// limit, the request fails with an error that
+    /// [`is_forced_retry`](Error::is_forced_retry) (in JS a
+    /// `ForceRetryError`, as ky's), which the `before_error` hooks see: the
+    /// refused response is never taken as the answer. (Without the `retry`
+    /// feature there are no retries, and the response is kept.)
     Retry,
     /// Use this response instead (the next hook sees it).
     Replace(Response),

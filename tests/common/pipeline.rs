@@ -555,6 +555,46 @@ pub async fn after_response_hooks_retry_and_replace() {
     assert_eq!(resp.text().await.unwrap(), "replaced");
 }
 
+/// A retry a hook asks for past the limit fails the request with an error
+/// that `is_forced_retry` (ky's `ForceRetryError`), which `before_error`
+/// sees; the refused response is never the answer.
+pub async fn forced_retries_past_the_limit_are_an_error() {
+    let mock = MockTransport::new().route(Method::Get, "/v1/busy", Reply::status(202));
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let client = client_with(&mock)
+        .retry(
+            Retry::new()
+                .limit(2)
+                .backoff(Duration::from_millis(1), Duration::from_millis(1)),
+        )
+        .hooks(
+            fanout::Hooks::new()
+                .after_response(|_| fanout::Action::Retry)
+                .before_error(move |e| {
+                    log.lock().unwrap().push(e.is_forced_retry());
+                    e
+                }),
+        )
+        .build()
+        .unwrap();
+    let e = client.get("busy").send().await.unwrap_err();
+    assert!(e.is_forced_retry(), "{e}");
+    assert_eq!(e.status(), Some(202));
+    assert_eq!(e.attempts(), 3);
+    assert_eq!(e.js_name(), "ForceRetryError");
+    assert!(
+        e.to_string().starts_with(&format!("GET {BASE}busy: ")),
+        "{e}"
+    );
+    assert_eq!(
+        mock.requests().len(),
+        3,
+        "the first try and the two retries"
+    );
+    assert_eq!(*seen.lock().unwrap(), [true]);
+}
+
 pub async fn a_failing_hook_stops_the_request_and_before_error_sees_it() {
     let mock = MockTransport::new();
     let client = client_with(&mock)
@@ -986,6 +1026,7 @@ macro_rules! for_each_pipeline_case {
             unusable_urls_are_builder_errors_never_sent,
             hooks_run_client_first_and_add_up,
             after_response_hooks_retry_and_replace,
+            forced_retries_past_the_limit_are_an_error,
             a_failing_hook_stops_the_request_and_before_error_sees_it,
             async_hooks_are_awaited_in_order_and_may_change_the_request,
             async_hooks_may_stop_a_retry_and_map_the_error,

@@ -1,6 +1,7 @@
 // Issue 21, "Behaviour to fix on the way", the fixes that live in the JS
 // bindings: where the JS API now does what ky's documentation says.
 //   #1 with `throwHttpErrors: false` error responses are not retried;
+//   #3 `retry()` from `afterResponse` past the limit is a ForceRetryError;
 //   #2 a body or json on GET/HEAD is an immediate TypeError naming the
 //      option, never sent, never retried;
 //   #4 only an `Error` returned by `beforeError` replaces the error;
@@ -15,7 +16,7 @@ import { createServer } from 'node:http';
 
 import { API, fanout, rejection, stats, uniqueTag } from './support.mjs';
 
-const { Client, HTTPError, FanoutError } = fanout;
+const { Client, HTTPError, FanoutError, retry } = fanout;
 
 const unhandled = [];
 process.on('unhandledRejection', (reason) => unhandled.push(reason));
@@ -64,6 +65,30 @@ test('#1: with throwHttpErrors off an error response is a success, never retried
   const ok = await client.get(`flaky/${key3}?fail=2&status=503`);
   assert.equal(ok.status, 200);
   assert.equal(ok.attempts, 3);
+  assert.deepEqual(unhandled, []);
+});
+
+// #3 -------------------------------------------------------------------------
+
+test('#3: retry() from afterResponse past the limit rejects with a ForceRetryError that beforeError sees', async () => {
+  const key = uniqueTag('force-retry');
+  const seen = [];
+  const client = new Client({
+    baseUrl: API,
+    retry: { limit: 1, backoffMs: 1, maxBackoffMs: 1 },
+    hooks: {
+      afterResponse: [() => retry()],
+      beforeError: [(e) => { seen.push(e.name); return e; }],
+    },
+  });
+  const e = await rejection(client.get(`flaky/${key}?fail=9&status=202`));
+  assert.ok(e instanceof FanoutError);
+  assert.equal(e.name, 'ForceRetryError');
+  assert.equal(e.status, 202);
+  assert.match(e.message, /retries are used up/);
+  assert.deepEqual(seen, ['ForceRetryError']);
+  const hits = await (await fetch(`${API}/flaky/${key}/count`)).json();
+  assert.equal(hits.hits, 2, 'the first try and the one retry');
   assert.deepEqual(unhandled, []);
 });
 
