@@ -58,6 +58,7 @@ pub(crate) enum Kind {
         limit: u64,
     },
     /// An `after_response` hook asked for a retry past the retry limit.
+    #[cfg_attr(not(all(feature = "retry", feature = "hooks")), allow(dead_code))]
     ForcedRetry {
         status: u16,
     },
