@@ -125,7 +125,8 @@ export type BeforeRequestHook = (request: HookRequest, options: object) => void 
  * before a 4xx or 5xx becomes an `HTTPError`. `response` is a copy, whose
  * body the hook may read. Return nothing to go on, a `Response` or
  * `FanoutResponse` to use instead, or `retry()` to send the request again
- * (counted against the retry limit; POST too).
+ * (counted against the retry limit; POST too; past the limit the request
+ * rejects with a `ForceRetryError`).
  */
 export type AfterResponseHook = (
   request: HookRequest,
