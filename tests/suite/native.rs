@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use fanout::{Client, Error, Retry};
 
-use super::support::{settled, tag, Post, API};
+use super::support::{client, settled, tag, Post, API};
 
 /// 1,000 requests spawned on 4 worker threads through one client with
 /// `limit(8)`: every one answered, each with its own post, collected in
@@ -61,11 +61,7 @@ async fn a_thousand_spawned_requests_share_one_client_and_its_limit() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_timeout_cancels_the_exchange_at_the_server() {
     let t = tag("native-timeout");
-    let client = Client::builder()
-        .base_url(API)
-        .retry(Retry::none())
-        .build()
-        .unwrap();
+    let client = client();
     let e = tokio::spawn(async move {
         client
             .get(format!("hang?tag={t}"))
@@ -89,11 +85,7 @@ async fn a_timeout_cancels_the_exchange_at_the_server() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dropped_future_closes_its_connection() {
     let t = tag("native-drop");
-    let client = Client::builder()
-        .base_url(API)
-        .retry(Retry::none())
-        .build()
-        .unwrap();
+    let client = client();
     let send = client.get(format!("posts/1?delay=5000&tag={t}")).send();
     let task = tokio::spawn(send);
     // Until the server has it in flight, then drop it.
