@@ -1,8 +1,9 @@
 //! # fanout
 //!
-//! Concurrent HTTP requests from Rust in the browser. fanout wraps the
-//! Fetch API in Rust futures: one reusable [`Client`] session (like
-//! aiohttp's `ClientSession`), responses that give status, headers, JSON,
+//! Concurrent HTTP requests from Rust in the browser, and the same code
+//! natively. fanout wraps the Fetch API in Rust futures: one reusable
+//! [`Client`] session (like aiohttp's `ClientSession`), responses that
+//! give status, headers, JSON,
 //! text and bytes, and [`gather`] to run many requests at once on the
 //! single-threaded JS event loop, with limits, retries, timeouts and
 //! abort-on-drop. It works in a Window, a Web Worker and Node.js.
@@ -139,13 +140,17 @@
 //! requests get a 401, and (feature `http`) conversions with the `http`
 //! crate's `Request`, `Response`, `StatusCode` and `HeaderMap`.
 //!
-//! ## Futures are not `Send`
+//! ## Both sides: wasm and native
 //!
-//! A request holds JavaScript objects, so its futures are `!Send`: run
-//! them with `wasm_bindgen_futures::spawn_local` or your framework's local
-//! spawner. The [`send`] module shows the patterns for Leptos, Yew and
-//! Dioxus, and (feature `send`) an adapter for APIs that demand `Send`,
-//! sound on single-threaded wasm only.
+//! On wasm a request holds JavaScript objects, so its futures are
+//! `!Send`: run them with `wasm_bindgen_futures::spawn_local` or your
+//! framework's local spawner. Natively the same code sends over reqwest
+//! (HTTP/1.1 and HTTP/2, rustls) on tokio, and `Client`, `Request`,
+//! `Response`, `Error` and a request's futures are `Send` (the bounds that
+//! differ are [`MaybeSend`] and [`MaybeSync`], and boxed futures are a
+//! [`BoxFuture`]). The [`send`] module shows the patterns for Leptos, Yew
+//! and Dioxus, and (feature `send`) `SingleThreaded`, which makes a value
+//! or future `Send + Sync` on both targets.
 //!
 //! ## Features
 //!
@@ -171,7 +176,9 @@
 //! | `auth` | `auth::Refresh`: one token refresh for many 401s (implies `middleware`) |
 //! | `mock` | `mock::MockTransport`, to test code without a server |
 //! | `http` | conversions with the `http` crate's types |
-//! | `send` | `send::SingleThreaded`, a `Send` adapter (single-threaded wasm only) |
+//! | `send` | `send::SingleThreaded`: a value or future `Send + Sync` on both targets (declared so on single-threaded wasm, inherited natively) |
+//! | `serde` | `Serialize`/`Deserialize` for [`Error`], so a `Result<T, Error>` can be a server function's or a Leptos `Resource`'s value |
+//! | `snapshot` | `snapshot`: the responses a server-side render received, recorded and handed to the browser's client, which answers from them once |
 //! | `full` | all of the above |
 //!
 //! [`gather`], [`Response::lines`], [`Response::json_lines`],
