@@ -287,7 +287,7 @@ impl JsClient {
     #[wasm_bindgen(skip_typescript)]
     pub fn gather(&self, inputs: JsValue, options: JsValue) -> Promise {
         let client = self.inner.clone();
-        let setup = parse_gather(&client, &inputs, &options);
+        let setup = parse_gather(&inputs, &options);
         let throw = self.throw_http;
         let hooks = self.before_error.clone();
         promise(async move {

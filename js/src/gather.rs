@@ -25,11 +25,13 @@ pub(crate) struct GatherOpts {
 
 pub(crate) type Input = Result<Call, Error>;
 
+/// The batch's options, and its inputs as given: each is parsed when its
+/// turn comes (`Batch::run`), so a bad one fails in its place at once and
+/// a batch holds no parsed request it has not started.
 pub(crate) fn parse_gather(
-    client: &Session,
     inputs: &JsValue,
     options: &JsValue,
-) -> Result<(Vec<Input>, GatherOpts), Error> {
+) -> Result<(Vec<JsValue>, GatherOpts), Error> {
     let f = Fields::new(options, "gather options", &[GATHER_KEYS])?;
     let how = f.one_of(
         "as",
@@ -59,12 +61,11 @@ pub(crate) fn parse_gather(
     let iter = js_sys::try_iter(inputs)
         .map_err(|e| type_error(format!("gather inputs: {}", js_message(&e))))?
         .ok_or_else(not_iterable)?;
-    let mut calls = Vec::new();
+    let mut items = Vec::new();
     for item in iter {
-        let item = item.map_err(|e| type_error(format!("gather inputs: {}", js_message(&e))))?;
-        calls.push(parse_input(client, &item));
+        items.push(item.map_err(|e| type_error(format!("gather inputs: {}", js_message(&e))))?);
     }
-    Ok((calls, opts))
+    Ok((items, opts))
 }
 
 /// One input: a path string or URL (a GET), or a `GatherRequest`.
@@ -112,6 +113,9 @@ impl From<fanout::Cancelled> for Failed {
     }
 }
 
+/// Each input's method and URL, once known.
+type Targets = Rc<std::cell::RefCell<Vec<Option<(Method, String)>>>>;
+
 /// What every input shares.
 #[derive(Clone)]
 struct Batch {
@@ -120,11 +124,18 @@ struct Batch {
     hooks: Rc<[Function]>,
     signal: Option<AbortSignal>,
     how: As,
+    /// Each started input's method and URL, for its outcome.
+    targets: Targets,
 }
 
 impl Batch {
-    /// One input, sent and read, its failure through `beforeError`.
-    async fn run(self, call: Input) -> Result<(JsValue, u32), Failed> {
+    /// Input `index`, parsed now (its turn), sent and read, its failure
+    /// through `beforeError`.
+    async fn run(self, index: usize, item: JsValue) -> Result<(JsValue, u32), Failed> {
+        let call = parse_input(&self.client, &item);
+        if let Ok(c) = &call {
+            self.targets.borrow_mut()[index] = Some((c.method, c.url.clone()));
+        }
         let mut call = call.map_err(|e| Failed::Early(e.into()))?;
         match self.run_one(&mut call).await {
             Ok(done) => Ok(done),
@@ -170,14 +181,12 @@ pub(crate) async fn run_gather(
     client: Session,
     throw: bool,
     hooks: Rc<[Function]>,
-    calls: Vec<Input>,
+    items: Vec<JsValue>,
     opts: GatherOpts,
 ) -> Array {
-    // For cancelled inputs, which fail outside their request.
-    let targets: Vec<Option<(Method, String)>> = calls
-        .iter()
-        .map(|c| c.as_ref().ok().map(|c| (c.method, c.url.clone())))
-        .collect();
+    // For cancelled inputs, which fail outside their request: filled in as
+    // each starts (one never started is parsed for it at the end).
+    let targets: Targets = Rc::new(std::cell::RefCell::new(vec![None; items.len()]));
     let GatherOpts {
         limit,
         fail_fast,
@@ -186,13 +195,15 @@ pub(crate) async fn run_gather(
         how,
     } = opts;
     let batch = Batch {
-        client,
+        client: client.clone(),
         throw,
         hooks,
         signal,
         how,
+        targets: targets.clone(),
     };
-    let futures = calls.into_iter().map(move |call| batch.clone().run(call));
+    let futures =
+        (items.iter().cloned().enumerate()).map(move |(i, item)| batch.clone().run(i, item));
     let mut gathered = fanout::gather(futures)
         .limit_opt(limit)
         .fail_fast(fail_fast);
@@ -202,7 +213,11 @@ pub(crate) async fn run_gather(
     let outcomes = gathered.detailed().await;
     let out = Array::new();
     for o in outcomes {
-        let target = targets.get(o.index).cloned().flatten();
+        let started = targets.borrow().get(o.index).cloned().flatten();
+        let target = started.or_else(|| {
+            let call = parse_input(&client, items.get(o.index)?).ok()?;
+            Some((call.method, call.url.clone()))
+        });
         out.push(&outcome(o, target));
     }
     out

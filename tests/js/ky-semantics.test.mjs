@@ -2,6 +2,7 @@
 // bindings: where the JS API now does what ky's documentation says.
 //   #1 with `throwHttpErrors: false` error responses are not retried;
 //   #3 `retry()` from `afterResponse` past the limit is a ForceRetryError;
+//   #7 a gather parses each input when its turn comes;
 //   #2 a body or json on GET/HEAD is an immediate TypeError naming the
 //      option, never sent, never retried;
 //   #4 only an `Error` returned by `beforeError` replaces the error;
@@ -89,6 +90,35 @@ test('#3: retry() from afterResponse past the limit rejects with a ForceRetryErr
   assert.deepEqual(seen, ['ForceRetryError']);
   const hits = await (await fetch(`${API}/flaky/${key}/count`)).json();
   assert.equal(hits.hits, 2, 'the first try and the one retry');
+  assert.deepEqual(unhandled, []);
+});
+
+// #7 -------------------------------------------------------------------------
+
+test('#7: a gather reads each input when its turn comes, and a bad one fails in its place', async () => {
+  const touched = new Set();
+  const input = (i) => ({
+    get path() {
+      touched.add(i);
+      return `posts/${i}`;
+    },
+  });
+  const client = new Client({ baseUrl: API });
+  const atFirstEnd = [];
+  const out = await client.gather([input(1), 42, input(3)], {
+    limit: 1,
+    onProgress: (p) => {
+      if (p.done === 1) atFirstEnd.push(...touched);
+    },
+  });
+  // When the first had finished, the third had not been read yet.
+  assert.deepEqual(atFirstEnd, [1]);
+  assert.deepEqual([...touched].sort(), [1, 3]);
+  assert.equal(out[0].ok, true);
+  assert.equal(out[1].ok, false);
+  assert.equal(out[1].error.name, 'TypeError');
+  assert.equal(out[1].startMs, null, 'never sent');
+  assert.equal(out[2].ok, true);
   assert.deepEqual(unhandled, []);
 });
 
