@@ -12,8 +12,9 @@
 //!
 //! One module per concept. A call's options are read onto the library's
 //! `RequestBuilder` (`read_options` in `request.rs`); `send` (`client.rs`)
-//! and `gather` (`gather.rs`) build a `fanout::Request` from it, kept with
-//! what only JS has (a `Call`), and send it through one request path
+//! and `gather` (`gather.rs`, each input read when its turn comes) build a
+//! `fanout::Request` from it, kept with what only JS has (a `Call`), and
+//! send it through one request path
 //! (`Call::respond`, then `Call::reject` on failure); SSE (`sse.rs`) hands
 //! the same options to `Client::sse`. Errors are instances of exported classes (`FanoutError` and its
 //! subclasses, `errors.rs`), and a 4xx or 5xx is turned into an
