@@ -23,7 +23,15 @@ pub(crate) struct TlsConfig {
     pub(crate) accept_invalid_certs: bool,
 }
 
-/// The default transport: see the wasm one's docs, in `transport.rs`.
+/// The default transport natively: reqwest (hyper: HTTP/1.1, and HTTP/2
+/// by ALPN over rustls), with one connection pool per client and redirect
+/// mode. The request's `timeout` covers the exchange until the body is
+/// read; dropping a future or a response cancels its exchange (the
+/// connection is closed, or the HTTP/2 stream reset); the caller's
+/// [`AbortSignal`](crate::AbortSignal) aborts it. `credentials` and
+/// `cache` do not apply (there is no cookie jar or HTTP cache), and
+/// `Redirect::Manual` gives the 3xx response itself. In browsers and
+/// Node.js the default transport is the platform's `fetch`.
 #[derive(Clone, Debug, Default)]
 pub struct Fetch {
     inner: Arc<Inner>,
