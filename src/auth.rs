@@ -79,18 +79,46 @@ impl Refresh {
     /// fetched with `fetch_token`.
     ///
     /// # Panics
-    /// If `origin` is not an http(s) URL.
+    /// If `origin` is not an absolute http(s) URL; [`try_new`](Refresh::try_new)
+    /// gives an error instead.
     pub fn new<F, Fut>(origin: &str, fetch_token: F) -> Refresh
     where
         F: Fn() -> Fut + MaybeSend + MaybeSync + 'static,
         Fut: Future<Output = Result<String, Error>> + MaybeSend + 'static,
     {
-        let origin = url::origin(origin).expect("Refresh::new: an http(s) origin");
-        Refresh {
+        match Refresh::try_new(origin, fetch_token) {
+            Ok(r) => r,
+            Err(e) => panic!("Refresh::new: {e}"),
+        }
+    }
+
+    /// [`new`](Refresh::new), for an `origin` that comes from input: one
+    /// that is not an absolute http(s) URL is an error that
+    /// [`is_builder`](Error::is_builder).
+    ///
+    /// ```
+    /// let refresh = |origin: &str| {
+    ///     fanout::auth::Refresh::try_new(origin, || async { Ok("token".to_owned()) })
+    /// };
+    /// assert!(refresh("https://api.example:443/v1").is_ok());
+    /// assert!(refresh("/v1").unwrap_err().is_builder());
+    /// assert!(refresh("ftp://files.example").unwrap_err().is_builder());
+    /// ```
+    pub fn try_new<F, Fut>(origin: &str, fetch_token: F) -> Result<Refresh, Error>
+    where
+        F: Fn() -> Fut + MaybeSend + MaybeSync + 'static,
+        Fut: Future<Output = Result<String, Error>> + MaybeSend + 'static,
+    {
+        let origin = url::origin(origin).ok_or_else(|| {
+            Error::builder(format!(
+                "an auth origin must be an absolute http(s) URL, not {origin:?}"
+            ))
+        })?;
+        Ok(Refresh {
             origin,
             fetch_token: Shared::new(move || Box::pin(fetch_token())),
             state: Shared::new(Lock::new(State::default())),
-        }
+        })
     }
 
     /// Starts with this token instead of fetching one first.

@@ -453,23 +453,42 @@ impl fmt::Display for JsError {
 
 impl std::error::Error for JsError {}
 
-/// The error a [`gather`](crate::gather) batch gives the inputs it cancelled
-/// after a failure when `fail_fast` is on. Convert it into your own error
-/// type with `From`; fanout's [`Error`] reports it as
-/// [`is_cancelled`](Error::is_cancelled).
+/// The error a [`gather`](crate::gather) batch gives the inputs it cut
+/// short: after a failure when `fail_fast` is on, or when its
+/// [`abort_signal`](crate::Gather::abort_signal) fires. Convert it into
+/// your own error type with `From`; fanout's [`Error`] reports it as
+/// [`is_cancelled`](Error::is_cancelled) (and so
+/// [`is_aborted`](Error::is_aborted): an `AbortError` in JS).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cancelled {
     /// Whether the request had started (and was aborted) or was never sent.
     pub started: bool,
+    /// What cut the batch short.
+    pub cause: CancelCause,
+}
+
+/// What cut a [`gather`](crate::gather) batch short, in [`Cancelled`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CancelCause {
+    /// Another input failed, and the batch is `fail_fast`.
+    Failure,
+    /// The batch's [`abort_signal`](crate::Gather::abort_signal) fired.
+    Signal,
 }
 
 impl fmt::Display for Cancelled {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.started {
-            f.write_str("cancelled: aborted in flight because another request in the batch failed")
-        } else {
-            f.write_str("cancelled: never sent because another request in the batch failed")
-        }
+        f.write_str(match (self.cause, self.started) {
+            (CancelCause::Failure, true) => {
+                "cancelled: aborted in flight because another request in the batch failed"
+            }
+            (CancelCause::Failure, false) => {
+                "cancelled: never sent because another request in the batch failed"
+            }
+            (CancelCause::Signal, true) => "aborted in flight by the batch's AbortSignal",
+            (CancelCause::Signal, false) => "never sent: the batch's AbortSignal had fired",
+        })
     }
 }
 
@@ -573,9 +592,15 @@ mod tests {
 
     #[test]
     fn cancelled_is_aborted() {
-        let e: Error = Cancelled { started: false }.into();
-        assert!(e.is_cancelled() && e.is_aborted());
-        assert_eq!(e.js_name(), "AbortError");
+        for cause in [CancelCause::Failure, CancelCause::Signal] {
+            let e: Error = Cancelled {
+                started: false,
+                cause,
+            }
+            .into();
+            assert!(e.is_cancelled() && e.is_aborted());
+            assert_eq!(e.js_name(), "AbortError");
+        }
     }
 
     #[test]

@@ -8,9 +8,9 @@ use std::task::{Context, Poll};
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
-use crate::error::Cancelled;
+use crate::error::{CancelCause, Cancelled};
 use crate::sync::{dyn_s, BoxFuture, MaybeSend};
-use crate::sys;
+use crate::sys::{self, AbortSignal};
 
 /// What [`Gather::on_progress`] is told after each input completes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,6 +52,7 @@ pub struct Gather<'a, F> {
     limit: Option<usize>,
     fail_fast: bool,
     on_progress: Option<Box<dyn_s!(FnMut(Progress) + 'a)>>,
+    signal: Option<AbortSignal>,
 }
 
 /// Runs futures concurrently and returns one result per input, in input
@@ -105,6 +106,7 @@ where
         limit: None,
         fail_fast: false,
         on_progress: None,
+        signal: None,
     }
 }
 
@@ -135,6 +137,26 @@ where
         self
     }
 
+    /// Stop the batch when `signal` fires (at once if it already has):
+    /// every future still in flight is dropped (which aborts its fetch),
+    /// inputs not yet started are never started, and each gets
+    /// `E::from(Cancelled { cause: CancelCause::Signal, .. })` in its place,
+    /// reported to [`on_progress`](Gather::on_progress) in input order.
+    /// What had completed keeps its result.
+    ///
+    /// ```no_run
+    /// # async fn run(client: fanout::Client, signal: fanout::AbortSignal) {
+    /// let pages = fanout::gather((1..=50).map(|id| client.get(format!("posts/{id}")).send()))
+    ///     .limit(6)
+    ///     .abort_signal(&signal)
+    ///     .await;
+    /// # }
+    /// ```
+    pub fn abort_signal(mut self, signal: &AbortSignal) -> Self {
+        self.signal = Some(signal.clone());
+        self
+    }
+
     /// Called after each completion, in completion order.
     pub fn on_progress(mut self, f: impl FnMut(Progress) + MaybeSend + 'a) -> Self {
         self.on_progress = Some(Box::new(f));
@@ -157,7 +179,9 @@ where
             limit,
             fail_fast,
             mut on_progress,
+            signal,
         } = self;
+        let mut abort = signal.as_ref().map(sys::until_aborted);
         let limit = limit.unwrap_or(usize::MAX);
         let mut waiting = futures.enumerate();
         let mut running = FuturesUnordered::new();
@@ -165,12 +189,19 @@ where
         let mut slots: Vec<Option<Outcome<T, E>>> = (0..total).map(|_| None).collect();
         let mut done = 0;
         let mut failed = false;
+        let mut aborted = false;
 
         // One input is started at a time and polled at once (`push` queues
         // it for the `poll_next` right after): one that ends on its first
         // poll (a bad input, an aborted batch) is freed before the next is
         // made, so a batch of many such inputs never holds them all.
         std::future::poll_fn(|cx| loop {
+            if let Some(a) = abort.as_mut() {
+                if Pin::new(a).poll(cx).is_ready() {
+                    aborted = true;
+                    return Poll::Ready(());
+                }
+            }
             let mut pushed = false;
             if running.len() < limit {
                 if let Some((index, fut)) = waiting.next() {
@@ -211,12 +242,28 @@ where
         })
         .await;
 
-        if failed {
-            // Dropping the in-flight futures aborts their fetches.
-            drop(running);
-            drop(waiting);
-        }
-        with_cancelled(slots, &started, now())
+        // Dropping the in-flight futures aborts their fetches.
+        drop(running);
+        drop(waiting);
+        let cause = if aborted {
+            // Each input cut short is reported, in input order.
+            if let Some(f) = on_progress.as_mut() {
+                for index in (0..total).filter(|&i| slots[i].is_none()) {
+                    done += 1;
+                    f(Progress {
+                        done,
+                        total,
+                        index,
+                        ok: false,
+                    });
+                }
+            }
+            CancelCause::Signal
+        } else {
+            debug_assert!(failed || slots.iter().all(Option::is_some));
+            CancelCause::Failure
+        };
+        with_cancelled(slots, &started, now(), cause)
     }
 }
 
@@ -226,6 +273,7 @@ fn with_cancelled<T, E: From<Cancelled>>(
     slots: Vec<Option<Outcome<T, E>>>,
     started: &[Option<f64>],
     now: f64,
+    cause: CancelCause,
 ) -> Vec<Outcome<T, E>> {
     slots
         .into_iter()
@@ -235,6 +283,7 @@ fn with_cancelled<T, E: From<Cancelled>>(
                 index,
                 result: Err(E::from(Cancelled {
                     started: started[index].is_some(),
+                    cause,
                 })),
                 started_ms: started[index],
                 ended_ms: now,
@@ -266,6 +315,7 @@ impl<F> fmt::Debug for Gather<'_, F> {
             .field("inputs", &self.total)
             .field("limit", &self.limit)
             .field("fail_fast", &self.fail_fast)
+            .field("abort_signal", &self.signal.is_some())
             .finish()
     }
 }
@@ -466,6 +516,75 @@ mod tests {
             assert!(r.as_ref().unwrap_err().is_cancelled());
         }
         assert_eq!(h.peak.load(SeqCst), 3);
+    }
+
+    #[test]
+    fn abort_signal_cuts_the_batch_short_and_reports_each_input() {
+        let mut pool = LocalPool::new();
+        let mut h = harness(6);
+        let controller = crate::AbortController::new().unwrap();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let s = seen.clone();
+        let out = spawn(
+            &pool,
+            gather(std::mem::take(&mut h.futures))
+                .limit(3)
+                .abort_signal(&controller.signal())
+                .on_progress(move |p| s.lock().unwrap().push(p))
+                .detailed(),
+        );
+        pool.run_until_stalled();
+        h.senders[1].take().unwrap().send(Ok(10)).unwrap();
+        pool.run_until_stalled();
+        assert_eq!(h.live.load(SeqCst), 3, "0, 2 and 3 running");
+        controller.abort();
+        pool.run_until_stalled();
+        assert_eq!(h.live.load(SeqCst), 0, "in-flight futures were dropped");
+        let out = out.borrow_mut().take().expect("the batch ended");
+        assert_eq!(out[1].result.as_ref().unwrap(), &10, "a result is kept");
+        for (i, o) in out.iter().enumerate().filter(|(i, _)| *i != 1) {
+            let e = o.result.as_ref().unwrap_err();
+            assert!(e.is_cancelled() && e.is_aborted(), "{i}: {e}");
+            let in_flight = [0, 2, 3].contains(&i);
+            assert_eq!(o.started_ms.is_some(), in_flight, "{i}");
+            let said = if in_flight {
+                "aborted in flight"
+            } else {
+                "never sent"
+            };
+            assert!(e.to_string().contains(said), "{i}: {e}");
+        }
+        let seen = seen.lock().unwrap();
+        let order: Vec<(usize, bool)> = seen.iter().map(|p| (p.index, p.ok)).collect();
+        assert_eq!(
+            order,
+            [
+                (1, true),
+                (0, false),
+                (2, false),
+                (3, false),
+                (4, false),
+                (5, false)
+            ],
+            "every input reported once, the cut ones in input order"
+        );
+        assert_eq!(seen.last().unwrap().done, 6);
+        assert_eq!(h.peak.load(SeqCst), 3, "4 and 5 never started");
+    }
+
+    #[test]
+    fn an_aborted_signal_starts_nothing() {
+        let mut h = harness(3);
+        let controller = crate::AbortController::new().unwrap();
+        controller.abort();
+        let out = futures::executor::block_on(
+            gather(std::mem::take(&mut h.futures))
+                .abort_signal(&controller.signal())
+                .into_future(),
+        );
+        assert_eq!(out.len(), 3);
+        assert!(out.iter().all(|r| r.as_ref().unwrap_err().is_cancelled()));
+        assert_eq!(h.peak.load(SeqCst), 0, "nothing was polled");
     }
 
     #[test]

@@ -233,7 +233,7 @@ mod xhr;
 
 pub use builder::RequestBuilder;
 pub use client::{Client, ClientBuilder};
-pub use error::{Cancelled, Error, JsError};
+pub use error::{CancelCause, Cancelled, Error, JsError};
 pub use gather::{gather, Gather, Outcome, Progress};
 pub use headers::Headers;
 pub use lines::{JsonLines, Lines};

@@ -271,6 +271,19 @@ impl Response {
         (200..300).contains(&self.status())
     }
 
+    /// Whether the response has no body by HTTP's rules: the answer to a
+    /// `HEAD` request, or a status that never has one (101, 103, 204, 205,
+    /// 304: the Fetch standard's null body statuses). Its body reads as
+    /// empty; a reader need not wait for one.
+    ///
+    /// ```
+    /// assert!(fanout::Response::new(204, "").has_null_body());
+    /// assert!(!fanout::Response::new(200, "").has_null_body());
+    /// ```
+    pub fn has_null_body(&self) -> bool {
+        self.method == Method::Head || matches!(self.status(), 101 | 103 | 204 | 205 | 304)
+    }
+
     /// The reason phrase the server sent (often empty over HTTP/2).
     pub fn status_text(&self) -> String {
         match &self.source {

@@ -85,19 +85,6 @@ pub(crate) fn auth_refresh(
             type_error(format!("{what}.origin is needed when there is no baseUrl"))
         })?,
     };
-    // Checked (and normalized) as a base URL first: `Refresh::new` panics
-    // on a URL that is not http(s).
-    let origin = Session::builder()
-        .base_url(&origin)
-        .build()
-        .ok()
-        .and_then(|c| c.base_url().map(str::to_owned))
-        .ok_or_else(|| {
-            type_error(format!(
-                "{what}.origin must be an absolute http(s) URL, not {}",
-                describe(&JsValue::from_str(&origin))
-            ))
-        })?;
     let token = match f.get("token")? {
         None => None,
         Some(v) => Some(
@@ -105,7 +92,7 @@ pub(crate) fn auth_refresh(
                 .ok_or_else(|| f.bad("token", "a string", &v))?,
         ),
     };
-    let r = fanout::auth::Refresh::new(&origin, move || {
+    let r = fanout::auth::Refresh::try_new(&origin, move || {
         let called = refresh.call0(&JsValue::UNDEFINED);
         async move {
             let failed =
@@ -123,7 +110,13 @@ pub(crate) fn auth_refresh(
                 ))
             })
         }
-    });
+    })
+    .map_err(|_| {
+        type_error(format!(
+            "{what}.origin must be an absolute http(s) URL, not {}",
+            describe(&JsValue::from_str(&origin))
+        ))
+    })?;
     Ok(match token {
         Some(t) => r.with_token(t),
         None => r,

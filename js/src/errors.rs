@@ -6,7 +6,7 @@
 use crate::body::read_text;
 use crate::js::{js_message, json_parse, set};
 use crate::media::is_json;
-use crate::response::{null_body, ResponseHead};
+use crate::response::ResponseHead;
 use fanout::{Error, Method};
 use js_sys::{Function, Object, Promise};
 use std::cell::RefCell;
@@ -215,7 +215,7 @@ pub(crate) async fn raise_for_status(
         .get("content-type")
         .is_some_and(|ct| is_json(&ct));
     // The response the error carries, its body read here (or none).
-    let empty = resp.as_raw().is_some() && null_body(&resp);
+    let empty = resp.as_raw().is_some() && resp.has_null_body();
     let mut head = ResponseHead::of(&resp);
     // No body for the JS side to ask the URL of, if the platform's is empty.
     head.url = resp.url().into();

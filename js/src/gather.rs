@@ -9,7 +9,6 @@ use crate::keys::{GATHER_INPUT_KEYS, GATHER_KEYS};
 use crate::options::OPTION_KEYS;
 use crate::request::Call;
 use fanout::{Client as Session, Error, Method, Outcome, Progress};
-use futures_util::future::{select, Either};
 use js_sys::{Array, Function, Object};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -122,7 +121,6 @@ struct Batch {
     client: Session,
     throw: bool,
     hooks: Rc<[Function]>,
-    signal: Option<AbortSignal>,
     how: As,
     /// Each started input's method and URL, for its outcome.
     targets: Targets,
@@ -147,32 +145,15 @@ impl Batch {
         }
     }
 
-    /// The request path, then the body read, unless the batch's signal
-    /// fires.
+    /// The request path, then the body read.
     async fn run_one(&self, call: &mut Call) -> Result<(JsValue, u32), Failure> {
         let (method, url) = (call.method, call.url.clone());
-        let work = async {
+        let result = async {
             let (resp, rust) = call.respond(&self.client, self.throw).await?;
             let attempts = resp.attempts();
             Ok::<_, Failure>((read_as(resp, self.how, rust, None).await?, attempts))
-        };
-        let aborted = || -> Failure {
-            Error::aborted("aborted by the gather's AbortSignal")
-                .with_request(method, &url)
-                .into()
-        };
-        let result = match &self.signal {
-            None => work.await,
-            Some(signal) if signal.aborted() => Err(aborted()),
-            Some(signal) => {
-                let fired = fanout::until_aborted(signal);
-                match select(std::pin::pin!(work), fired).await {
-                    Either::Left((result, _)) => result,
-                    // Dropping `work` aborts its fetch.
-                    Either::Right(_) => Err(aborted()),
-                }
-            }
-        };
+        }
+        .await;
         result.map_err(|f| f.named(method, &url))
     }
 }
@@ -198,7 +179,6 @@ pub(crate) async fn run_gather(
         client: client.clone(),
         throw,
         hooks,
-        signal,
         how,
         targets: targets.clone(),
     };
@@ -207,6 +187,9 @@ pub(crate) async fn run_gather(
     let mut gathered = fanout::gather(futures)
         .limit_opt(limit)
         .fail_fast(fail_fast);
+    if let Some(signal) = &signal {
+        gathered = gathered.abort_signal(signal);
+    }
     if let Some(f) = on_progress {
         gathered = gathered.on_progress(move |p| progress(&f, p));
     }

@@ -4,7 +4,6 @@
 use crate::body::JsBody;
 use crate::js::key_string;
 use crate::states::BodyState;
-use fanout::Method;
 use js_sys::{Array, Object, Promise, Reflect};
 use std::cell::RefCell;
 use wasm_bindgen::convert::TryFromJsValue;
@@ -106,17 +105,11 @@ pub(crate) fn install_response_class() {
     install(&proto, &body_class);
 }
 
-/// Whether a fetch response has no body: a `HEAD` request's, or a status
-/// the Fetch standard gives a null body (101, 103, 204, 205, 304).
-pub(crate) fn null_body(resp: &fanout::Response) -> bool {
-    resp.method() == Method::Head || matches!(resp.status(), 101 | 103 | 204 | 205 | 304)
-}
-
 /// A `FanoutResponse` for `resp`, its body unread (`rust`: to be read by
 /// fanout's Rust readers, which report download progress).
 pub(crate) fn js_response(resp: fanout::Response, rust: bool) -> JsValue {
     let head = ResponseHead::of(&resp);
-    if resp.as_raw().is_some() && null_body(&resp) {
+    if resp.as_raw().is_some() && resp.has_null_body() {
         // Nothing to read: the response is dropped here, so it holds no
         // place under the client's limits.
         head.into_js(&JsValue::UNDEFINED)
@@ -152,7 +145,7 @@ impl ResponseHead {
             // that is empty), the status text and the headers from `raw`.
             Some(raw) => {
                 head.raw = raw.into();
-                if null_body(resp) {
+                if resp.has_null_body() {
                     head.url = resp.url().into();
                 }
             }

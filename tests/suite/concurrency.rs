@@ -364,6 +364,42 @@ async fn fail_fast_aborts_in_flight_and_sends_nothing_more() {
 }
 
 #[wasm_bindgen_test(unsupported = tokio::test)]
+async fn an_abort_signal_stops_the_batch_at_the_server() {
+    let t = tag("gatherabort");
+    let c = client();
+    let controller = fanout::AbortController::new().unwrap();
+    let urls: Vec<String> = (0..6).map(|i| format!("hang?tag={t}&i={i}")).collect();
+    let batch = gather(urls.iter().map(|u| {
+        let c = c.clone();
+        async move { c.get(u).send().await }
+    }))
+    .limit(3)
+    .abort_signal(&controller.signal())
+    .detailed();
+    // Abort once the first 3 (the limit) have reached the server.
+    let abort = async {
+        while stats(&t).await["in_flight"].as_u64() < Some(3) {
+            super::support::sleep(Duration::from_millis(10)).await;
+        }
+        controller.abort();
+    };
+    let (outcomes, ()) = futures::future::join(batch, abort).await;
+    assert_eq!(outcomes.len(), 6);
+    for o in &outcomes {
+        let e = o.result.as_ref().unwrap_err();
+        assert!(e.is_cancelled() && e.is_aborted(), "{}: {e}", o.index);
+        assert_eq!(o.started_ms.is_some(), o.index < 3, "{}: {e}", o.index);
+    }
+    let s = settled(&t).await;
+    assert_eq!(
+        s["requests"], 3,
+        "only the first 3 (the limit) were sent: {s}"
+    );
+    assert_eq!(s["cancelled"], 3, "the server saw them go away: {s}");
+    assert_eq!(s["in_flight"], 0, "{s}");
+}
+
+#[wasm_bindgen_test(unsupported = tokio::test)]
 async fn a_thousand_inputs_with_failures_in_place() {
     let t = tag("thousand");
     let c = client();
