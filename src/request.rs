@@ -296,8 +296,7 @@ impl Request {
         name: impl Into<String>,
         value: impl Into<String>,
     ) -> Result<(), Error> {
-        let (name, value) = (name.into(), value.into());
-        headers::check(&name, &value).map_err(Error::builder)?;
+        let (name, value) = checked(name.into(), value.into())?;
         self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
         self.headers.push((name, value));
         Ok(())
@@ -309,9 +308,7 @@ impl Request {
         name: impl Into<String>,
         value: impl Into<String>,
     ) -> Result<(), Error> {
-        let (name, value) = (name.into(), value.into());
-        headers::check(&name, &value).map_err(Error::builder)?;
-        self.headers.push((name, value));
+        self.headers.push(checked(name.into(), value.into())?);
         Ok(())
     }
 
@@ -399,6 +396,12 @@ impl fmt::Debug for Request {
             .field("upload_progress", &self.upload_progress.is_some())
             .finish()
     }
+}
+
+/// A header as given, once [`headers::check`] accepts it.
+fn checked(name: String, value: String) -> Result<(String, String), Error> {
+    headers::check(&name, &value).map_err(Error::builder)?;
+    Ok((name, value))
 }
 
 #[cfg(test)]
