@@ -173,17 +173,10 @@ where
     /// `performance.now()` calls a request saved otherwise).
     async fn run(self, timed: bool) -> Vec<Outcome<T, E>> {
         let now = || if timed { sys::now_ms() } else { 0.0 };
-        let Gather {
-            futures,
-            total,
-            limit,
-            fail_fast,
-            mut on_progress,
-            signal,
-        } = self;
-        let mut abort = signal.as_ref().map(sys::until_aborted);
-        let limit = limit.unwrap_or(usize::MAX);
-        let mut waiting = futures.enumerate();
+        let (total, fail_fast, mut on_progress) = (self.total, self.fail_fast, self.on_progress);
+        let mut abort = self.signal.as_ref().map(sys::until_aborted);
+        let limit = self.limit.unwrap_or(usize::MAX);
+        let mut waiting = self.futures.enumerate();
         let mut running = FuturesUnordered::new();
         let mut started: Vec<Option<f64>> = vec![None; total];
         let mut slots: Vec<Option<Outcome<T, E>>> = (0..total).map(|_| None).collect();
@@ -246,17 +239,8 @@ where
         drop(running);
         drop(waiting);
         let cause = if aborted {
-            // Each input cut short is reported, in input order.
             if let Some(f) = on_progress.as_mut() {
-                for index in (0..total).filter(|&i| slots[i].is_none()) {
-                    done += 1;
-                    f(Progress {
-                        done,
-                        total,
-                        index,
-                        ok: false,
-                    });
-                }
+                report_cut_short(f, &slots, done);
             }
             CancelCause::Signal
         } else {
@@ -264,6 +248,25 @@ where
             CancelCause::Failure
         };
         with_cancelled(slots, &started, now(), cause)
+    }
+}
+
+/// Reports each input an aborted batch cut short to `on_progress`, in
+/// input order, counting on from the `done` that had completed.
+fn report_cut_short<T>(
+    on_progress: &mut dyn FnMut(Progress),
+    slots: &[Option<T>],
+    mut done: usize,
+) {
+    let total = slots.len();
+    for index in (0..total).filter(|&i| slots[i].is_none()) {
+        done += 1;
+        on_progress(Progress {
+            done,
+            total,
+            index,
+            ok: false,
+        });
     }
 }
 
