@@ -23,9 +23,15 @@
 // beside reqwest natively against the same dev server and prints its
 // samples as JSON; the ratios there are to reqwest in the same round.
 // `--only native` runs those rows alone, without a browser.
+//
+// Cold start (`cold`): in a fresh browser context for each measurement (no
+// HTTP cache, no compiled wasm), import + init + the first GET and its
+// typed `json()`, for plain JS and the minimal apps of fanout and gloo-net
+// (release builds, served from `bench/www/cold/`), once on the loopback and
+// once under a simulated slow 4G (CDP Network.emulateNetworkConditions).
 import { createRequire } from 'node:module';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import zlib from 'node:zlib';
@@ -291,6 +297,102 @@ async function series(ctx, name, impls, spec, { warmup = WARMUP, rounds = ROUNDS
   const secs = Math.round((Date.now() - t0) / 1000);
   log(`  ${name}: ${line} [${secs} s]`);
   return { name, impls, results: out, rounds, warmup, weight: expected, secs };
+}
+
+// ---- cold start ------------------------------------------------------------------
+
+/** The networks of the cold-start rows: none, and a "slow 4G". */
+const NETWORKS = [
+  ['loopback', 'no throttling (loopback)', null],
+  ['slow4g', 'slow 4G (1.6 Mbit/s down, 750 kbit/s up, 150 ms RTT)', { offline: false, latency: 150, downloadThroughput: 1.6e6 / 8, uploadThroughput: 0.75e6 / 8 }],
+];
+const COLD_IMPLS = ['js', 'fanout', 'gloo'];
+const COLD_LABELS = { js: 'plain JS', fanout: 'fanout (minimal app)', gloo: 'gloo-net 0.7 (minimal app)' };
+
+/** The JS glue of the minimal app `impl` in `bench/www/cold/<impl>/`, as a URL path. */
+function coldGlue(impl) {
+  const dir = new URL(`./www/cold/${impl}/`, import.meta.url);
+  if (!existsSync(dir)) throw new Error(`bench/www/cold/${impl} is missing (its minimal app did not build)`);
+  const js = readdirSync(dir).find((f) => f.endsWith('.js') && !f.endsWith('_bg.js') && !f.endsWith('.d.ts'));
+  if (!js) throw new Error(`no JS glue in bench/www/cold/${impl}`);
+  return `/www/cold/${impl}/${js}`;
+}
+
+/**
+ * One cold start of `impl` in a fresh context: a blank page of the same
+ * origin, then (throttled, if `net`) import + init + GET /posts/1 + typed
+ * decode, timed in the page. Returns { ms, weight }.
+ */
+async function coldOnce(browser, impl, net) {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    await page.goto(`${URL_}www/blank.html`);
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+    if (net) await cdp.send('Network.emulateNetworkConditions', net);
+    const glue = impl === 'js' ? null : coldGlue(impl);
+    return await page.evaluate(
+      async ({ glue, url }) => {
+        const t0 = performance.now();
+        let weight;
+        if (glue) {
+          const app = await import(glue);
+          await app.default();
+          weight = await app.run(url);
+        } else {
+          const p = await (await fetch(url)).json();
+          weight = p.userId + p.id + p.title.length + p.body.length;
+        }
+        return { ms: performance.now() - t0, weight };
+      },
+      { glue, url: `${URL_}posts/1` },
+    );
+  } finally {
+    await context.close();
+  }
+}
+
+/** The cold-start rows: each network, the implementations interleaved. */
+async function coldRuns(browser) {
+  const rows = [];
+  for (const [key, title, net] of NETWORKS) {
+    const results = {};
+    for (const impl of COLD_IMPLS) results[impl] = { samples: [], byRound: [], error: null };
+    let expected = null;
+    // One unrecorded round: the server's first answers, the browser's first contexts.
+    for (let r = -1; r < ROUNDS; r++) {
+      for (const impl of COLD_IMPLS) {
+        const res = results[impl];
+        if (res.error) continue;
+        try {
+          const { ms, weight } = await coldOnce(browser, impl, net);
+          if (expected === null) expected = weight;
+          if (weight !== expected) res.error = `result ${weight} differs from ${expected} (plain JS)`;
+          else if (r >= 0) {
+            res.samples.push(ms);
+            res.byRound[r] = ms;
+          }
+        } catch (e) {
+          res.error = String(e.message || e).split('\n')[0];
+        }
+      }
+    }
+    for (const impl of COLD_IMPLS) {
+      const res = results[impl];
+      res.median = median(res.samples);
+      res.p25 = quantile(res.samples, 0.25);
+      res.p75 = quantile(res.samples, 0.75);
+      res.ratio = pairedRatio(res, results.js.error ? null : results.js);
+    }
+    const f = results.fanout;
+    const g = results.gloo;
+    const vsGloo = !f.error && !g.error ? pairedRatio(f, g) : NaN;
+    log(`  ${title}: ${COLD_IMPLS.map((i) => `${i} ${results[i].error ? `failed (${results[i].error})` : `${fmtMs(results[i].median)} ms`}`).join(', ')}; fanout/gloo-net ${fmtX(vsGloo)}`);
+    rows.push({ key, title, results, vsGloo });
+  }
+  return rows;
 }
 
 // ---- memory (workload 5) ----------------------------------------------------------
@@ -598,6 +700,22 @@ function report(data) {
 
   if (data.native) L.push(...nativeReport(data.native));
 
+  if (data.cold.length) {
+    L.push('## Cold start: import + init + first GET + typed `json()`, a fresh browser context each (no cache)');
+    L.push('');
+    L.push(
+      'The minimal apps of the size table (release builds; plain JS: `fetch` + `json()` with nothing to load), from the dev server; ' +
+        `median of ${ROUNDS} rounds after one, interleaved; × = median of per-round ratios.`,
+    );
+    L.push('');
+    L.push(`| network | ${COLD_IMPLS.map((i) => COLD_LABELS[i]).join(' | ')} | fanout vs gloo-net |`);
+    L.push(`|---|${COLD_IMPLS.map(() => '---:').join('|')}|---:|`);
+    for (const c of data.cold) {
+      L.push(`| ${c.title} | ${COLD_IMPLS.map((i) => cell(c.results[i])).join(' | ')} | ${fmtX(c.vsGloo)} |`);
+    }
+    L.push('');
+  }
+
   if (data.sizes.length) {
     L.push('## Size (workload 4): `.wasm` + JS glue, release profile and wasm-opt flags of the root Cargo.toml');
     L.push('');
@@ -760,6 +878,10 @@ function targets(data) {
     if (!f || f.error || !Number.isFinite(f.ratio)) continue;
     T.push({ met: f.ratio <= 1.05, text: `native, ${w.title}: fanout ≤ 1.05× reqwest's wall time — ${fmtX(f.ratio)}` });
   }
+  for (const c of data.cold) {
+    if (!Number.isFinite(c.vsGloo)) continue;
+    T.push({ met: c.vsGloo <= 1.0, text: `cold start, ${c.key}: fanout ≤ gloo-net — ${fmtMs(c.results.fanout.median)} vs ${fmtMs(c.results.gloo.median)} ms, ${fmtX(c.vsGloo)} of gloo-net's time (median of per-round ratios)` });
+  }
   const sz = (k) => data.sizes.find((r) => r.key === k && !r.error);
   const mf = sz('min-fanout');
   for (const [k, name] of [
@@ -800,6 +922,11 @@ async function browserRuns(browser, data) {
     ? `included (exports: ${info.fanoutJs.exports.join(', ')})`
     : `not included: ${info.fanoutJsError}`;
   log(`fanout JS API: ${data.env.fanoutJs}`);
+
+  if (wanted('cold')) {
+    log('cold start: import + init + first GET + json(), a fresh context each');
+    data.cold = await coldRuns(browser);
+  }
 
   if (wanted('memory')) {
     log('workload 5: memory');
@@ -978,6 +1105,7 @@ async function main() {
     speed: [],
     decode: [],
     memory: [],
+    cold: [],
     sizes: [],
     profiles: [],
     targets: [],

@@ -10,9 +10,11 @@
 //!    page (the `www/` crate, as `cargo xtask build` makes it), the minimal
 //!    apps `bench/min-{fanout,gloo,reqwest}` and one minimal app per decode
 //!    path (`bench/min-decode`, `app-*` features).
-//!    A package newer than all its inputs is not rebuilt. The native rows'
-//!    program, `bench/native`, is built natively with cargo (profile
-//!    `native` of `bench/Cargo.toml`) into `bench/target/native`.
+//!    A package newer than all its inputs is not rebuilt. The minimal apps
+//!    of fanout and gloo-net are then copied to `bench/www/cold/` for the
+//!    cold-start rows. The native rows' program, `bench/native`, is built
+//!    natively with cargo (profile `native` of `bench/Cargo.toml`) into
+//!    `bench/target/native`.
 //!    `--only native` builds only that (and the dev server).
 //! 2. Starts the release dev server on a free port with `--root bench`, so
 //!    `/` is `bench/index.html`, `/www/...` is `bench/www/...`, and the API
@@ -101,6 +103,7 @@ pub fn bench(args: &[String]) -> Result {
         let sizes = build_sizes()?;
         let file = out_dir().join("sizes.tsv");
         fs::write(&file, sizes)?;
+        stage_cold_apps()?;
         if let Err(e) = &fanout_js {
             println!("warning: fanout's JS API is left out: {e}");
         }
@@ -484,6 +487,30 @@ fn build_sizes() -> Result<String> {
         tsv.push('\n');
     }
     Ok(tsv)
+}
+
+/// The minimal apps of fanout and gloo-net, as the size table built them,
+/// copied to `bench/www/cold/{fanout,gloo}` where the dev server serves
+/// them: the cold-start rows load each in a fresh page (`bench/run.mjs`).
+/// An app whose build failed is left out (its row says so).
+fn stage_cold_apps() -> Result {
+    let cold = bench_dir().join("www").join("cold");
+    for (krate, name) in [("min-fanout", "fanout"), ("min-gloo", "gloo")] {
+        let from = bench_target().join("pkg").join(krate);
+        let to = cold.join(name);
+        let _ = fs::remove_dir_all(&to);
+        if !from.is_dir() {
+            continue;
+        }
+        fs::create_dir_all(&to)?;
+        for entry in fs::read_dir(&from)? {
+            let path = entry?.path();
+            if path.is_file() {
+                fs::copy(&path, to.join(path.file_name().unwrap_or_default()))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The minimal app `bench/min-fanout` (default features), built like the
