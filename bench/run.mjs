@@ -395,6 +395,86 @@ async function coldRuns(browser) {
   return rows;
 }
 
+// ---- crossings ---------------------------------------------------------------------
+
+/**
+ * Installed before the bench page's scripts (`addInitScript`): every wasm
+ * instance the page makes gets its imports (wasm → JS calls) and exports
+ * (JS → wasm calls) wrapped by counters in `window.__crossings`, so a run
+ * can tell how many times a request crossed the boundary.
+ */
+function countCrossings() {
+  const counts = { imports: {}, exports: {} };
+  window.__crossings = counts;
+  const wrapImports = (imports) => {
+    const out = {};
+    for (const [ns, fns] of Object.entries(imports || {})) {
+      out[ns] = {};
+      for (const [name, f] of Object.entries(fns)) {
+        out[ns][name] =
+          typeof f === 'function'
+            ? function (...args) {
+                counts.imports[name] = (counts.imports[name] || 0) + 1;
+                return f.apply(this, args);
+              }
+            : f;
+      }
+    }
+    return out;
+  };
+  const wrapInstance = (instance) => {
+    const exports = {};
+    for (const [name, f] of Object.entries(instance.exports)) {
+      exports[name] =
+        typeof f === 'function'
+          ? (...args) => {
+              counts.exports[name] = (counts.exports[name] || 0) + 1;
+              return f(...args);
+            }
+          : f;
+    }
+    return { exports };
+  };
+  const wrapResult = (r) => (r instanceof WebAssembly.Instance ? wrapInstance(r) : { module: r.module, instance: wrapInstance(r.instance) });
+  const { instantiate, instantiateStreaming } = WebAssembly;
+  WebAssembly.instantiate = async (m, imports) => wrapResult(await instantiate(m, wrapImports(imports)));
+  WebAssembly.instantiateStreaming = async (m, imports) => wrapResult(await instantiateStreaming(m, wrapImports(imports)));
+}
+
+/**
+ * The wasm boundary crossings per request of each implementation, on
+ * 1,000 posts with `fetch` stubbed (a page whose wasm calls are counted).
+ */
+async function crossingsRun(browser, impls) {
+  const page = await browser.newPage();
+  await page.addInitScript(countCrossings);
+  await page.goto(URL_);
+  await page.waitForFunction(() => document.documentElement.dataset.ready, null, { timeout: 60_000 });
+  const n = 1000;
+  const rows = [];
+  for (const impl of impls) {
+    // Once to warm up (first-use paths), then the counted run.
+    await page.evaluate((s) => window.bench.run(s), { kind: 'posts-stub', impl, tag: `cross-warm-${impl}`, n });
+    const c = await page.evaluate(async (s) => {
+      const snap = () => JSON.parse(JSON.stringify(window.__crossings));
+      const before = snap();
+      await window.bench.run(s);
+      const after = snap();
+      const diff = (k) => Object.fromEntries(Object.entries(after[k]).map(([name, v]) => [name, v - (before[k][name] || 0)]).filter(([, v]) => v > 0));
+      return { imports: diff('imports'), exports: diff('exports') };
+    }, { kind: 'posts-stub', impl, tag: `cross-${impl}`, n });
+    const sum = (o) => Object.values(o).reduce((a, b) => a + b, 0);
+    const top = Object.entries({ ...c.imports })
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 6)
+      .map(([name, v]) => `${name.replace(/^__wbg_/, '').replace(/_[0-9a-f]{16}$/, '')} ${(v / n).toFixed(1)}`);
+    rows.push({ impl, imports: sum(c.imports) / n, exports: sum(c.exports) / n, top });
+    log(`  ${impl}: ${(sum(c.imports) / n).toFixed(1)} wasm→JS + ${(sum(c.exports) / n).toFixed(1)} JS→wasm calls per request`);
+  }
+  await page.close();
+  return rows;
+}
+
 // ---- memory (workload 5) ----------------------------------------------------------
 
 async function heap(ctx) {
@@ -700,6 +780,19 @@ function report(data) {
 
   if (data.native) L.push(...nativeReport(data.native));
 
+  if (data.crossings.length) {
+    L.push('## Crossings: calls between wasm and JS per request (1,000 posts, `fetch` stubbed, counted on every import and export)');
+    L.push('');
+    L.push('Plain JS makes its calls in JS alone: `fetch`, the response promise, `json()` and its promise.');
+    L.push('');
+    L.push('| implementation | wasm → JS | JS → wasm | the most called imports (per request) |');
+    L.push('|---|---:|---:|---|');
+    for (const c of data.crossings) {
+      L.push(`| ${LABELS[c.impl] || c.impl} | ${c.imports.toFixed(1)} | ${c.exports.toFixed(1)} | ${c.top.join(', ')} |`);
+    }
+    L.push('');
+  }
+
   if (data.cold.length) {
     L.push('## Cold start: import + init + first GET + typed `json()`, a fresh browser context each (no cache)');
     L.push('');
@@ -928,6 +1021,11 @@ async function browserRuns(browser, data) {
     data.cold = await coldRuns(browser);
   }
 
+  if (wanted('crossings')) {
+    log('crossings: wasm boundary calls per request (1,000 posts, fetch stubbed)');
+    data.crossings = await crossingsRun(browser, ['fanout', ...(hasJs ? ['fanout-js'] : []), 'gloo', 'reqwest']);
+  }
+
   if (wanted('memory')) {
     log('workload 5: memory');
     const memRuns = [['fanout-batches', 'fanout (Rust): 100 × gather of 100']];
@@ -1106,6 +1204,7 @@ async function main() {
     decode: [],
     memory: [],
     cold: [],
+    crossings: [],
     sizes: [],
     profiles: [],
     targets: [],
