@@ -468,7 +468,7 @@ async function crossingsRun(browser, impls) {
       .sort((a, b) => b[1] - a[1])
       .slice(0, 6)
       .map(([name, v]) => `${name.replace(/^__wbg_/, '').replace(/_[0-9a-f]{16}$/, '')} ${(v / n).toFixed(1)}`);
-    rows.push({ impl, imports: sum(c.imports) / n, exports: sum(c.exports) / n, top });
+    rows.push({ impl, imports: sum(c.imports) / n, exports: sum(c.exports) / n, top, counts: c });
     log(`  ${impl}: ${(sum(c.imports) / n).toFixed(1)} wasm→JS + ${(sum(c.exports) / n).toFixed(1)} JS→wasm calls per request`);
   }
   await page.close();

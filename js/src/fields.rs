@@ -26,8 +26,15 @@ pub(crate) fn get(obj: &JsValue, key: &str, what: &str) -> Result<JsValue, Error
 /// The fields of an options object. `undefined` and `null` mean "not set"
 /// (for the object itself and for each field); an unknown field name is a
 /// `TypeError`, so a typo such as `timeout` for `timeoutMs` is not ignored.
+///
+/// Only the object's own properties count (as ky's `{...options}`): their
+/// names are read once, and a field that is not among them is unset
+/// without a call into JS, so a request with few options crosses into JS
+/// for those alone.
 pub(crate) struct Fields {
     pub(crate) obj: Option<JsValue>,
+    /// The object's own property names.
+    keys: Vec<String>,
     /// What the object is, for messages: `Client options`,
     /// `request options.retry`, ...
     pub(crate) what: String,
@@ -41,7 +48,7 @@ impl Fields {
     ) -> Result<Fields, Error> {
         let what = what.into();
         if value.is_undefined() || value.is_null() {
-            return Ok(Fields { obj: None, what });
+            return Ok(Fields::none(what));
         }
         if !value.is_object() || Array::is_array(value) {
             return Err(type_error(format!(
@@ -49,7 +56,8 @@ impl Fields {
                 describe(value)
             )));
         }
-        for key in own_keys(value, &what)? {
+        let keys = own_keys(value, &what)?;
+        for key in &keys {
             if !allowed.iter().any(|names| names.contains(&key.as_str())) {
                 return Err(type_error(format!(
                     "unknown option {key:?} in {what} (known: {})",
@@ -59,6 +67,7 @@ impl Fields {
         }
         Ok(Fields {
             obj: Some(value.clone()),
+            keys,
             what,
         })
     }
@@ -67,19 +76,28 @@ impl Fields {
     pub(crate) fn none(what: impl Into<String>) -> Fields {
         Fields {
             obj: None,
+            keys: Vec::new(),
             what: what.into(),
         }
+    }
+
+    /// Whether the object has `key` as an own property (whatever its value).
+    pub(crate) fn has(&self, key: &str) -> bool {
+        self.keys.iter().any(|k| k == key)
     }
 
     /// The raw value, `undefined` when absent (`null` is kept).
     pub(crate) fn raw(&self, key: &str) -> Result<JsValue, Error> {
         match &self.obj {
-            Some(obj) => get(obj, key, &self.what),
-            None => Ok(JsValue::UNDEFINED),
+            Some(obj) if self.has(key) => get(obj, key, &self.what),
+            _ => Ok(JsValue::UNDEFINED),
         }
     }
 
     pub(crate) fn get(&self, key: &str) -> Result<Option<JsValue>, Error> {
+        if !self.has(key) {
+            return Ok(None);
+        }
         let v = self.raw(key)?;
         Ok((!v.is_undefined() && !v.is_null()).then_some(v))
     }

@@ -255,8 +255,9 @@ fn payload(method: Method, f: &Fields) -> Result<Option<Payload>, Error> {
     let what = &f.what;
     let json = f.raw("json")?;
     let body = f.get("body")?;
-    let key = if json.is_undefined() { "body" } else { "json" };
-    let payload = match (json.is_undefined(), body) {
+    let no_json = !f.has("json") || json.is_undefined();
+    let key = if no_json { "body" } else { "json" };
+    let payload = match (no_json, body) {
         (false, Some(_)) => {
             return Err(type_error(format!(
                 "{what} can have json or body, not both"

@@ -88,6 +88,16 @@ test('request headers: client defaults, per-request overrides, Headers and pairs
   assert.equal(echo3.headers['x-num'], '2');
 });
 
+test('options are the object\'s own properties (as ky spreads them): getters and proxies read, inherited ones not', async () => {
+  const withGetter = {};
+  Object.defineProperty(withGetter, 'headers', { get: () => ({ 'x-own': 'getter' }), enumerable: false });
+  assert.equal((await (await client.get('echo', withGetter)).json()).headers['x-own'], 'getter');
+  const proxied = new Proxy({ headers: { 'x-own': 'proxy' } }, {});
+  assert.equal((await (await client.get('echo', proxied)).json()).headers['x-own'], 'proxy');
+  const inherited = Object.create({ headers: { 'x-own': 'inherited' } });
+  assert.equal((await (await client.get('echo', inherited)).json()).headers['x-own'], undefined);
+});
+
 test('query: records, numbers, booleans, repeated keys, URLSearchParams, undefined skipped', async () => {
   const res = await client.get('echo', {
     query: { q: 'a b&c', n: 5, f: 1.5, yes: true, id: [1, 2], skip: undefined },
