@@ -97,6 +97,13 @@ function quantile(xs, q) {
   return s[lo] + (s[hi] - s[lo]) * (pos - lo);
 }
 const median = (xs) => quantile(xs, 0.5);
+/** Sets a result's median and interquartile range from its samples; returns it. */
+function summarize(res) {
+  res.median = median(res.samples);
+  res.p25 = quantile(res.samples, 0.25);
+  res.p75 = quantile(res.samples, 0.75);
+  return res;
+}
 /** The median over rounds of a's time / b's time in the same round. */
 function pairedRatio(a, b) {
   if (!a || !b || !a.byRound || !b.byRound) return NaN;
@@ -220,9 +227,7 @@ function nativeRun() {
     for (const impl of w.impls) {
       const res = w.results[impl];
       res.samples = res.byRound;
-      res.median = median(res.samples);
-      res.p25 = quantile(res.samples, 0.25);
-      res.p75 = quantile(res.samples, 0.75);
+      summarize(res);
       const cpu = res.cpuByRound || [];
       res.cpu = { byRound: cpu, median: median(cpu), p25: quantile(cpu, 0.25), p75: quantile(cpu, 0.75) };
     }
@@ -276,10 +281,7 @@ async function series(ctx, name, impls, spec, { warmup = WARMUP, rounds = ROUNDS
     }
   }
   for (const impl of impls) {
-    const res = out[impl];
-    res.median = median(res.samples);
-    res.p25 = quantile(res.samples, 0.25);
-    res.p75 = quantile(res.samples, 0.75);
+    const res = summarize(out[impl]);
     if (res.error) log(`  ${name}: ${impl} failed: ${res.error}`);
   }
   // The ratio to plain JS: the median of the per-round ratios (each pairs
@@ -380,10 +382,7 @@ async function coldRuns(browser) {
       }
     }
     for (const impl of COLD_IMPLS) {
-      const res = results[impl];
-      res.median = median(res.samples);
-      res.p25 = quantile(res.samples, 0.25);
-      res.p75 = quantile(res.samples, 0.75);
+      const res = summarize(results[impl]);
       res.ratio = pairedRatio(res, results.js.error ? null : results.js);
     }
     const f = results.fanout;
