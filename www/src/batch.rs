@@ -12,7 +12,7 @@ use web_sys::Element;
 use fanout::{gather, Client, Error, Outcome};
 
 use crate::dedupe::server_count;
-use crate::dom::now_ms;
+use crate::dom::{fixed, now_ms};
 use crate::page::{show_item, Page};
 use crate::posts::{ending, fetch_one, fetch_twice, reason, Fetched, Plan};
 use crate::settings::{limit_phrase, Settings};
@@ -76,13 +76,13 @@ impl Report {
         let titles = if self.ok == 1 { "title" } else { "titles" };
         if self.stopped {
             return format!(
-                "Stopped after {:.2} s: fetched {} {titles}, {} stopped",
-                self.secs,
+                "Stopped after {} s: fetched {} {titles}, {} stopped",
+                fixed(self.secs, 2),
                 self.ok,
                 self.stopped_count + self.cancelled
             );
         }
-        let mut line = format!("Fetched {} {titles} in {:.2} s", self.ok, self.secs);
+        let mut line = format!("Fetched {} {titles} in {} s", self.ok, fixed(self.secs, 2));
         let mut extra = Vec::new();
         if self.failed > 0 {
             extra.push(format!("{} failed", self.failed));
