@@ -86,8 +86,9 @@ fn plain_message(bytes: &[u8], path: Option<&str>, inner: &serde_json::Error) ->
     if !near.is_empty() {
         m.push_str(", near ");
         // On one line: controls (a pretty body's newlines) as spaces.
-        let near = String::from_utf8_lossy(near).replace(|c: char| c < ' ', " ");
-        m.push_str(&near);
+        for c in String::from_utf8_lossy(near).chars() {
+            m.push(if c < ' ' { ' ' } else { c });
+        }
     }
     m
 }
