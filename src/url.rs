@@ -172,16 +172,27 @@ pub(crate) fn is_absolute(s: &str) -> bool {
 /// other URLs.
 pub(crate) fn origin(href: &str) -> Option<String> {
     let start = scheme_end(href)?;
-    let rest = &href[start..];
-    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
-    // The user info's own `@` are percent-encoded: the last one ends it.
-    let host_port = authority.rsplit('@').next().unwrap_or(authority);
-    if host_port.is_empty() {
+    // One pass over the authority: it ends at the path (or a query or
+    // fragment); the user info's own `@` are percent-encoded, so the last
+    // one ends it.
+    let mut host = start;
+    let mut end = href.len();
+    for (i, &b) in href.as_bytes().iter().enumerate().skip(start) {
+        match b {
+            b'/' | b'?' | b'#' => {
+                end = i;
+                break;
+            }
+            b'@' => host = i + 1,
+            _ => {}
+        }
+    }
+    if host == end {
         return None;
     }
-    let mut origin = String::with_capacity(start + host_port.len());
+    let mut origin = String::with_capacity(start + end - host);
     origin.push_str(&href[..start]);
-    origin.push_str(host_port);
+    origin.push_str(&href[host..end]);
     Some(origin)
 }
 
