@@ -32,8 +32,9 @@ use crate::sys;
 
 /// Whether `b` is a byte the URL parser keeps as it is in a path, a query
 /// and a fragment of an http(s) URL (no percent-encoding, no rewriting):
-/// ASCII, not a control or space, and none of `"#<>?\^`{|}'[]` (`#` and
-/// `?` are [`join_plain`]'s to read).
+/// ASCII, not a control or space, and none of the quotes, angle brackets,
+/// backslash, caret, backtick, braces, bar and square brackets (`?` and
+/// `#` are kept: [`join_plain`] reads them).
 fn kept(b: u8) -> bool {
     b > b' ' && b < 0x7f && !b"\"<>\\^`{|}'[]".contains(&b)
 }
