@@ -181,7 +181,7 @@
 //! | `send` | `send::SingleThreaded`: a value or future `Send + Sync` on both targets (declared so on single-threaded wasm, inherited natively) |
 //! | `serde` | `Serialize`/`Deserialize` for [`Error`], so a `Result<T, Error>` can be a server function's or a Leptos `Resource`'s value |
 //! | `snapshot` | `snapshot`: the responses a server-side render received, recorded and handed to the browser's client, which answers from them once |
-//! | `json-source` | a JSON decode error keeps the `serde_json::Error` as its `source()`, and serde_json's message (what was expected) in release builds too; without it a release build's message names the path, line, column and the body there, and links no serde_json error formatting |
+//! | `json-source` | a JSON decode error keeps the `serde_json::Error` as its `source()`, and serde_json's message (what was expected) in release builds too; without it a release build's message names the path, line, column and the body there, and links neither `Display` nor `Debug` of serde_json's errors |
 //! | `full` | all of the above |
 //!
 //! [`gather`], [`Response::lines`], [`Response::json_lines`],
