@@ -3,8 +3,6 @@
 //! then draws the waterfall and, with dedupe on, the server's count; the
 //! [`Report`] it comes to is the status line (and, twice, the comparison).
 
-use std::fmt::Write as _;
-
 use futures_util::future::LocalBoxFuture;
 use wasm_bindgen::prelude::*;
 use web_sys::Element;
@@ -93,8 +91,13 @@ impl Report {
         if self.retried > 0 {
             extra.push(format!("{} after a retry", self.retried));
         }
+        // Pushed rather than `join`ed: `join` is about 1.2 KB of wasm.
+        for (i, e) in extra.iter().enumerate() {
+            line.push_str(if i == 0 { " (" } else { ", " });
+            line.push_str(e);
+        }
         if !extra.is_empty() {
-            let _ = write!(line, " ({})", extra.join(", "));
+            line.push(')');
         }
         line
     }
