@@ -109,7 +109,7 @@ impl Refresh {
         F: Fn() -> Fut + MaybeSend + MaybeSync + 'static,
         Fut: Future<Output = Result<String, Error>> + MaybeSend + 'static,
     {
-        let origin = url::origin(origin).ok_or_else(|| {
+        let origin = url::origin_of(origin).ok_or_else(|| {
             Error::builder(format!(
                 "an auth origin must be an absolute http(s) URL, not {origin:?}"
             ))

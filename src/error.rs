@@ -414,8 +414,9 @@ impl std::error::Error for Error {
 /// ```
 /// let e = fanout::JsError::new("TypeError", "Failed to fetch");
 /// assert_eq!(e.to_string(), "TypeError: Failed to fetch");
+/// assert_eq!(format!("{e:?}"), "JsError(TypeError: Failed to fetch)");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct JsError {
     name: String,
     message: String,
@@ -448,6 +449,17 @@ impl fmt::Display for JsError {
         } else {
             write!(f, "{}: {}", self.name, self.message)
         }
+    }
+}
+
+/// `JsError(name: message)`: written out rather than derived, which would
+/// link `str`'s escaping `Debug` into every app (a `JsError` is a
+/// `dyn Error` source, so its `Debug` is always in the wasm).
+impl fmt::Debug for JsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("JsError(")?;
+        fmt::Display::fmt(self, f)?;
+        f.write_str(")")
     }
 }
 

@@ -64,9 +64,10 @@ pub fn parse_base(base: &str) -> Result<(String, String), String> {
     crate::url::parse_base(base).map(|b| (b.url, b.origin))
 }
 
-/// A reference joined onto a (normalized) base URL.
-pub fn resolve(base: &str, reference: &str) -> String {
-    crate::url::resolve(base, reference)
+/// A reference joined onto a (normalized) base URL by the platform's
+/// parser (natively the `url` crate), checked as a request target.
+pub fn resolve(base: &str, reference: &str) -> Result<String, String> {
+    crate::url::resolve(Some(base), reference)
 }
 
 /// The short way a client joins a plain path onto its base (`None`: it
@@ -75,12 +76,7 @@ pub fn join_plain(base: &str, reference: &str) -> Option<String> {
     crate::url::join_plain(&crate::url::parse_base(base).ok()?, reference)
 }
 
-/// The origin fanout's cross-origin guard sees.
+/// The origin fanout's cross-origin guard sees in a resolved URL.
 pub fn origin(url: &str) -> Option<String> {
     crate::url::origin(url)
-}
-
-/// Whether fanout would send a request to `url`.
-pub fn check_target(url: &str) -> Result<(), String> {
-    crate::url::check_target(url)
 }

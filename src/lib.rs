@@ -72,9 +72,11 @@
 //!
 //! ## Joining URLs
 //!
-//! A request URL is joined onto the client's base URL as RFC 3986 (and the
-//! browser's `new URL(input, base)`) resolve a reference, with the base
-//! URL's path treated as a directory. With the base `http://api.test/v1`:
+//! A request URL is joined onto the client's base URL by the platform's
+//! own URL parser, `new URL(input, base)` (natively the `url` crate, the
+//! same WHATWG standard), with the base URL's path treated as a
+//! directory; the result is the parser's serialization, the URL `fetch`
+//! sends. With the base `http://api.test/v1`:
 //! `posts/1` → `http://api.test/v1/posts/1`; `/posts/1` →
 //! `http://api.test/posts/1`; `../x` → `http://api.test/x`; `?q=1` →
 //! `http://api.test/v1/?q=1`; `https://other.test/x` and `//other.test/x`
@@ -179,6 +181,7 @@
 //! | `send` | `send::SingleThreaded`: a value or future `Send + Sync` on both targets (declared so on single-threaded wasm, inherited natively) |
 //! | `serde` | `Serialize`/`Deserialize` for [`Error`], so a `Result<T, Error>` can be a server function's or a Leptos `Resource`'s value |
 //! | `snapshot` | `snapshot`: the responses a server-side render received, recorded and handed to the browser's client, which answers from them once |
+//! | `json-source` | a JSON decode error keeps the `serde_json::Error` as its `source()`, and serde_json's message (what was expected) in release builds too; without it a release build's message names the path, line, column and the body there, and links neither `Display` nor `Debug` of serde_json's errors |
 //! | `full` | all of the above |
 //!
 //! [`gather`], [`Response::lines`], [`Response::json_lines`],

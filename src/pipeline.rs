@@ -105,26 +105,24 @@ impl Pipeline {
     /// rule](crate#joining-urls)), or says why it can't.
     pub(crate) fn resolve(&self, input: &str) -> Result<String, Error> {
         let url = if let Some(base) = &self.base {
-            // Most requests: a plain path under a checked base.
-            if let Some(url) = url::join_plain(base, input) {
+            // Most requests: a plain path under the base (or an absolute
+            // URL of one), joined without asking the platform.
+            let rest = input.strip_prefix(base.url.as_str()).unwrap_or(input);
+            if let Some(url) = url::join_plain(base, rest) {
                 return Ok(url);
             }
-            url::resolve(&base.url, input)
-        } else if url::is_absolute(input) {
-            input.to_owned()
+            url::resolve(Some(&base.url), input)
         } else {
-            match sys::location_href() {
-                Some(href) => url::resolve(&href, input),
-                None => {
-                    return Err(Error::builder(format!(
-                        "relative URL \"{input}\" needs a base URL: set ClientBuilder::base_url \
-                         (there is no page location to resolve it against here)"
-                    )))
-                }
+            let href = sys::location_href();
+            if href.is_none() && !url::is_absolute(input) {
+                return Err(Error::builder(format!(
+                    "relative URL \"{input}\" needs a base URL: set ClientBuilder::base_url \
+                     (there is no page location to resolve it against here)"
+                )));
             }
+            url::resolve(href.as_deref(), input)
         };
-        url::check_target(&url).map_err(Error::builder)?;
-        Ok(url)
+        url.map_err(Error::builder)
     }
 
     /// The origin requests of this client belong to: the base URL's, or
@@ -250,13 +248,8 @@ impl Pipeline {
 
     /// The client's part of a request: URL, options, default headers.
     fn prepare(&self, req: &mut Request) -> Result<(), Error> {
-        if req.url_checked {
-            // Resolved by the builder (and only given a query since).
-        } else if url::is_absolute(&req.url) {
-            url::check_target(&req.url).map_err(Error::builder)?;
-        } else {
-            // Checked there (a plain path under the checked base needs
-            // no check of its own).
+        if !req.url_checked {
+            // Else resolved by the builder (and only given a query since).
             req.url = self.resolve(&req.url)?;
         }
         req.options.validate()?;

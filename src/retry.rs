@@ -222,7 +222,10 @@ impl Retry {
                     // with `Debug`, which links core's float formatting.
                     #[allow(clippy::manual_clamp)]
                     let random = random.max(0.0).min(1.0);
-                    d.mul_f64(random)
+                    // Not `mul_f64`: its panic (a negative or NaN result,
+                    // which can't happen here) formats its error. A float
+                    // to integer cast saturates instead.
+                    Duration::from_nanos((d.as_nanos() as f64 * random) as u64)
                 } else {
                     d
                 }

@@ -310,7 +310,7 @@ fn check(resp: Response) -> Result<Response, Error> {
     let essence = ct.split(';').next().unwrap_or("").trim();
     if !essence.eq_ignore_ascii_case("text/event-stream") {
         return Err(resp.fail(Error::decode(
-            format!("not an event stream: the content type is {ct:?}, not \"text/event-stream\""),
+            format!("not an event stream: the content type is \"{ct}\", not \"text/event-stream\""),
             "",
         )));
     }

@@ -81,7 +81,16 @@ fn dedupe_key(req: &Request) -> String {
         .map(|(n, v)| format!("{}:{v}", n.to_ascii_lowercase()))
         .collect();
     headers::small_sort(&mut headers);
-    format!("{} {}\n{}", req.method, req.url, headers.join("\n"))
+    // The headers one a line, pushed rather than `join`ed (`join` is
+    // about 1.2 KB of wasm, not otherwise needed).
+    let mut key = format!("{} {}\n", req.method, req.url);
+    for (i, h) in headers.iter().enumerate() {
+        if i > 0 {
+            key.push('\n');
+        }
+        key.push_str(h);
+    }
+    key
 }
 
 /// A response read whole, to hand a copy to each caller of a flight.

@@ -19,6 +19,15 @@ pub(crate) fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error>
 
 /// The error of a failed [`decode_json`]: not generic, so that it is in
 /// the wasm once however many types an app decodes.
+///
+/// Its message names the path of the bad value, the line and column and
+/// the body there. serde_json's own message (what was expected: `invalid
+/// type: string "one", expected u32`) is added in debug builds and with
+/// the feature `json-source`, which also keeps the `serde_json::Error` as
+/// the error's `source()`: formatting it links serde_json's `Display`
+/// and `Debug` of its errors, which a release app without the feature
+/// does without (serde_json still builds its own message inside the
+/// decoder).
 #[inline(never)]
 fn decode_error(bytes: &[u8], inner: serde_json::Error) -> Error {
     let path = json_path_at(bytes, inner.line(), inner.column());
@@ -27,18 +36,95 @@ fn decode_error(bytes: &[u8], inner: serde_json::Error) -> Error {
         .chars()
         .take(120)
         .collect();
+    #[cfg(any(feature = "json-source", debug_assertions))]
     let message = match &path {
         Some(p) => format!("invalid JSON at {p}: {inner}"),
         None => format!("invalid JSON: {inner}"),
     };
-    Error::new(
+    #[cfg(not(any(feature = "json-source", debug_assertions)))]
+    let message = plain_message(bytes, path.as_deref(), &inner);
+    let e = Error::new(
         Kind::Decode {
             path,
             body_start: start,
         },
         message,
-    )
-    .with_source(inner)
+    );
+    #[cfg(feature = "json-source")]
+    let e = e.with_source(inner);
+    e
+}
+
+/// A decode error's message without serde_json's `Display`: what kind of
+/// error ([`serde_json::Error::classify`]), at which path, line and column,
+/// and the body around there (up to 24 bytes): `invalid JSON at
+/// [1].userId: a value of the wrong type at line 1 column 36, near
+/// ,{"userId":"one","id":2}`.
+#[cfg_attr(any(feature = "json-source", debug_assertions), allow(dead_code))]
+fn plain_message(bytes: &[u8], path: Option<&str>, inner: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let what = match inner.classify() {
+        Category::Io => "read error",
+        Category::Syntax => "syntax error",
+        Category::Data => "a value of the wrong type",
+        Category::Eof => "unexpected end of input",
+    };
+    let mut m = String::from("invalid JSON");
+    if let Some(p) = path {
+        m.push_str(" at ");
+        m.push_str(p);
+    }
+    m.push_str(": ");
+    m.push_str(what);
+    m.push_str(" at line ");
+    push_number(&mut m, inner.line());
+    m.push_str(" column ");
+    push_number(&mut m, inner.column());
+    // The body around the byte serde_json stopped at (for a value of the
+    // wrong type, the value's last byte): 16 bytes before, 8 after.
+    let at = offset_of(bytes, inner.line(), inner.column());
+    let near = &bytes[at.saturating_sub(16)..(at + 8).min(bytes.len())];
+    if !near.is_empty() {
+        m.push_str(", near ");
+        // On one line: controls (a pretty body's newlines) as spaces.
+        for c in String::from_utf8_lossy(near).chars() {
+            m.push(if c < ' ' { ' ' } else { c });
+        }
+    }
+    m
+}
+
+/// Appends `n` in decimal (no `core::fmt`).
+#[cfg_attr(any(feature = "json-source", debug_assertions), allow(dead_code))]
+fn push_number(s: &mut String, n: usize) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[i..] {
+        s.push(char::from(d));
+    }
+}
+
+/// The byte offset of `line`/`column` (1-based, as serde_json reports
+/// them) in `bytes`: the start of that line plus `column`.
+fn offset_of(bytes: &[u8], line: usize, column: usize) -> usize {
+    let mut end = 0;
+    let mut lines_left = line.saturating_sub(1);
+    while lines_left > 0 && end < bytes.len() {
+        if bytes[end] == b'\n' {
+            lines_left -= 1;
+        }
+        end += 1;
+    }
+    (end + column).min(bytes.len())
 }
 
 /// The path (`[3].userId`, `user.name`) of the value that JSON text is in
@@ -49,15 +135,7 @@ pub(crate) fn json_path_at(bytes: &[u8], line: usize, column: usize) -> String {
         Array(usize),
         Object { key: Option<String>, in_key: bool },
     }
-    let mut end = 0;
-    let mut lines_left = line.saturating_sub(1);
-    while lines_left > 0 && end < bytes.len() {
-        if bytes[end] == b'\n' {
-            lines_left -= 1;
-        }
-        end += 1;
-    }
-    let end = (end + column).min(bytes.len());
+    let end = offset_of(bytes, line, column);
     let mut stack: Vec<Level> = Vec::new();
     let mut i = 0;
     while i < end {
@@ -175,6 +253,45 @@ mod tests {
                 "{}: {e}",
                 String::from_utf8_lossy(json)
             );
+        }
+    }
+
+    #[test]
+    fn plain_messages_name_path_line_column_and_the_body_there() {
+        let cases: [(&[u8], &str); 4] = [
+            (
+                br#"[{"userId":1,"id":1},{"userId":"one","id":2}]"#,
+                r#"invalid JSON at [1].userId: a value of the wrong type at line 1 column 36, near ,{"userId":"one","id":2}"#,
+            ),
+            (
+                b"{\"userId\": 1,\n \"id\": x}",
+                r#"invalid JSON at id: syntax error at line 2 column 8, near Id": 1,  "id": x}"#,
+            ),
+            (
+                br#"{"userId": 1, "id": "#,
+                r#"invalid JSON at id: unexpected end of input at line 1 column 20, near erId": 1, "id": "#,
+            ),
+            (
+                br#"{"userId":1,"id":1} trailing"#,
+                r#"invalid JSON: syntax error at line 1 column 21, near rId":1,"id":1} trailing"#,
+            ),
+        ];
+        for (json, want) in cases {
+            let inner = if json[0] == b'[' {
+                serde_json::from_slice::<Vec<Post>>(json).map(drop)
+            } else {
+                serde_json::from_slice::<Post>(json).map(drop)
+            }
+            .unwrap_err();
+            let path = json_path_at(json, inner.line(), inner.column());
+            let path = (!path.is_empty()).then_some(path);
+            assert_eq!(plain_message(json, path.as_deref(), &inner), want);
+        }
+        let mut s = String::new();
+        for n in [0, 7, 10, 1234567890, usize::MAX] {
+            s.clear();
+            push_number(&mut s, n);
+            assert_eq!(s, n.to_string());
         }
     }
 

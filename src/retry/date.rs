@@ -7,11 +7,18 @@
 /// since the Unix epoch.
 pub(crate) fn parse_http_date(s: &str) -> Option<i64> {
     // "06 Nov 1994 08:49:37 GMT" after the day name.
-    let b = s.split_once(", ")?.1.as_bytes();
+    let b = split_comma(s)?.1.as_bytes();
     if b.len() != 24 || [b[2], b[6], b[11]] != [b' '; 3] || &b[20..] != b" GMT" {
         return None;
     }
     at(num(&b[7..11])?, &b[3..6], num(&b[0..2])?, &b[12..20])
+}
+
+/// `s.split_once(", ")` by a byte search: a `&str` pattern would link
+/// core's two-way string searcher (about 1.7 KB of wasm).
+fn split_comma(s: &str) -> Option<(&str, &str)> {
+    let i = s.as_bytes().windows(2).position(|w| w == b", ")?;
+    Some((&s[..i], &s[i + 2..]))
 }
 
 /// Parses the obsolete HTTP-date forms into seconds since the Unix epoch:
@@ -20,7 +27,7 @@ pub(crate) fn parse_http_date(s: &str) -> Option<i64> {
 /// as RFC 9110 says) and asctime (`Sun Nov  6 08:49:37 1994`, the day
 /// space-padded).
 pub(crate) fn parse_obsolete_date(s: &str, now_secs: i64) -> Option<i64> {
-    if let Some((weekday, rest)) = s.split_once(", ") {
+    if let Some((weekday, rest)) = split_comma(s) {
         // "06-Nov-94 08:49:37 GMT" after the day's full name.
         let b = rest.as_bytes();
         if weekday.len() < 6

@@ -43,6 +43,17 @@ pub(crate) fn random() -> f64 {
     (z >> 11) as f64 / (1u64 << 53) as f64
 }
 
+/// `new URL(input, base).href` as the `url` crate (the WHATWG URL
+/// standard, the browser's algorithm) gives it; `None` where the browser's
+/// `URL` would throw.
+pub(crate) fn parse_url(input: &str, base: Option<&str>) -> Option<String> {
+    let url = match base {
+        Some(base) => url::Url::parse(base).ok()?.join(input),
+        None => url::Url::parse(input),
+    };
+    url.ok().map(String::from)
+}
+
 /// There is no page location natively: a relative URL needs a base URL.
 pub(crate) fn location_href() -> Option<String> {
     None

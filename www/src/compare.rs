@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::Element;
 
 use crate::batch::{batch, Report};
-use crate::dom::{fmt1, svg_el, text_el};
+use crate::dom::{fixed, fmt1, svg_el, text_el};
 use crate::page::Page;
 use crate::settings::{limit_phrase, Settings};
 use crate::ticket::Ticket;
@@ -43,8 +43,9 @@ pub async fn compare(options: JsValue) -> Result<(), JsValue> {
         page.show_compare(&settings, seq, conc)?;
         let speedup = speedup(seq.secs, conc.secs);
         let mut line = format!(
-            "Sequential {:.2} s, concurrent {:.2} s: {speedup} faster",
-            seq.secs, conc.secs
+            "Sequential {} s, concurrent {} s: {speedup} faster",
+            fixed(seq.secs, 2),
+            fixed(conc.secs, 2)
         );
         let failed = seq.failed + conc.failed;
         if failed > 0 {
@@ -97,12 +98,12 @@ impl Page {
             (
                 "compare-sequential",
                 "Sequential, one at a time".to_owned(),
-                format!("{:.2} s", seq.secs),
+                format!("{} s", fixed(seq.secs, 2)),
             ),
             (
                 "compare-concurrent",
                 conc_label,
-                format!("{:.2} s", conc.secs),
+                format!("{} s", fixed(conc.secs, 2)),
             ),
             (
                 "compare-speedup",
@@ -112,7 +113,7 @@ impl Page {
         ];
         for (id, term, value) in entries {
             let group = doc.create_element("div")?;
-            group.set_attribute("class", id.trim_start_matches("compare-"))?;
+            group.set_attribute("class", id.strip_prefix("compare-").unwrap_or(id))?;
             group.append_child(text_el(doc, "dt", &term)?.as_ref())?;
             let dd = text_el(doc, "dd", &value)?;
             dd.set_attribute("id", id)?;
@@ -166,7 +167,7 @@ impl Page {
 /// "13.6×", or "—" if the faster time is zero.
 fn speedup(slow: f64, fast: f64) -> String {
     if fast > 0.0 {
-        format!("{:.1}×", slow / fast)
+        format!("{}×", fixed(slow / fast, 1))
     } else {
         "—".to_owned()
     }

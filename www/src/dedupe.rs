@@ -2,30 +2,51 @@
 //! once, and then shows how many requests the dev server saw for them (its
 //! `/stats` for the tag that the post URLs carry).
 
-use std::collections::BTreeMap;
-
 use fanout::{Client, Error};
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::dom;
 
 use crate::page::Page;
 
 /// What `GET /stats?tag=T` says of one tag (the fields the page uses).
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug)]
 pub(crate) struct TagStats {
     /// Requests that arrived.
     requests: u64,
-    /// Requests per path (`/posts/7`).
-    by_path: BTreeMap<String, u64>,
+    /// The most requests any one path (`/posts/7`) got, from the
+    /// server's requests per path.
+    most_for_one_path: u64,
+}
+
+impl TagStats {
+    /// The stats from their JSON object (`requests`, `by_path`: an object
+    /// of counts).
+    fn read(value: &JsValue) -> Result<TagStats, String> {
+        let requests = dom::count(&dom::field(value, "requests"), "requests")?;
+        let paths = dom::field(value, "by_path");
+        let Some(paths) = paths.dyn_ref::<js_sys::Object>() else {
+            return Err("invalid JSON at by_path: expected an object".to_owned());
+        };
+        let mut most_for_one_path = 0;
+        for n in js_sys::Object::values(paths).iter() {
+            most_for_one_path = most_for_one_path.max(dom::count(&n, "by_path")?);
+        }
+        Ok(TagStats {
+            requests,
+            most_for_one_path,
+        })
+    }
 }
 
 /// The dev server's count of the requests tagged `tag`.
 pub(crate) async fn server_count(client: &Client, tag: &str) -> Result<TagStats, Error> {
-    client
+    let resp = client
         .get(format!("stats?tag={tag}"))
         .error_for_status(true)
         .send()
-        .await?
-        .json()
-        .await
+        .await?;
+    dom::read_json(resp, TagStats::read).await
 }
 
 impl Page {
@@ -58,8 +79,7 @@ impl Page {
                 "dedupe-count",
             ),
             Ok(stats) => {
-                let most = stats.by_path.values().copied().max().unwrap_or(0);
-                let per_post = match most {
+                let per_post = match stats.most_for_one_path {
                     0 => String::new(),
                     1 => ", one per post".to_owned(),
                     m => format!(", up to {m} for one post"),

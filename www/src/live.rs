@@ -180,13 +180,19 @@ async fn download(client: &Client, tag: &str, panel: &Rc<LivePanel>) {
             .send()
             .await?;
         let progress = Rc::clone(panel);
-        resp.on_progress(move |t| progress.download_progress(t))
-            .json::<Vec<serde::de::IgnoredAny>>()
-            .await
+        let resp = resp.on_progress(move |t| progress.download_progress(t));
+        crate::dom::read_json(resp, |value| {
+            if js_sys::Array::is_array(value) {
+                Ok(js_sys::Array::from(value).length() as usize)
+            } else {
+                Err("invalid JSON: expected an array of photos".to_owned())
+            }
+        })
+        .await
     }
     .await;
     match result {
-        Ok(photos) => panel.download_done(photos.len(), (now_ms() - start) / 1000.0),
+        Ok(photos) => panel.download_done(photos, (now_ms() - start) / 1000.0),
         Err(e) => panel.download_failed(&e),
     }
 }

@@ -9,7 +9,7 @@ use web_sys::{Document, Element};
 
 use fanout::{Error, Event, Reconnect, Transfer};
 
-use crate::dom::{document, element, text_el};
+use crate::dom::{document, element, fixed, text_el};
 use crate::settings::LiveSettings;
 
 /// Where the feed stands.
@@ -340,9 +340,9 @@ fn percent(fraction: f64) -> String {
 fn size(bytes: u64) -> String {
     let b = bytes as f64;
     if b >= 1e6 {
-        format!("{:.2} MB", b / 1e6)
+        format!("{} MB", fixed(b / 1e6, 2))
     } else if b >= 1e3 {
-        format!("{:.0} kB", b / 1e3)
+        format!("{} kB", fixed(b / 1e3, 0))
     } else {
         format!("{bytes} B")
     }
@@ -351,8 +351,8 @@ fn size(bytes: u64) -> String {
 /// "0.5 s", "85 ms".
 fn secs(s: f64) -> String {
     if s < 1.0 {
-        format!("{:.0} ms", s * 1000.0)
+        format!("{} ms", fixed(s * 1000.0, 0))
     } else {
-        format!("{s:.1} s")
+        format!("{} s", fixed(s, 1))
     }
 }

@@ -7,11 +7,12 @@ use std::fmt::Write as _;
 use std::pin::pin;
 
 use futures_util::future::{join, select, Either};
-use serde::Deserialize;
+use wasm_bindgen::JsValue;
 use web_sys::AbortSignal;
 
 use fanout::{Client, Error};
 
+use crate::dom;
 use crate::settings::Settings;
 use crate::switch::Switch;
 
@@ -20,8 +21,7 @@ use crate::switch::Switch;
 /// The page shows only the title, but every field must be there: a wrong
 /// API URL that answers some other JSON fails as a decode error rather than
 /// listing empty titles.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug)]
 #[allow(dead_code)] // `user_id`, `id` and `body` are only checked, never read.
 pub(crate) struct Post {
     /// The author's user id.
@@ -32,6 +32,18 @@ pub(crate) struct Post {
     pub title: String,
     /// The text.
     pub body: String,
+}
+
+impl Post {
+    /// A post from its JSON object (`userId`, `id`, `title`, `body`).
+    fn read(value: &JsValue) -> Result<Post, String> {
+        Ok(Post {
+            user_id: dom::count(&dom::field(value, "userId"), "userId")?,
+            id: dom::count(&dom::field(value, "id"), "id")?,
+            title: dom::string_field(value, "title")?,
+            body: dom::string_field(value, "body")?,
+        })
+    }
 }
 
 /// Which URL each post is fetched from: the real post, or an injected
@@ -159,7 +171,7 @@ pub(crate) async fn fetch_one(
         attempts += resp.attempts() - 1;
         retried_until = Some(resp.started_ms());
     }
-    let post: Post = resp.json().await?;
+    let post = dom::read_json(resp, Post::read).await?;
     Ok(Fetched {
         title: post.title,
         attempts,

@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element};
 
 use crate::batch::Report;
-use crate::dom::{fmt1, svg_el, text_el};
+use crate::dom::{fixed, fmt1, svg_el, text_el};
 use crate::page::Page;
 use crate::posts::Ending;
 use crate::settings::limit_phrase;
@@ -284,11 +284,11 @@ impl Row {
     fn tooltip(&self) -> String {
         match self.start {
             Some(s) => format!(
-                "post {}: {:.0}–{:.0} ms ({:.0} ms), {}",
+                "post {}: {}–{} ms ({} ms), {}",
                 self.id,
-                s,
-                self.end,
-                self.end - s,
+                fixed(s, 0),
+                fixed(self.end, 0),
+                fixed(self.end - s, 0),
                 self.detail
             ),
             None => format!("post {}: {}", self.id, self.detail),
@@ -319,7 +319,12 @@ fn waterfall_summary(rows: &[Row], duration: f64, limit: Option<usize>, r: &Repo
         .filter_map(|row| row.start.map(|st| (row.id, row.end - st)))
         .max_by(|a, b| a.1.total_cmp(&b.1))
     {
-        let _ = write!(s, ". Slowest: post {} at {:.0} ms", slowest.0, slowest.1);
+        let _ = write!(
+            s,
+            ". Slowest: post {} at {} ms",
+            slowest.0,
+            fixed(slowest.1, 0)
+        );
     }
     s.push('.');
     s
@@ -344,17 +349,17 @@ fn tick_label(t: f64, span: f64) -> String {
     if t == 0.0 {
         "0".to_owned()
     } else if span < 2000.0 {
-        format!("{t:.0} ms")
+        format!("{} ms", fixed(t, 0))
     } else {
-        let s = format!("{:.2}", t / 1000.0);
+        let s = fixed(t / 1000.0, 2);
         format!("{} s", s.trim_end_matches('0').trim_end_matches('.'))
     }
 }
 
 fn secs_label(ms: f64) -> String {
     if ms < 1000.0 {
-        format!("{ms:.0} ms")
+        format!("{} ms", fixed(ms, 0))
     } else {
-        format!("{:.2} s", ms / 1000.0)
+        format!("{} s", fixed(ms / 1000.0, 2))
     }
 }

@@ -28,6 +28,14 @@ extern "C" {
     #[wasm_bindgen(js_name = fetch, catch)]
     fn global_fetch(input: &str, init: &RequestInit) -> Result<Promise, JsValue>;
 
+    /// The platform's `URL`: only its constructor and `href`.
+    #[wasm_bindgen(js_name = URL)]
+    type PlatformUrl;
+    #[wasm_bindgen(constructor, js_class = URL, catch)]
+    fn new_url(input: &str, base: Option<&str>) -> Result<PlatformUrl, JsValue>;
+    #[wasm_bindgen(method, getter)]
+    fn href(this: &PlatformUrl) -> String;
+
     /// `setTimeout` returns a number in browsers and a `Timeout` object in
     /// Node.js, so the handle stays an opaque `JsValue`.
     #[wasm_bindgen(js_name = setTimeout)]
@@ -79,6 +87,13 @@ extern "C" {
     #[cfg(feature = "upload")]
     #[wasm_bindgen(thread_local_v2, js_name = Request)]
     static REQUEST_CTOR: Option<js_sys::Object>;
+}
+
+/// `new URL(input, base).href`: the platform's WHATWG URL parser, so
+/// that fanout joins and reads URLs exactly as `fetch` will (and carries
+/// no parser of its own). `None` where it throws.
+pub(crate) fn parse_url(input: &str, base: Option<&str>) -> Option<String> {
+    PlatformUrl::new_url(input, base).ok().map(|u| u.href())
 }
 
 /// A new `XMLHttpRequest`, or `None` where the platform has none (Node.js,
