@@ -179,6 +179,7 @@
 //! | `send` | `send::SingleThreaded`: a value or future `Send + Sync` on both targets (declared so on single-threaded wasm, inherited natively) |
 //! | `serde` | `Serialize`/`Deserialize` for [`Error`], so a `Result<T, Error>` can be a server function's or a Leptos `Resource`'s value |
 //! | `snapshot` | `snapshot`: the responses a server-side render received, recorded and handed to the browser's client, which answers from them once |
+//! | `outbox` | `Client::outbox` and [`outbox`]: a durable FIFO queue of requests (IndexedDB in browsers, a file natively), each delivered once, in order, with an `Idempotency-Key` (implies `retry`) |
 //! | `full` | all of the above |
 //!
 //! [`gather`], [`Response::lines`], [`Response::json_lines`],
@@ -211,6 +212,8 @@ mod middleware;
 #[cfg(feature = "mock")]
 pub mod mock;
 mod options;
+#[cfg(feature = "outbox")]
+pub mod outbox;
 mod pipeline;
 mod progress;
 mod request;
