@@ -205,7 +205,11 @@ impl OutboxBuilder {
             online: std::cell::OnceCell::new(),
         });
         driver::start(&inner)?;
-        Ok(Outbox { inner })
+        let alive = Shared::new(Alive(inner.notify.clone()));
+        Ok(Outbox {
+            inner,
+            _alive: alive,
+        })
     }
 }
 
@@ -215,6 +219,18 @@ impl OutboxBuilder {
 #[derive(Clone)]
 pub struct Outbox {
     inner: Shared<Inner>,
+    /// Dropped with the last clone: stops the task, even mid-round (the
+    /// request in flight is aborted; its entry stays stored).
+    _alive: Shared<Alive>,
+}
+
+/// Closes the outbox's task when the last [`Outbox`] goes.
+struct Alive(Shared<Notify>);
+
+impl Drop for Alive {
+    fn drop(&mut self) {
+        self.0.close();
+    }
 }
 
 impl std::fmt::Debug for Outbox {

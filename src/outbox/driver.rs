@@ -8,7 +8,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use futures_util::future::select;
+use futures_util::future::{select, Either};
 
 use crate::request::Request;
 use crate::response::Response;
@@ -123,6 +123,22 @@ impl Future for Woken<'_> {
     }
 }
 
+/// Resolves when the outbox is closed (its last handle dropped).
+struct Closed<'a>(&'a Notify);
+
+impl Future for Closed<'_> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut s = self.0 .0.lock();
+        if s.closed {
+            return Poll::Ready(());
+        }
+        s.driver = Some(cx.waker().clone());
+        Poll::Pending
+    }
+}
+
 /// Spawns the outbox's task (and, in browsers, its `online` listener).
 pub(crate) fn start(inner: &Shared<Inner>) -> Result<(), OutboxError> {
     let weak = Shared::downgrade(inner);
@@ -160,11 +176,20 @@ async fn drive(weak: WeakShared<Inner>, notify: Shared<Notify>) {
         let Some(inner) = weak.upgrade() else { return };
         notify.start_round();
         // Held (in browsers, a Web Lock) until the round ends.
-        #[allow(clippy::let_unit_value, dropping_copy_types)]
-        {
-            let guard = sys::outbox_lock(&name).await;
-            wait = deliver(&inner).await;
-            drop(guard);
+        // A round ends early when the outbox is closed: the attempt in
+        // flight is dropped (aborted), its entry stays stored.
+        let round = async {
+            #[allow(clippy::let_unit_value, dropping_copy_types)]
+            {
+                let guard = sys::outbox_lock(&name).await;
+                let wait = deliver(&inner).await;
+                drop(guard);
+                wait
+            }
+        };
+        match select(std::pin::pin!(round), Closed(&notify)).await {
+            Either::Left((w, _)) => wait = w,
+            Either::Right(_) => return,
         }
         notify.end_round();
         drop(inner);
