@@ -257,8 +257,9 @@ pub(crate) struct Inner {
 
 #[derive(Default)]
 struct State {
-    /// The handles waiting for their entry, by id.
-    slots: std::collections::BTreeMap<u64, Shared<Slot>>,
+    /// The handles waiting for their entry, with its id (a `Vec`: a
+    /// `BTreeMap` costs the wasm several KB of tree code).
+    slots: Vec<(u64, Shared<Slot>)>,
     listeners: Vec<Listener>,
 }
 
@@ -266,7 +267,7 @@ impl Drop for Inner {
     fn drop(&mut self) {
         self.notify.close();
         let slots = std::mem::take(&mut self.state.lock().slots);
-        for slot in slots.into_values() {
+        for (_, slot) in slots {
             slot.fill(Err(OutboxError::new(
                 Reason::Closed,
                 "the outbox was dropped before delivery (the entry stays stored)",
@@ -285,7 +286,11 @@ impl Inner {
 
     /// Gives entry `id`'s handle (if one waits here) its outcome.
     fn settle(&self, id: u64, outcome: Result<Response, OutboxError>) {
-        let slot = self.state.lock().slots.remove(&id);
+        let slot = {
+            let mut state = self.state.lock();
+            let at = state.slots.iter().position(|(i, _)| *i == id);
+            at.map(|at| state.slots.swap_remove(at).1)
+        };
         if let Some(slot) = slot {
             slot.fill(outcome);
         }
@@ -362,7 +367,7 @@ impl Outbox {
         let record = Record::new(request.method().as_str(), url, headers, body, key.clone());
         let id = inner.store.add(record).await?;
         let slot = Shared::new(Slot::default());
-        inner.state.lock().slots.insert(id, slot.clone());
+        inner.state.lock().slots.push((id, slot.clone()));
         inner.emit(OutboxEvent::Queued { id });
         inner.notify.wake();
         Ok(Sending { id, key, slot })
@@ -407,7 +412,7 @@ impl Outbox {
     pub async fn clear(&self) -> Result<(), OutboxError> {
         self.inner.store.clear().await?;
         let slots = std::mem::take(&mut self.inner.state.lock().slots);
-        for slot in slots.into_values() {
+        for (_, slot) in slots {
             slot.fill(Err(OutboxError::new(
                 Reason::Removed,
                 "the outbox was cleared",

@@ -308,9 +308,9 @@ fn settle_gone(inner: &Inner, records: &[Record]) {
         let state = inner.state.lock();
         state
             .slots
-            .keys()
-            .filter(|id| !records.iter().any(|r| r.id == **id))
-            .copied()
+            .iter()
+            .map(|(id, _)| *id)
+            .filter(|id| !records.iter().any(|r| r.id == *id))
             .collect()
     };
     for id in gone {

@@ -9,8 +9,7 @@ use super::error::{OutboxError, Reason};
 pub const RECORD_VERSION: u32 = 1;
 
 /// Where an entry stands.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum EntryState {
     /// Waiting to be delivered (or being delivered).
@@ -37,15 +36,13 @@ pub enum EntryState {
 /// assert_eq!(back.version, RECORD_VERSION);
 /// assert_eq!(back.state, EntryState::Pending);
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct Record {
     /// The format version ([`RECORD_VERSION`] when written by this build).
-    #[serde(rename = "v")]
     pub version: u32,
     /// The store's id for it, increasing in the order of sending (0 until
     /// stored).
-    #[serde(default)]
     pub id: u64,
     /// The method, as sent (`"POST"`).
     pub method: String,
@@ -54,16 +51,36 @@ pub struct Record {
     /// The request's own headers, the `Idempotency-Key` included.
     pub headers: Vec<(String, String)>,
     /// The body's bytes, if it has one.
-    #[serde(with = "b64", default)]
     pub body: Option<Vec<u8>>,
     /// The `Idempotency-Key`, made once and the same on every attempt.
     pub key: String,
     /// Pending or failed.
-    #[serde(flatten)]
     pub state: EntryState,
     /// Attempts made so far.
-    #[serde(default)]
     pub attempts: u32,
+}
+
+/// A record as stored: flat fields (plain serde code, no buffering of
+/// tagged enums), the body in base64, the state as `"pending"` or
+/// `"failed"` with its status and reason.
+#[derive(Serialize, Deserialize)]
+struct Wire {
+    v: u32,
+    #[serde(default)]
+    id: u64,
+    method: String,
+    url: String,
+    headers: Vec<(String, String)>,
+    #[serde(with = "b64", default)]
+    body: Option<Vec<u8>>,
+    key: String,
+    state: String,
+    #[serde(default)]
+    status: Option<u16>,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    attempts: u32,
 }
 
 impl Record {
@@ -90,7 +107,24 @@ impl Record {
 
     /// The record as JSON.
     pub fn encode(&self) -> String {
-        serde_json::to_string(self).expect("a record serialises")
+        let (state, status, reason) = match &self.state {
+            EntryState::Pending => ("pending", None, None),
+            EntryState::Failed { status, reason } => ("failed", *status, Some(reason.clone())),
+        };
+        let wire = Wire {
+            v: self.version,
+            id: self.id,
+            method: self.method.clone(),
+            url: self.url.clone(),
+            headers: self.headers.clone(),
+            body: self.body.clone(),
+            key: self.key.clone(),
+            state: state.to_owned(),
+            status,
+            reason,
+            attempts: self.attempts,
+        };
+        serde_json::to_string(&wire).expect("a record serialises")
     }
 
     /// A record from its JSON: one of this version is read; one of
@@ -101,19 +135,42 @@ impl Record {
         struct Head {
             v: Option<u32>,
         }
-        let head: Head = serde_json::from_str(json).map_err(|e| {
+        let head: Head = serde_json::from_slice(json.as_bytes()).map_err(|e| {
             OutboxError::new(
                 Reason::Version,
                 format!("a stored entry is not a record: {e}"),
             )
         })?;
+        let damaged = |what: String| {
+            OutboxError::new(
+                Reason::Version,
+                format!("a stored record of version {RECORD_VERSION} is damaged: {what}"),
+            )
+        };
         match head.v {
-            Some(RECORD_VERSION) => serde_json::from_str(json).map_err(|e| {
-                OutboxError::new(
-                    Reason::Version,
-                    format!("a stored record of version {RECORD_VERSION} is damaged: {e}"),
-                )
-            }),
+            Some(RECORD_VERSION) => {
+                let w: Wire =
+                    serde_json::from_slice(json.as_bytes()).map_err(|e| damaged(e.to_string()))?;
+                let state = match w.state.as_str() {
+                    "pending" => EntryState::Pending,
+                    "failed" => EntryState::Failed {
+                        status: w.status,
+                        reason: w.reason.unwrap_or_default(),
+                    },
+                    other => return Err(damaged(format!("unknown state {other:?}"))),
+                };
+                Ok(Record {
+                    version: w.v,
+                    id: w.id,
+                    method: w.method,
+                    url: w.url,
+                    headers: w.headers,
+                    body: w.body,
+                    key: w.key,
+                    state,
+                    attempts: w.attempts,
+                })
+            }
             Some(v) => Err(OutboxError::new(
                 Reason::Version,
                 format!(

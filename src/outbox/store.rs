@@ -1,7 +1,5 @@
 //! [`Store`]: where an outbox keeps its records, and [`MemoryStore`].
 
-use std::collections::BTreeMap;
-
 use crate::sync::{BoxFuture, Lock, MaybeSend, MaybeSync};
 
 use super::error::OutboxError;
@@ -29,9 +27,10 @@ pub trait Store: MaybeSend + MaybeSync + 'static {
 }
 
 /// A store in memory: it lasts as long as the outbox (nothing survives a
-/// reload). `OutboxBuilder::memory` picks it.
+/// reload). `OutboxBuilder::memory` picks it. The last id given, and the
+/// records in id order.
 #[derive(Default)]
-pub struct MemoryStore(Lock<(u64, BTreeMap<u64, Record>)>);
+pub struct MemoryStore(Lock<(u64, Vec<Record>)>);
 
 impl std::fmt::Debug for MemoryStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -50,7 +49,7 @@ impl MemoryStore {
 
 impl Store for MemoryStore {
     fn load(&self) -> BoxFuture<'_, Result<Vec<Record>, OutboxError>> {
-        let records = self.0.lock().1.values().cloned().collect();
+        let records = self.0.lock().1.clone();
         Box::pin(async move { Ok(records) })
     }
 
@@ -60,21 +59,26 @@ impl Store for MemoryStore {
             inner.0 += 1;
             let id = inner.0;
             record.id = id;
-            inner.1.insert(id, record);
+            inner.1.push(record);
             id
         };
         Box::pin(async move { Ok(id) })
     }
 
     fn put(&self, record: Record) -> BoxFuture<'_, Result<(), OutboxError>> {
-        if let Some(slot) = self.0.lock().1.get_mut(&record.id) {
+        if let Some(slot) = self.0.lock().1.iter_mut().find(|r| r.id == record.id) {
             *slot = record;
         }
         Box::pin(async { Ok(()) })
     }
 
     fn delete(&self, id: u64) -> BoxFuture<'_, Result<bool, OutboxError>> {
-        let gone = self.0.lock().1.remove(&id).is_some();
+        let gone = {
+            let mut inner = self.0.lock();
+            let before = inner.1.len();
+            inner.1.retain(|r| r.id != id);
+            inner.1.len() < before
+        };
         Box::pin(async move { Ok(gone) })
     }
 

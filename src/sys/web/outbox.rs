@@ -5,7 +5,6 @@
 //! `indexedDB`. Globals only, looked up on `globalThis`.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -129,7 +128,10 @@ impl Drop for OutboxLock {
             OutboxLock::Realm(name) => {
                 let waiters = REALM.with(|r| {
                     let mut r = r.borrow_mut();
-                    r.remove(name.as_str()).unwrap_or_default()
+                    match r.iter().position(|(n, _)| n == name) {
+                        Some(at) => r.swap_remove(at).1,
+                        None => Vec::new(),
+                    }
                 });
                 waiters.into_iter().for_each(Waker::wake);
             }
@@ -139,7 +141,7 @@ impl Drop for OutboxLock {
 
 thread_local! {
     /// The in-realm locks held, each with the wakers of who waits for it.
-    static REALM: RefCell<BTreeMap<String, Vec<Waker>>> = const { RefCell::new(BTreeMap::new()) };
+    static REALM: RefCell<Vec<(String, Vec<Waker>)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Takes the outbox lock `name`: `navigator.locks.request(name, ...)`
@@ -219,13 +221,13 @@ impl Future for Acquire {
             Acquire::Realm(name) => {
                 let taken = REALM.with(|r| {
                     let mut r = r.borrow_mut();
-                    match r.get_mut(name.as_str()) {
-                        Some(waiters) => {
+                    match r.iter_mut().find(|(n, _)| n == name) {
+                        Some((_, waiters)) => {
                             waiters.push(cx.waker().clone());
                             false
                         }
                         None => {
-                            r.insert(name.clone(), Vec::new());
+                            r.push((name.clone(), Vec::new()));
                             true
                         }
                     }
