@@ -38,6 +38,12 @@ const HARNESS = `<!doctype html>
   window.ready = true;
 </script>`;
 
+/** The JS API probe shared with Firefox (js/tests/api.rs). */
+const PROBE = readFileSync(join(ROOT, 'tests/js/outbox.probe.js'), 'utf8');
+const EXPECTED = new Function(`${PROBE}; return OUTBOX_EXPECTED;`)();
+const PROBE_PAGE = `<!doctype html>\n<meta charset="utf-8">\n<script type="module">\n  import init, * as fanout from '/fanout/fanout.js';\n  await init();\n  window.fanout = fanout;\n  window.ready = true;\n</script>`;
+const PROBE_WORKER = `import init, * as fanout from '/fanout/fanout.js';\n${PROBE}\nconst ready = init();\nself.onmessage = async ({ data: { api, tag } }) => {\n  await ready;\n  try { self.postMessage(await outboxProbe(fanout, api, tag)); } catch (e) { self.postMessage({ failed: String(e && e.stack || e) }); }\n};\n`;
+
 let server;
 let origin;
 let browser;
@@ -50,6 +56,8 @@ function handle(req, res) {
     res.end(body);
   };
   if (path === '/outbox.html') return send(200, TYPES['.html'], HARNESS);
+  if (path === '/probe.html') return send(200, TYPES['.html'], PROBE_PAGE);
+  if (path === '/probe-worker.js') return send(200, TYPES['.js'], PROBE_WORKER);
   if (path.startsWith('/fanout/')) {
     const rel = normalize(decodeURIComponent(path.slice('/fanout/'.length)));
     if (!rel.startsWith('..')) {
@@ -174,6 +182,33 @@ test('two tabs open at once deliver each entry once', async () => {
   assert.equal(new Set(delivered).size, 20);
   await a.close();
   await b.close();
+});
+
+test('the JS API probe in a page and in a module Web Worker (IndexedDB there too)', async () => {
+  const page = await browser.context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(`probe: ${e.message}`));
+  await page.goto(`${origin}/probe.html`);
+  await page.waitForFunction(() => window.ready === true, null, { timeout: 15_000 });
+  const inPage = await page.evaluate(
+    ({ probe, api, tag }) => new Function(`${probe}; return outboxProbe;`)()(window.fanout, api, tag),
+    { probe: PROBE, api: `${API}/`, tag: tagOf('probe-page') },
+  );
+  assert.deepEqual(inPage, EXPECTED);
+  const inWorker = await page.evaluate(
+    ({ api, tag }) =>
+      new Promise((resolve, reject) => {
+        const worker = new Worker('/probe-worker.js', { type: 'module' });
+        worker.onmessage = (e) => {
+          worker.terminate();
+          resolve(e.data);
+        };
+        worker.onerror = (e) => reject(new Error(e.message));
+        worker.postMessage({ api, tag });
+      }),
+    { api: `${API}/`, tag: tagOf('probe-worker') },
+  );
+  assert.deepEqual(inWorker, EXPECTED);
+  await page.close();
 });
 
 test('the demo page: comments posted offline survive a reload and appear once', async () => {
