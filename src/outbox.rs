@@ -260,6 +260,11 @@ struct State {
     /// The handles waiting for their entry, with its id (a `Vec`: a
     /// `BTreeMap` costs the wasm several KB of tree code).
     slots: Vec<(u64, Shared<Slot>)>,
+    /// `send`s between storing their entry and registering its handle:
+    /// while there are any, an outcome with no handle is kept here for
+    /// them (the task may deliver an entry in that gap).
+    registering: u32,
+    unclaimed: Vec<(u64, Outcome)>,
     listeners: Vec<Listener>,
 }
 
@@ -285,15 +290,46 @@ impl Inner {
     }
 
     /// Gives entry `id`'s handle (if one waits here) its outcome.
-    fn settle(&self, id: u64, outcome: Result<Response, OutboxError>) {
+    fn settle(&self, id: u64, outcome: Outcome) {
         let slot = {
             let mut state = self.state.lock();
             let at = state.slots.iter().position(|(i, _)| *i == id);
-            at.map(|at| state.slots.swap_remove(at).1)
+            match at {
+                Some(at) => Some(state.slots.swap_remove(at).1),
+                None => {
+                    if state.registering > 0 {
+                        state.unclaimed.push((id, outcome));
+                    }
+                    return;
+                }
+            }
         };
         if let Some(slot) = slot {
             slot.fill(outcome);
         }
+    }
+
+    /// The handle of entry `id`, just stored by `send`: its outcome if the
+    /// task already settled it, else a slot it will fill.
+    fn register(&self, id: u64) -> Shared<Slot> {
+        let slot = Shared::new(Slot::default());
+        let early = {
+            let mut state = self.state.lock();
+            state.registering = state.registering.saturating_sub(1);
+            let at = state.unclaimed.iter().position(|(i, _)| *i == id);
+            let early = at.map(|at| state.unclaimed.swap_remove(at).1);
+            if state.registering == 0 {
+                state.unclaimed.clear();
+            }
+            if early.is_none() {
+                state.slots.push((id, slot.clone()));
+            }
+            early
+        };
+        if let Some(outcome) = early {
+            slot.fill(outcome);
+        }
+        slot
     }
 }
 
@@ -365,9 +401,19 @@ impl Outbox {
             }
         };
         let record = Record::new(request.method().as_str(), url, headers, body, key.clone());
-        let id = inner.store.add(record).await?;
-        let slot = Shared::new(Slot::default());
-        inner.state.lock().slots.push((id, slot.clone()));
+        inner.state.lock().registering += 1;
+        let id = match inner.store.add(record).await {
+            Ok(id) => id,
+            Err(e) => {
+                let mut state = inner.state.lock();
+                state.registering = state.registering.saturating_sub(1);
+                if state.registering == 0 {
+                    state.unclaimed.clear();
+                }
+                return Err(e);
+            }
+        };
+        let slot = inner.register(id);
         inner.emit(OutboxEvent::Queued { id });
         inner.notify.wake();
         Ok(Sending { id, key, slot })
