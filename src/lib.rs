@@ -182,6 +182,7 @@
 //! | `serde` | `Serialize`/`Deserialize` for [`Error`], so a `Result<T, Error>` can be a server function's or a Leptos `Resource`'s value |
 //! | `snapshot` | `snapshot`: the responses a server-side render received, recorded and handed to the browser's client, which answers from them once |
 //! | `json-source` | a JSON decode error keeps the `serde_json::Error` as its `source()`, and serde_json's message (what was expected) in release builds too; without it a release build's message names the path, line, column and the body there, and links neither `Display` nor `Debug` of serde_json's errors |
+//! | `outbox` | `Client::outbox` and [`outbox`]: a durable FIFO queue of requests (IndexedDB in browsers, a file natively), each delivered once, in order, with an `Idempotency-Key` (implies `retry`) |
 //! | `full` | all of the above |
 //!
 //! [`gather`], [`Response::lines`], [`Response::json_lines`],
@@ -214,6 +215,8 @@ mod middleware;
 #[cfg(feature = "mock")]
 pub mod mock;
 mod options;
+#[cfg(feature = "outbox")]
+pub mod outbox;
 mod pipeline;
 mod progress;
 mod request;

@@ -60,9 +60,15 @@ pub(crate) type Shared<T> = std::rc::Rc<T>;
 pub(crate) type Shared<T> = std::sync::Arc<T>;
 
 /// The weak handle of a [`Shared`].
-#[cfg(all(any(feature = "dedupe", feature = "auth"), target_arch = "wasm32"))]
+#[cfg(all(
+    any(feature = "dedupe", feature = "auth", feature = "outbox"),
+    target_arch = "wasm32"
+))]
 pub(crate) type WeakShared<T> = std::rc::Weak<T>;
-#[cfg(all(any(feature = "dedupe", feature = "auth"), not(target_arch = "wasm32")))]
+#[cfg(all(
+    any(feature = "dedupe", feature = "auth", feature = "outbox"),
+    not(target_arch = "wasm32")
+))]
 pub(crate) type WeakShared<T> = std::sync::Weak<T>;
 
 /// A trait object that is `Send + Sync` natively: `dyn_ss!(Fn(u8))`.
@@ -96,7 +102,8 @@ pub(crate) use dyn_s;
             feature = "limit",
             feature = "dedupe",
             feature = "auth",
-            feature = "mock"
+            feature = "mock",
+            feature = "outbox"
         ))
     ),
     allow(dead_code)
@@ -114,7 +121,8 @@ pub(crate) struct Lock<T>(
             feature = "limit",
             feature = "dedupe",
             feature = "auth",
-            feature = "mock"
+            feature = "mock",
+            feature = "outbox"
         ))
     ),
     allow(dead_code)

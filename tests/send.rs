@@ -30,6 +30,10 @@ fn types_are_send_and_sync() {
     assert_send_sync::<fanout::auth::Refresh>();
     assert_send_sync::<Box<dyn Transport>>();
     assert_send_sync::<Box<dyn fanout::Middleware>>();
+    assert_send_sync::<fanout::outbox::Outbox>();
+    assert_send_sync::<fanout::outbox::Sending>();
+    assert_send_sync::<fanout::outbox::OutboxBuilder>();
+    assert_send_sync::<fanout::outbox::OutboxError>();
 }
 
 #[test]

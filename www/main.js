@@ -1,9 +1,10 @@
 // Loads the wasm module and wires the forms to it. Rust renders everything
 // the page shows about a run (see www/src/: lib.rs lists its modules); this
 // file only reads the controls, calls `run` / `compare` / `stop` and
-// `startLive` / `stopLive`, and reports errors that Rust hands back in the
+// `startLive` / `stopLive`, `startOffline` / `postComment` / `setOffline`,
+// and reports errors that Rust hands back in the
 // status lines.
-import init, { run, compare, stop, startLive, stopLive } from './pkg/fanout.js';
+import init, { run, compare, stop, startLive, stopLive, startOffline, postComment, setOffline } from './pkg/fanout.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('controls');
@@ -110,6 +111,20 @@ live.form.addEventListener('submit', (event) => {
 });
 live.stop.addEventListener('click', () => stopLive());
 
+// The "Offline writes" panel: Rust draws it; errors go to its status line.
+const offline = { form: $('offline-controls'), status: $('offline-status'), text: $('offline-text'), toggle: $('offline-switch') };
+function offlineError(err) {
+  offline.status.textContent = `Error: ${messageOf(err)}`;
+  offline.status.className = 'status error';
+}
+offline.form.addEventListener('submit', (event) => {
+  event.preventDefault();
+  postComment(offline.text.value).catch(offlineError);
+});
+offline.toggle.addEventListener('change', () => {
+  setOffline(offline.toggle.checked).catch(offlineError);
+});
+
 try {
   await init();
 } catch (err) {
@@ -118,4 +133,9 @@ try {
   live.start.disabled = true;
   showError('Could not load the WebAssembly module (build it with `cargo xtask build`)', err);
 }
-if (!buttons.run.disabled) start(run);
+if (!buttons.run.disabled) {
+  startOffline({ api: api.value.trim() })
+    .then((refusing) => { offline.toggle.checked = refusing; })
+    .catch(offlineError);
+  start(run);
+}

@@ -275,6 +275,19 @@ impl JsClient {
         }
     }
 
+    /// Opens the durable outbox `name` (IndexedDB in browsers and
+    /// workers; `memory: true` keeps it in memory, the only store in
+    /// Node.js, where the default is an `OutboxError` with `reason`
+    /// `'unsupported'`). Its requests go through this client.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Outbox>")]
+    pub fn outbox(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "OutboxOptions")] options: JsValue,
+    ) -> Promise {
+        crate::outbox::open(&self.inner, &name, &options)
+    }
+
     /// Sends many requests at once; see the `Client` interface for the
     /// typed overloads.
     #[wasm_bindgen(skip_typescript)]

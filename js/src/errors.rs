@@ -55,9 +55,16 @@ pub struct DecodeErrorClass {
     pub(crate) _unused: u8,
 }
 
+/// A durable outbox's failure (`reason` says which).
+#[wasm_bindgen(js_name = OutboxError, skip_typescript)]
+pub struct OutboxErrorClass {
+    pub(crate) _unused: u8,
+}
+
 /// The prototypes of the error classes, chained.
 pub(crate) struct ErrorProtos {
     pub(crate) base: Object,
+    pub(crate) outbox: Object,
     pub(crate) http: Object,
     pub(crate) timeout: Object,
     pub(crate) network: Object,
@@ -79,6 +86,7 @@ impl ErrorProtos {
             timeout: sub(TimeoutErrorClass { _unused: 0 }.into()),
             network: sub(NetworkErrorClass { _unused: 0 }.into()),
             decode: sub(DecodeErrorClass { _unused: 0 }.into()),
+            outbox: sub(OutboxErrorClass { _unused: 0 }.into()),
             base,
         }
     }
@@ -108,6 +116,22 @@ pub(crate) fn js_error(e: Error) -> JsValue {
         Object::set_prototype_of(value.unchecked_ref::<Object>(), proto);
     });
     value
+}
+
+/// An outbox's error as JS sees it: an `OutboxError` (a `FanoutError`)
+/// with `name` `'OutboxError'`, its `reason` (`'too_large'`, ...), and
+/// the request's error, if one caused it, as `cause`.
+pub(crate) fn outbox_error(e: fanout::outbox::OutboxError) -> JsValue {
+    let err = js_sys::Error::new(&e.to_string());
+    err.set_name("OutboxError");
+    let o: &Object = err.unchecked_ref();
+    set(o, "reason", &JsValue::from_str(e.reason().as_str()));
+    set(o, "attempts", &JsValue::from_f64(0.0));
+    if let Some(cause) = e.error() {
+        set(o, "cause", &js_error(cause.clone()));
+    }
+    ERROR_PROTOS.with(|p| Object::set_prototype_of(o, &p.outbox));
+    err.into()
 }
 
 pub(crate) fn decode_error(message: &str, body_start: String) -> Error {

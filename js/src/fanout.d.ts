@@ -6,7 +6,7 @@ export type HttpMethod =
 /** The `name` of every error fanout throws or rejects with. */
 export type FanoutErrorName =
   | 'HTTPError' | 'TimeoutError' | 'NetworkError' | 'DecodeError' | 'AbortError' | 'TypeError'
-  | 'ForceRetryError';
+  | 'ForceRetryError' | 'OutboxError';
 
 /**
  * The base class of the errors fanout throws and rejects with (it extends
@@ -21,6 +21,7 @@ export type FanoutErrorName =
  * - `TypeError`: a bad argument or option (nothing was sent), or an unreadable body.
  * - `ForceRetryError`: an `afterResponse` hook returned `retry()` when the retry
  *   limit was reached (`status` is the refused response's), as in ky.
+ * - `OutboxError`: a durable outbox's failure (`reason` says which).
  */
 export class FanoutError extends Error {
   protected constructor();
@@ -314,3 +315,72 @@ export interface FanoutResponse {
    */
   jsonLines<T = unknown>(options?: JsonLinesOptions): FanoutStream<T>;
 }
+
+/** Why an outbox call failed: `OutboxError.reason`. */
+export type OutboxErrorReason = 'unstorable' | 'too_large' | 'quota' | 'bad_url' | 'version' | 'store' | 'unsupported' | 'gone' | 'removed' | 'gave_up' | 'closed';
+
+/**
+ * A durable outbox's failure. At `send` nothing was stored:
+ * `'unstorable'` (a stream or `FormData` body), `'too_large'` (over
+ * `maxBodySize`), `'quota'` (over `quota`, or the browser's storage is
+ * full), `'bad_url'`. At `client.outbox`: `'unsupported'` (no IndexedDB,
+ * as in Node.js: use `memory: true`), `'version'` (an entry written by a
+ * newer fanout), `'store'`. From `handle.response()`: `'gave_up'`
+ * (`maxAttempts` reached; the entry stays, failed), `'removed'`, `'gone'`
+ * (another tab delivered it), `'closed'` (the outbox was freed).
+ */
+export class OutboxError extends FanoutError {
+  protected constructor();
+  name: 'OutboxError';
+  reason: OutboxErrorReason;
+}
+
+/** The options of `client.outbox(name, options)`. */
+export interface OutboxOptions {
+  /** Keep the entries in memory only (default: IndexedDB). */
+  memory?: boolean;
+  /** The largest body `send` stores, in bytes (default 1 MiB). */
+  maxBodySize?: number;
+  /** The most body bytes stored at once. */
+  quota?: number;
+  /** Attempts per entry before it is failed (default: no limit). */
+  maxAttempts?: number;
+  /** The first wait after a failed attempt, doubled after each (default 500). */
+  retryDelayMs?: number;
+  /** The longest wait between attempts (default 30 000). */
+  maxRetryDelayMs?: number;
+  /** The longest `Retry-After` honoured as given (default 300 000). */
+  maxRetryAfterMs?: number;
+  /** Called with each event; an exception is reported, not thrown. */
+  onEvent?: (event: OutboxEvent) => void;
+}
+
+/** The options of `outbox.send(path, options)`: a request's, and its method. */
+export interface OutboxSendOptions extends RequestOptions {
+  /** The method (default `'POST'`). */
+  method?: HttpMethod;
+}
+
+/** One stored request, as `outbox.entries()` lists it. */
+export interface OutboxEntry {
+  id: number;
+  method: string;
+  url: string;
+  /** Its `Idempotency-Key`. */
+  key: string;
+  state: 'pending' | 'failed';
+  /** For a failed entry: the final status, if there was a response. */
+  status: number | undefined;
+  /** For a failed entry: why. */
+  reason: string | undefined;
+  attempts: number;
+  bodyLength: number;
+}
+
+/** What happened to an entry. */
+export type OutboxEvent =
+  | { type: 'queued'; id: number }
+  | { type: 'attempt'; id: number; attempt: number }
+  | { type: 'retrying'; id: number; status: number | undefined; delayMs: number }
+  | { type: 'delivered'; id: number; status: number }
+  | { type: 'failed'; id: number; status: number | undefined; reason: string };

@@ -22,6 +22,21 @@ pub(crate) const CLIENT_KEYS: &[&str] = &[
 
 pub(crate) const AUTH_KEYS: &[&str] = &["refresh", "origin", "token"];
 
+/// The keys of `client.outbox` options.
+pub(crate) const OUTBOX_KEYS: &[&str] = &[
+    "memory",
+    "maxBodySize",
+    "quota",
+    "maxAttempts",
+    "retryDelayMs",
+    "maxRetryDelayMs",
+    "maxRetryAfterMs",
+    "onEvent",
+];
+
+/// The keys of `outbox.send` options, besides a request's.
+pub(crate) const OUTBOX_SEND_KEYS: &[&str] = &["method"];
+
 /// The keys of a gather input object, besides a request's.
 pub(crate) const GATHER_INPUT_KEYS: &[&str] = &["method", "path"];
 

@@ -22,7 +22,8 @@
 //! body as `data` (`raise_for_status`): the library's `error_for_status`
 //! is always off under this binding. The promise of a request has
 //! `json()`, `text()` and `bytes()` (`response_promise`); `dedupe` and
-//! `auth` map onto `ClientBuilder::dedupe` and [`fanout::auth::Refresh`].
+//! `auth` map onto `ClientBuilder::dedupe` and [`fanout::auth::Refresh`];
+//! `client.outbox` (`outbox.rs`) onto the library's durable outbox.
 //!
 //! The settings a client and a request share are [`fanout::Options`],
 //! declared once for JS in `shared_options!` (`options.rs`), which makes
@@ -57,6 +58,8 @@ mod keys;
 mod media;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod options;
+#[cfg(target_arch = "wasm32")]
+mod outbox;
 #[cfg(target_arch = "wasm32")]
 mod request;
 #[cfg(target_arch = "wasm32")]

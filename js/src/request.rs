@@ -101,6 +101,15 @@ impl Call {
         })
     }
 
+    /// The built request (once), for a caller that sends it its own way
+    /// (the outbox stores it).
+    pub(crate) fn take_request(&mut self) -> Result<fanout::Request, Error> {
+        self.request
+            .take()
+            .unwrap_or_else(|| Err(type_error("the request was already taken")))
+            .map(|r| *r)
+    }
+
     /// Asks for `accept` (what the promise's `json()` or `text()` wants)
     /// unless the request has an `Accept` of its own.
     pub(crate) fn accept(&mut self, accept: &str) {

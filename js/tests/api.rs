@@ -20,6 +20,10 @@ const API: &str = match option_env!("FANOUT_TEST_API") {
 
 const PROBE: &str = include_str!("../../tests/js/features.probe.js");
 
+/// The outbox probe (issue 23), which `tests/e2e/outbox.test.mjs` runs in
+/// Chromium (a page and a module worker).
+const OUTBOX_PROBE: &str = include_str!("../../tests/js/outbox.probe.js");
+
 fn set(obj: &Object, key: &str, value: &JsValue) {
     Reflect::set(obj, &JsValue::from_str(key), value).unwrap();
 }
@@ -79,4 +83,40 @@ async fn hooks_dedupe_and_auth_as_in_chromium() {
         Object::keys(out.unchecked_ref::<Object>()).length(),
         Object::keys(expected.unchecked_ref::<Object>()).length()
     );
+}
+
+#[wasm_bindgen_test]
+async fn the_outbox_as_in_chromium() {
+    let client = JsValue::from(fanout_js::JsClient::new(JsValue::UNDEFINED).unwrap());
+    let class = Reflect::get(&client, &JsValue::from_str("constructor")).unwrap();
+    let fanout = Object::new();
+    set(&fanout, "Client", &class);
+    let run = Function::new_with_args(
+        "fanout, api, tag",
+        &format!(
+            "{OUTBOX_PROBE}\nreturn outboxProbe(fanout, api, tag).then((out) => [out, OUTBOX_EXPECTED]);"
+        ),
+    );
+    let tag = format!("firefox-outbox-{}", js_sys::Date::now());
+    let api = format!("{}/", API.trim_end_matches('/'));
+    let promise = run
+        .call3(&JsValue::UNDEFINED, &fanout, &api.into(), &tag.into())
+        .unwrap()
+        .dyn_into::<Promise>()
+        .unwrap();
+    let pair = JsFuture::from(promise).await.unwrap_or_else(|e| {
+        panic!(
+            "the probe failed: {}",
+            js_sys::Error::from(e.clone())
+                .message()
+                .as_string()
+                .unwrap_or_default()
+        )
+    });
+    let json = |v: &JsValue| String::from(JSON::stringify(v).unwrap());
+    let (out, expected) = (
+        Reflect::get_u32(&pair, 0).unwrap(),
+        Reflect::get_u32(&pair, 1).unwrap(),
+    );
+    assert_eq!(json(&out), json(&expected));
 }

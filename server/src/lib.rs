@@ -7,7 +7,8 @@
 //! * a JSONPlaceholder-compatible REST API over deterministic, generated
 //!   fixtures (`/posts`, `/comments`, `/users`, `/todos`, `/albums`, `/photos`),
 //!   plus fault- and latency-injection endpoints (`/status/:code`, `/drip`,
-//!   `/hang`, `/drop`, `/flaky/:key`, `?delay=MS`, ...), streams (`/sse`,
+//!   `/hang`, `/drop`, `/flaky/:key`, `?delay=MS`, `/faults/offline`, ...),
+//!   `Idempotency-Key` honoured on writes, streams (`/sse`,
 //!   `/ndjson`, `/upload`) and request statistics
 //!   (`/stats`) used by the browser test-suite and the benchmarks.
 //!
@@ -28,6 +29,8 @@ pub mod cli;
 mod cors;
 mod faults;
 pub mod fixtures;
+mod idempotency;
+mod offline;
 mod static_files;
 pub mod stats;
 mod streams;
@@ -67,6 +70,10 @@ pub(crate) struct AppState {
     pub(crate) flaky: Arc<faults::FlakyCounters>,
     /// Per-key tokens of `/auth/:key/...`.
     pub(crate) tokens: Arc<auth::Tokens>,
+    /// The `Idempotency-Key`s seen, with their stored answers.
+    pub(crate) idempotency: Arc<idempotency::Idempotency>,
+    /// The scopes `/faults/offline` refuses.
+    pub(crate) offline: Arc<offline::Offline>,
 }
 
 /// Builds the complete dev-server router.
@@ -88,6 +95,8 @@ pub fn app(config: Config) -> Router {
         stats: Arc::new(stats::Stats::default()),
         flaky: Arc::new(faults::FlakyCounters::default()),
         tokens: Arc::new(auth::Tokens::default()),
+        idempotency: Arc::new(idempotency::Idempotency::default()),
+        offline: Arc::new(offline::Offline::default()),
     };
 
     let counted = Router::new()
@@ -96,12 +105,22 @@ pub fn app(config: Config) -> Router {
         .merge(streams::routes())
         .merge(auth::routes())
         .layer(middleware::from_fn(util::delay))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::honour,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            offline::refuse,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), stats::track));
 
     let uncounted = Router::new()
         .merge(stats::routes())
         .merge(faults::uncounted_routes())
         .merge(auth::uncounted_routes())
+        .merge(idempotency::routes())
+        .merge(offline::routes())
         .layer(middleware::from_fn(util::delay));
 
     let routed = counted

@@ -327,10 +327,17 @@ pub(crate) fn routes() -> Router<AppState> {
 
 /// `GET /stats[?tag=T]`.
 async fn get_stats(State(state): State<AppState>, uri: Uri) -> Response {
-    let body = match query_value(&uri, "tag") {
-        Some(tag) => state.stats.tag_snapshot(&tag),
+    let tag = query_value(&uri, "tag");
+    let mut body = match &tag {
+        Some(tag) => state.stats.tag_snapshot(tag),
         None => state.stats.snapshot(),
     };
+    if let Value::Object(map) = &mut body {
+        map.insert(
+            "idempotency".into(),
+            state.idempotency.snapshot(tag.as_deref()),
+        );
+    }
     json_response(StatusCode::OK, &body)
 }
 
@@ -338,10 +345,14 @@ async fn get_stats(State(state): State<AppState>, uri: Uri) -> Response {
 /// the `/flaky` counters are reset too.
 async fn reset_stats(State(state): State<AppState>, uri: Uri) -> Response {
     match query_value(&uri, "tag") {
-        Some(tag) => state.stats.reset_tag(&tag),
+        Some(tag) => {
+            state.stats.reset_tag(&tag);
+            state.idempotency.reset(Some(&tag));
+        }
         None => {
             state.stats.reset();
             state.flaky.clear();
+            state.idempotency.reset(None);
         }
     }
     json_response(StatusCode::OK, &json!({ "ok": true }))

@@ -242,6 +242,42 @@ impl Drop for UntilAborted {
     }
 }
 
+/// 16 random bytes (for an outbox's `Idempotency-Key`): SipHash under
+/// the standard library's randomly keyed `RandomState` (seeded by the
+/// OS), over a counter and the clock.
+#[cfg(feature = "outbox")]
+pub(crate) fn random_bytes() -> [u8; 16] {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::AtomicU64;
+    static N: AtomicU64 = AtomicU64::new(0);
+    let mut out = [0u8; 16];
+    for half in out.chunks_mut(8) {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u64(N.fetch_add(1, Ordering::Relaxed));
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0),
+        );
+        half.copy_from_slice(&h.finish().to_le_bytes());
+    }
+    out
+}
+
+/// Spawns an outbox's task on the current tokio runtime.
+#[cfg(feature = "outbox")]
+pub(crate) fn spawn(task: impl Future<Output = ()> + Send + 'static) -> Result<(), String> {
+    let handle = tokio::runtime::Handle::try_current()
+        .map_err(|_| "natively an outbox delivers on tokio: open it inside a tokio runtime")?;
+    handle.spawn(task);
+    Ok(())
+}
+
+/// Natively an outbox's store belongs to one process: no lock to take.
+#[cfg(feature = "outbox")]
+pub(crate) async fn outbox_lock(_name: &str) {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,7 +17,7 @@ test('the release build renders 100 titles in post order', async () => {
     const want = posts.map((p) => p.title);
     await page.waitForFunction(
       (titles) => {
-        const items = [...document.querySelectorAll('ol li')];
+        const items = [...document.querySelectorAll('#titles li')];
         return items.length === titles.length && items.every((li, i) => li.textContent.includes(titles[i]));
       },
       want,

@@ -129,6 +129,16 @@ test('docs: dedupe and token refresh', async () => {
   assert.deepEqual(await runNode(asModule('dedupe-auth'), 'mjs'), ['true']);
 });
 
+test('docs: outbox', async () => {
+  assert.deepEqual(await runNode(asModule('outbox'), 'mjs'), [
+    'queued 1',
+    'attempt 1',
+    'delivered 1',
+    '201 0 36',
+    'OutboxError too_large',
+  ]);
+});
+
 test('docs: redirects and credentials', async () => {
   assert.deepEqual(await runNode(asModule('redirect-credentials'), 'mjs'), ['200', 'NetworkError']);
 });

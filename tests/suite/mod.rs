@@ -9,6 +9,8 @@ mod features;
 mod http2;
 #[cfg(not(target_arch = "wasm32"))]
 mod native;
+#[cfg(feature = "outbox")]
+mod outbox;
 mod pipeline;
 mod requests;
 mod responses;

@@ -389,3 +389,47 @@ export async function hooks(): Promise<string[]> {
   c.get('x', { hooks: { beforeRetry: (request: HookRequest, error: FanoutError) => out.push(request.url, error.name) } });
   return out;
 }
+
+import {
+  OutboxError,
+  type Outbox,
+  type OutboxEntry,
+  type OutboxEvent,
+  type OutboxHandle,
+  type OutboxOptions,
+} from 'fanout';
+
+export async function outboxes(): Promise<number> {
+  const events: string[] = [];
+  const options: OutboxOptions = {
+    memory: true,
+    maxBodySize: 1024,
+    maxAttempts: 5,
+    retryDelayMs: 100,
+    onEvent: (e: OutboxEvent) => {
+      if (e.type === 'retrying') events.push(`${e.id} in ${e.delayMs}`);
+      if (e.type === 'failed') events.push(e.reason);
+    },
+  };
+  const outbox: Outbox = await new Client().outbox('comments', options);
+  const handle: OutboxHandle = await outbox.send('posts', { method: 'PUT', json: { a: 1 } });
+  const id: number = handle.id;
+  const key: string = handle.key;
+  const status: number = (await handle.response()).status;
+  const entries: OutboxEntry[] = await outbox.entries();
+  const state: 'pending' | 'failed' = entries[0]!.state;
+  const removed: boolean = await outbox.remove(id);
+  await outbox.flush();
+  await outbox.clear();
+  try {
+    await outbox.send('posts', { body: 'x' });
+  } catch (e) {
+    if (e instanceof OutboxError) events.push(e.reason, e.name);
+  }
+  // @ts-expect-error: an unknown option
+  await new Client().outbox('x', { memroy: true });
+  // @ts-expect-error: the name is a string
+  await new Client().outbox(1);
+  events.push(key, state, String(removed));
+  return status + (await outbox.len());
+}

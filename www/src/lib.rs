@@ -12,7 +12,9 @@
 //! calls), the sequential-versus-concurrent comparison and, with dedupe on,
 //! the number of requests the server saw (its `/stats`). The Live panel
 //! (module `live`) shows a Server-Sent Events feed with its reconnections
-//! and a download with a progress bar.
+//! and a download with a progress bar. The "Offline writes" panel
+//! (module `offline`) posts comments through fanout's durable outbox,
+//! with a switch that makes the dev server refuse them.
 //!
 //! One concept a module: `settings` reads a call's options (one reader for
 //! both panels); `ticket` lets one batch own the page at a time (and
@@ -40,6 +42,7 @@ mod dedupe;
 mod dom;
 mod live;
 mod live_panel;
+mod offline;
 mod page;
 mod posts;
 mod settings;
@@ -50,4 +53,5 @@ mod waterfall;
 pub use batch::run;
 pub use compare::compare;
 pub use live::{start_live, stop_live};
+pub use offline::{post_comment, set_offline, start_offline};
 pub use ticket::stop;

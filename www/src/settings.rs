@@ -147,3 +147,12 @@ impl LiveSettings {
         client(Client::builder().cache(CacheMode::NoStore), &self.api)
     }
 }
+
+/// The session of the "Offline writes" panel, from its options object
+/// (`api`, as for the other panels); the browser's HTTP cache is bypassed.
+pub(crate) fn offline_client(options: &JsValue) -> Result<Client, JsValue> {
+    client(
+        Client::builder().cache(CacheMode::NoStore),
+        &Fields(options).api()?,
+    )
+}

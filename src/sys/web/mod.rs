@@ -15,11 +15,15 @@ use crate::error::JsError;
 use crate::options::{CacheMode, Credentials, Redirect};
 
 mod abort;
+#[cfg(feature = "outbox")]
+mod outbox;
 mod promise;
 mod timer;
 
 pub use abort::{until_aborted, UntilAborted};
 pub(crate) use abort::{AbortGuard, AbortReason};
+#[cfg(feature = "outbox")]
+pub(crate) use outbox::{indexed_db, outbox_lock, random_bytes, spawn, OnlineListener};
 pub(crate) use promise::settled;
 pub(crate) use timer::{sleep, Sleep, Timer};
 
