@@ -12,14 +12,13 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element};
 
 use fanout::outbox::{EntryState, Outbox};
 use fanout::Client;
 
-use crate::dom::{document, element, text_el};
+use crate::dom::{document, element, field, read_json, string_field, text_el};
 use crate::settings::offline_client;
 
 /// The dev server's tag (and fault scope) of this panel's requests.
@@ -94,10 +93,8 @@ pub async fn post_comment(text: String) -> Result<(), JsValue> {
     let req = p
         .client
         .post(format!("comments?tag={TAG}"))
-        .json(&NewComment {
-            post_id: 1,
-            body: &text,
-        })
+        .header("content-type", "application/json")
+        .text(new_comment(&text)?)
         .build()
         .map_err(js_err)?;
     let sending = p.outbox.send(req).await.map_err(js_err)?;
@@ -135,26 +132,37 @@ async fn redraw() {
     }
 }
 
-#[derive(serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-struct NewComment<'a> {
-    post_id: u32,
-    body: &'a str,
+/// The JSON of a new comment, `{"postId":1,"body":TEXT}`, by the
+/// platform's `JSON.stringify` (the page links no serde_json of its own).
+fn new_comment(text: &str) -> Result<String, JsValue> {
+    let comment = js_sys::Object::new();
+    js_sys::Reflect::set(&comment, &"postId".into(), &1.into())?;
+    js_sys::Reflect::set(&comment, &"body".into(), &text.into())?;
+    js_sys::JSON::stringify(&comment)?
+        .as_string()
+        .ok_or_else(|| JsValue::from_str("JSON.stringify gave no string"))
 }
 
-#[derive(Deserialize)]
-struct Log {
-    applied: Vec<Applied>,
+/// The bodies of the server's `/idempotency/log` (`{"applied":[{"body":
+/// "..."}, ...]}`): each applied request's body, as the server got it.
+fn applied_bodies(log: &JsValue) -> Result<Vec<String>, String> {
+    let applied = field(log, "applied");
+    if !js_sys::Array::is_array(&applied) {
+        return Err("invalid JSON at applied: expected an array".into());
+    }
+    js_sys::Array::from(&applied)
+        .iter()
+        .map(|a| string_field(&a, "body"))
+        .collect()
 }
 
-#[derive(Deserialize)]
-struct Applied {
-    body: String,
-}
-
-#[derive(Deserialize)]
-struct Comment {
-    body: String,
+/// A comment's text: the `body` field of the JSON the client sent, or the
+/// whole body when it is not such JSON.
+fn comment_text(body: &str) -> String {
+    js_sys::JSON::parse(body)
+        .ok()
+        .and_then(|c| field(&c, "body").as_string())
+        .unwrap_or_else(|| body.to_owned())
 }
 
 fn cut(text: &str) -> String {
@@ -192,31 +200,26 @@ async fn draw() -> Result<(), JsValue> {
         let li = text_el(&p.doc, "li", "Nothing waiting.")?;
         p.queue.append_child(&li)?;
     }
-    let log: Result<Log, _> = async {
-        p.client
+    let log = async {
+        let resp = p
+            .client
             .get(format!("idempotency/log?tag={TAG}"))
             .send()
-            .await?
-            .json()
-            .await
+            .await?;
+        read_json(resp, applied_bodies).await
     }
     .await;
     match log {
         Ok(log) => {
             p.comments.set_text_content(None);
-            for a in &log.applied {
-                let text = fanout::Response::new(200, a.body.as_bytes())
-                    .json::<Comment>()
-                    .await
-                    .map(|c| c.body)
-                    .unwrap_or_else(|_| a.body.clone());
-                let li = text_el(&p.doc, "li", &cut(&text))?;
+            for body in &log {
+                let li = text_el(&p.doc, "li", &cut(&comment_text(body)))?;
                 p.comments.append_child(&li)?;
             }
             p.status.set_text_content(Some(&format!(
                 "{} waiting in the outbox; the server applied {} comments.",
                 entries.len(),
-                log.applied.len()
+                log.len()
             )));
         }
         Err(e) => p.status.set_text_content(Some(&format!(
