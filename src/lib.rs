@@ -179,6 +179,7 @@
 //! | `send` | `send::SingleThreaded`: a value or future `Send + Sync` on both targets (declared so on single-threaded wasm, inherited natively) |
 //! | `serde` | `Serialize`/`Deserialize` for [`Error`], so a `Result<T, Error>` can be a server function's or a Leptos `Resource`'s value |
 //! | `snapshot` | `snapshot`: the responses a server-side render received, recorded and handed to the browser's client, which answers from them once |
+//! | `websocket` | [`Client::websocket`]: a [`WebSocket`] that reconnects under a `Retry` policy, queues sends during a drop and sends again what never left (see [`websocket`]) |
 //! | `full` | all of the above |
 //!
 //! [`gather`], [`Response::lines`], [`Response::json_lines`],
@@ -215,7 +216,10 @@ mod pipeline;
 mod progress;
 mod request;
 mod response;
-#[cfg(feature = "retry")]
+// With `websocket` alone: `Retry` as the reconnection policy (the
+// request layer stays out).
+#[cfg(any(feature = "retry", feature = "websocket"))]
+#[cfg_attr(not(feature = "retry"), allow(dead_code))]
 mod retry;
 pub mod send;
 #[cfg(feature = "snapshot")]
@@ -226,8 +230,15 @@ mod sys;
 mod transport;
 mod url;
 // The wakers of shared work: a flight's, or a native body's tee.
-#[cfg(any(feature = "dedupe", feature = "auth", not(target_arch = "wasm32")))]
+#[cfg(any(
+    feature = "dedupe",
+    feature = "auth",
+    feature = "websocket",
+    not(target_arch = "wasm32")
+))]
 mod wakers;
+#[cfg(feature = "websocket")]
+pub mod websocket;
 #[cfg(all(feature = "upload", target_arch = "wasm32"))]
 mod xhr;
 
@@ -244,12 +255,18 @@ pub use options::{CacheMode, Credentials, Options, Redirect};
 pub use progress::Transfer;
 pub use request::{Action, Body, Hooks, Request};
 pub use response::{BodyStream, Response};
-#[cfg(feature = "retry")]
+#[cfg(any(feature = "retry", feature = "websocket"))]
 pub use retry::Retry;
 pub use sse::{Event, EventStream, Reconnect, SseBuilder};
 pub use sync::{BoxFuture, MaybeSend, MaybeSync};
 pub use sys::{until_aborted, AbortController, AbortSignal, UntilAborted};
 pub use transport::{Fetch, Transport};
+
+#[cfg(feature = "websocket")]
+pub use websocket::{
+    Message, SendMessage, SocketEvent, SocketSink, SocketState, SocketStream, WebSocket,
+    WebSocketBuilder,
+};
 
 #[cfg(target_arch = "wasm32")]
 pub use web_sys::FormData;

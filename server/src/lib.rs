@@ -8,7 +8,8 @@
 //!   fixtures (`/posts`, `/comments`, `/users`, `/todos`, `/albums`, `/photos`),
 //!   plus fault- and latency-injection endpoints (`/status/:code`, `/drip`,
 //!   `/hang`, `/drop`, `/flaky/:key`, `?delay=MS`, ...), streams (`/sse`,
-//!   `/ndjson`, `/upload`) and request statistics
+//!   `/ndjson`, `/upload`), WebSocket routes (`/ws/echo`, `/ws/ticker`,
+//!   `/ws/refuse`) and request statistics
 //!   (`/stats`) used by the browser test-suite and the benchmarks.
 //!
 //! Build the whole service with [`app`]; the binary (`main.rs`) only parses
@@ -33,6 +34,7 @@ pub mod stats;
 mod streams;
 pub mod tls;
 mod util;
+mod ws;
 
 /// Configuration of one [`app`] instance.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,6 +69,8 @@ pub(crate) struct AppState {
     pub(crate) flaky: Arc<faults::FlakyCounters>,
     /// Per-key tokens of `/auth/:key/...`.
     pub(crate) tokens: Arc<auth::Tokens>,
+    /// WebSocket statistics (the `ws` object of `/stats`).
+    pub(crate) ws: Arc<ws::WsStats>,
 }
 
 /// Builds the complete dev-server router.
@@ -88,6 +92,7 @@ pub fn app(config: Config) -> Router {
         stats: Arc::new(stats::Stats::default()),
         flaky: Arc::new(faults::FlakyCounters::default()),
         tokens: Arc::new(auth::Tokens::default()),
+        ws: Arc::new(ws::WsStats::default()),
     };
 
     let counted = Router::new()
@@ -95,6 +100,7 @@ pub fn app(config: Config) -> Router {
         .merge(faults::routes())
         .merge(streams::routes())
         .merge(auth::routes())
+        .merge(ws::routes())
         .layer(middleware::from_fn(util::delay))
         .layer(middleware::from_fn_with_state(state.clone(), stats::track));
 

@@ -7,6 +7,8 @@
 //! (during `?delay`, `/hang`, or a streaming body) drops the guard and the
 //! request counts as `cancelled`; a fully sent body counts as `completed`.
 //!
+//! The WebSocket routes' counters are its `ws` object (`ws.rs`).
+//!
 //! Endpoints: `GET /stats[?tag=T]`, `POST /stats/reset[?tag=T]`,
 //! `DELETE /stats[?tag=T]`.
 
@@ -328,8 +330,16 @@ pub(crate) fn routes() -> Router<AppState> {
 /// `GET /stats[?tag=T]`.
 async fn get_stats(State(state): State<AppState>, uri: Uri) -> Response {
     let body = match query_value(&uri, "tag") {
-        Some(tag) => state.stats.tag_snapshot(&tag),
-        None => state.stats.snapshot(),
+        Some(tag) => {
+            let mut v = state.stats.tag_snapshot(&tag);
+            v["ws"] = state.ws.tag_snapshot(&tag);
+            v
+        }
+        None => {
+            let mut v = state.stats.snapshot();
+            v["ws"] = state.ws.snapshot();
+            v
+        }
     };
     json_response(StatusCode::OK, &body)
 }
@@ -338,9 +348,13 @@ async fn get_stats(State(state): State<AppState>, uri: Uri) -> Response {
 /// the `/flaky` counters are reset too.
 async fn reset_stats(State(state): State<AppState>, uri: Uri) -> Response {
     match query_value(&uri, "tag") {
-        Some(tag) => state.stats.reset_tag(&tag),
+        Some(tag) => {
+            state.stats.reset_tag(&tag);
+            state.ws.reset(Some(&tag));
+        }
         None => {
             state.stats.reset();
+            state.ws.reset(None);
             state.flaky.clear();
         }
     }
