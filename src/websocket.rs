@@ -412,13 +412,24 @@ impl WebSocketBuilder {
     /// not open (a refused upgrade, an unreachable server) one that
     /// [`is_connect`](Error::is_connect).
     pub async fn connect(self) -> Result<WebSocket, Error> {
+        let socket = self.start()?;
+        let core = &socket.sink.core;
+        std::future::poll_fn(|cx| Core::poll_with(core, cx, |c| c.poll_opened())).await?;
+        Ok(socket)
+    }
+
+    /// Starts connecting and gives the socket at once, without waiting
+    /// for the connection: sends queue until it opens (the first
+    /// connection's failure is then the stream's error item, and fails
+    /// the queued sends). For a UI that shows "connecting…". Only a bad
+    /// URL, scheme or setting, or a platform without WebSocket, fail here.
+    pub fn start(self) -> Result<WebSocket, Error> {
         let url = self.url?;
         if let Some(policy) = &self.settings.policy {
             policy.validate().map_err(Error::builder)?;
         }
         let core = Shared::new(Lock::new(Core::new(url, self.settings)?));
         let handle = Shared::new(Handle(core.clone()));
-        std::future::poll_fn(|cx| Core::poll_with(&core, cx, |c| c.poll_opened())).await?;
         Ok(WebSocket {
             stream: SocketStream {
                 core: core.clone(),

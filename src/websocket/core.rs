@@ -248,7 +248,16 @@ impl Core {
     /// The user's close (`dropped`: the socket itself is gone, so the
     /// server's answer is not awaited).
     pub(crate) fn close(&mut self, code: u16, reason: &str, dropped: bool) {
-        if self.fail.is_some() && !matches!(self.link, Link::Closing(_)) {
+        if let Link::Closing(_) = self.link {
+            // Closed already: dropping the socket stops waiting for the
+            // server's answer.
+            if dropped {
+                self.link = Link::Closed;
+                self.end.get_or_insert(None);
+            }
+            return;
+        }
+        if self.fail.is_some() {
             return;
         }
         let what = if dropped {
@@ -261,7 +270,13 @@ impl Core {
             Link::Open(mut conn) | Link::Connecting(mut conn) | Link::Closing(mut conn) => {
                 conn.close(code, reason);
                 if !dropped {
+                    // Closed for the user now; the stream ends when the
+                    // server answers (what it sent first still arrives).
                     self.link = Link::Closing(conn);
+                    self.events.push(SocketEvent::Closed {
+                        code,
+                        reason: reason.to_owned(),
+                    });
                     return;
                 }
             }
@@ -427,8 +442,10 @@ impl Core {
                         self.link = Link::Closing(conn);
                     }
                     Poll::Ready(ConnEvent::Open { .. }) => self.link = Link::Closing(conn),
-                    Poll::Ready(ConnEvent::Closed { code, reason, .. }) => {
-                        self.ended(code, &reason, None)
+                    Poll::Ready(ConnEvent::Closed { .. }) => {
+                        self.link = Link::Closed;
+                        self.end.get_or_insert(None);
+                        std::task::Wake::wake_by_ref(&self.wakers);
                     }
                 },
                 Link::Waiting(mut sleep) => match Pin::new(&mut sleep).poll(&mut cx) {
