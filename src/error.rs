@@ -81,6 +81,7 @@ pub(crate) enum Kind {
     },
     /// The platform has no WebSocket (Node.js before 22).
     #[cfg(feature = "websocket")]
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
     Unsupported,
 }
 

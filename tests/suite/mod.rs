@@ -16,6 +16,4 @@ mod streams;
 mod support;
 mod upload;
 mod urls;
-// Natively once the native WebSocket exists.
-#[cfg(target_arch = "wasm32")]
 mod websocket;
