@@ -3,7 +3,7 @@
 // file only reads the controls, calls `run` / `compare` / `stop` and
 // `startLive` / `stopLive`, and reports errors that Rust hands back in the
 // status lines.
-import init, { run, compare, stop, startLive, stopLive } from './pkg/fanout.js';
+import init, { run, compare, stop, startLive, stopLive, startLiveSocket, liveSocketSend, liveSocketDrop } from './pkg/fanout.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('controls');
@@ -119,3 +119,25 @@ try {
   showError('Could not load the WebAssembly module (build it with `cargo xtask build`)', err);
 }
 if (!buttons.run.disabled) start(run);
+
+// The Live panel's WebSocket: opened once the module is loaded.
+const wsStatus = $('ws-status');
+function wsError(err) {
+  wsStatus.textContent = `Error: ${messageOf(err)}`;
+}
+if (!buttons.run.disabled) startLiveSocket(api.value.trim()).catch(wsError);
+$('ws-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  try {
+    liveSocketSend($('ws-text').value);
+  } catch (err) {
+    wsError(err);
+  }
+});
+$('ws-drop').addEventListener('click', () => {
+  try {
+    liveSocketDrop();
+  } catch (err) {
+    wsError(err);
+  }
+});
