@@ -517,3 +517,40 @@ async fn split_halves_send_and_read_at_once() {
     let want: Vec<String> = (0..50).map(|i| i.to_string()).collect();
     assert_eq!(texts(&got), want);
 }
+
+/// The ticker numbers its messages across the connections of a tag, and
+/// drops the connection after N messages or every K ms: with reconnection
+/// the numbers go on, none missing or repeated.
+#[wasm_bindgen_test(unsupported = tokio::test)]
+async fn the_ticker_goes_on_across_its_drops() {
+    for fault in ["drop_after=3", "drop_every_ms=120"] {
+        let t = tag("ws-ticker");
+        let Some(mut socket) = open(
+            client()
+                .websocket(format!("ws/ticker?tag={t}&tick_ms=20&{fault}"))
+                .reconnect(
+                    Retry::new()
+                        .limit(5)
+                        .backoff(Duration::from_millis(10), Duration::from_millis(50)),
+                ),
+        )
+        .await
+        else {
+            return;
+        };
+        let got = read_until(&mut socket, 10_000.0, |s, g| {
+            g.len() >= 9 && s.reconnects() >= 2
+        })
+        .await;
+        let ns: Vec<u64> = got
+            .iter()
+            .map(|m| m.json::<Value>().unwrap()["n"].as_u64().unwrap())
+            .collect();
+        let want: Vec<u64> = (1..=ns.len() as u64).collect();
+        assert_eq!(ns, want, "{fault}");
+        assert!(socket.reconnects() >= 2, "{fault}: {}", socket.reconnects());
+        drop(socket);
+        let s = ws_settled(&t).await;
+        assert!(s["drops"].as_u64().unwrap() >= 2, "{fault}: {s}");
+    }
+}
