@@ -62,6 +62,27 @@ pub(crate) enum Kind {
     ForcedRetry {
         status: u16,
     },
+    /// A WebSocket did not open: refused (a 403 upgrade), unreachable,
+    /// or no `101` answer (`status` where the platform tells it).
+    #[cfg(feature = "websocket")]
+    Connect {
+        status: Option<u16>,
+    },
+    /// A WebSocket closed for good, with this close code and reason.
+    #[cfg(feature = "websocket")]
+    Closed {
+        code: u16,
+        reason: String,
+    },
+    /// A WebSocket's send buffer was full.
+    #[cfg(feature = "websocket")]
+    BufferFull {
+        limit: usize,
+    },
+    /// The platform has no WebSocket (Node.js before 22).
+    #[cfg(feature = "websocket")]
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    Unsupported,
 }
 
 impl Error {
@@ -193,6 +214,13 @@ impl Error {
         self
     }
 
+    /// Names the URL the error belongs to (a WebSocket's: no method).
+    #[cfg(feature = "websocket")]
+    pub(crate) fn with_url(mut self, url: &str) -> Error {
+        self.inner.url = Some(url.to_owned());
+        self
+    }
+
     /// Keeps `source` as the underlying cause, returned by
     /// [`std::error::Error::source`]; `Display` is unchanged.
     ///
@@ -304,10 +332,63 @@ impl Error {
         matches!(self.inner.kind, Kind::TooLarge { .. })
     }
 
+    /// A WebSocket did not open: the server refused the upgrade (a 403:
+    /// browsers do not tell the status, [`status`](Error::status) is
+    /// `None` there), or could not be reached. Feature `websocket`.
+    #[cfg(feature = "websocket")]
+    pub fn is_connect(&self) -> bool {
+        matches!(self.inner.kind, Kind::Connect { .. })
+    }
+
+    /// A WebSocket closed for good (the server's close code, a drop with
+    /// reconnection off or past its limit, or the user's close), and what
+    /// was still to send cannot be: see [`close_code`](Error::close_code).
+    /// Feature `websocket`.
+    #[cfg(feature = "websocket")]
+    pub fn is_closed(&self) -> bool {
+        matches!(self.inner.kind, Kind::Closed { .. })
+    }
+
+    /// A WebSocket's send buffer (its bound,
+    /// [`WebSocketBuilder::send_buffer`](crate::WebSocketBuilder::send_buffer))
+    /// was full: the message was not queued. Feature `websocket`.
+    #[cfg(feature = "websocket")]
+    pub fn is_buffer_full(&self) -> bool {
+        matches!(self.inner.kind, Kind::BufferFull { .. })
+    }
+
+    /// The platform lacks the API (a global `WebSocket`: Node.js before
+    /// 22 without `--experimental-websocket`). Feature `websocket`.
+    #[cfg(feature = "websocket")]
+    pub fn is_unsupported(&self) -> bool {
+        matches!(self.inner.kind, Kind::Unsupported)
+    }
+
+    /// The close code of a closed WebSocket ([`is_closed`](Error::is_closed)):
+    /// 1006 when the connection dropped without a close frame.
+    #[cfg(feature = "websocket")]
+    pub fn close_code(&self) -> Option<u16> {
+        match self.inner.kind {
+            Kind::Closed { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
+    /// The close reason of a closed WebSocket (empty when none was given).
+    #[cfg(feature = "websocket")]
+    pub fn close_reason(&self) -> Option<&str> {
+        match &self.inner.kind {
+            Kind::Closed { reason, .. } => Some(reason),
+            _ => None,
+        }
+    }
+
     /// The status code, for [`Error::is_status`] errors.
     pub fn status(&self) -> Option<u16> {
         match self.inner.kind {
             Kind::Status { status, .. } | Kind::ForcedRetry { status } => Some(status),
+            #[cfg(feature = "websocket")]
+            Kind::Connect { status } => status,
             _ => None,
         }
     }
@@ -351,7 +432,9 @@ impl Error {
 
     /// The name a JavaScript `Error` for this error carries: `TimeoutError`,
     /// `HTTPError`, `NetworkError`, `DecodeError`, `AbortError` or
-    /// `TypeError` (builder and body errors).
+    /// `TypeError` (builder and body errors); for a WebSocket
+    /// `ConnectError`, `ClosedError`, `BufferFullError` or
+    /// `NotSupportedError`.
     ///
     /// ```
     /// let err = fanout::Client::builder().base_url("nope").build().unwrap_err();
@@ -366,6 +449,14 @@ impl Error {
             Kind::Aborted | Kind::Cancelled => "AbortError",
             Kind::Builder | Kind::Body | Kind::TooLarge { .. } => "TypeError",
             Kind::ForcedRetry { .. } => "ForceRetryError",
+            #[cfg(feature = "websocket")]
+            Kind::Connect { .. } => "ConnectError",
+            #[cfg(feature = "websocket")]
+            Kind::Closed { .. } => "ClosedError",
+            #[cfg(feature = "websocket")]
+            Kind::BufferFull { .. } => "BufferFullError",
+            #[cfg(feature = "websocket")]
+            Kind::Unsupported => "NotSupportedError",
         }
     }
 }
@@ -548,6 +639,14 @@ impl From<Error> for wasm_bindgen::JsValue {
         );
         if let Some(p) = err.decode_path() {
             set("path", wasm_bindgen::JsValue::from_str(p));
+        }
+        #[cfg(feature = "websocket")]
+        if let Some(code) = err.close_code() {
+            set("code", wasm_bindgen::JsValue::from(code));
+            set(
+                "reason",
+                wasm_bindgen::JsValue::from_str(err.close_reason().unwrap_or("")),
+            );
         }
         set("attempts", wasm_bindgen::JsValue::from(err.attempts()));
         js.into()

@@ -183,6 +183,7 @@
 //! | `snapshot` | `snapshot`: the responses a server-side render received, recorded and handed to the browser's client, which answers from them once |
 //! | `json-source` | a JSON decode error keeps the `serde_json::Error` as its `source()`, and serde_json's message (what was expected) in release builds too; without it a release build's message names the path, line, column and the body there, and links neither `Display` nor `Debug` of serde_json's errors |
 //! | `outbox` | `Client::outbox` and [`outbox`]: a durable FIFO queue of requests (IndexedDB in browsers, a file natively), each delivered once, in order, with an `Idempotency-Key` (implies `retry`) |
+//! | `websocket` | [`Client::websocket`]: a [`WebSocket`] that reconnects under a `Retry` policy, queues sends during a drop and sends again what never left (see [`websocket`]) |
 //! | `full` | all of the above |
 //!
 //! [`gather`], [`Response::lines`], [`Response::json_lines`],
@@ -221,7 +222,10 @@ mod pipeline;
 mod progress;
 mod request;
 mod response;
-#[cfg(feature = "retry")]
+// With `websocket` alone: `Retry` as the reconnection policy (the
+// request layer stays out).
+#[cfg(any(feature = "retry", feature = "websocket"))]
+#[cfg_attr(not(feature = "retry"), allow(dead_code))]
 mod retry;
 pub mod send;
 #[cfg(feature = "snapshot")]
@@ -232,8 +236,15 @@ mod sys;
 mod transport;
 mod url;
 // The wakers of shared work: a flight's, or a native body's tee.
-#[cfg(any(feature = "dedupe", feature = "auth", not(target_arch = "wasm32")))]
+#[cfg(any(
+    feature = "dedupe",
+    feature = "auth",
+    feature = "websocket",
+    not(target_arch = "wasm32")
+))]
 mod wakers;
+#[cfg(feature = "websocket")]
+pub mod websocket;
 #[cfg(all(feature = "upload", target_arch = "wasm32"))]
 mod xhr;
 
@@ -250,12 +261,18 @@ pub use options::{CacheMode, Credentials, Options, Redirect};
 pub use progress::Transfer;
 pub use request::{Action, Body, Hooks, Request};
 pub use response::{BodyStream, Response};
-#[cfg(feature = "retry")]
+#[cfg(any(feature = "retry", feature = "websocket"))]
 pub use retry::Retry;
 pub use sse::{Event, EventStream, Reconnect, SseBuilder};
 pub use sync::{BoxFuture, MaybeSend, MaybeSync};
 pub use sys::{until_aborted, AbortController, AbortSignal, UntilAborted};
 pub use transport::{Fetch, Transport};
+
+#[cfg(feature = "websocket")]
+pub use websocket::{
+    Message, SendMessage, SocketEvent, SocketSink, SocketState, SocketStream, WebSocket,
+    WebSocketBuilder,
+};
 
 #[cfg(target_arch = "wasm32")]
 pub use web_sys::FormData;

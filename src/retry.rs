@@ -167,6 +167,18 @@ impl Retry {
         crate::backoff::backoff(self.base, n, self.cap)
     }
 
+    /// The wait before reconnection number `n` (1-based) of a WebSocket:
+    /// the backoff, scaled by `random` in `[0, 1)` with jitter.
+    #[cfg(feature = "websocket")]
+    pub(crate) fn reconnect_delay(&self, n: u32, random: f64) -> Duration {
+        let d = self.delay(n);
+        if self.jitter {
+            d.mul_f64(random.clamp(0.0, 1.0))
+        } else {
+            d
+        }
+    }
+
     /// Whether responses with `status` are retried.
     pub(crate) fn retries_status(&self, status: u16) -> bool {
         self.statuses.contains(status)

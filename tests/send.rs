@@ -42,6 +42,11 @@ fn streams_are_send() {
     send::<BodyStream>();
     send::<EventStream>();
     send::<fanout::Lines>();
+    send::<fanout::WebSocket>();
+    send::<fanout::SocketStream>();
+    send::<fanout::SocketSink>();
+    send::<fanout::SendMessage>();
+    send::<fanout::WebSocketBuilder>();
 }
 
 /// Builds the futures without running them (no server needed).
@@ -61,6 +66,8 @@ fn futures_are_send() {
     assert_send(&bytes);
     let sse = client.sse("http://127.0.0.1:1/").send();
     assert_send(&sse);
+    let ws = client.websocket("ws://127.0.0.1:1/").connect();
+    assert_send(&ws);
     let c = client.clone();
     let batch = gather((1..=3).map(move |i| {
         let c = c.clone();

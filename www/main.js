@@ -4,7 +4,7 @@
 // `startLive` / `stopLive`, `startOffline` / `postComment` / `setOffline`,
 // and reports errors that Rust hands back in the
 // status lines.
-import init, { run, compare, stop, startLive, stopLive, startOffline, postComment, setOffline } from './pkg/fanout.js';
+import init, { run, compare, stop, startLive, stopLive, startOffline, postComment, setOffline, startLiveSocket, liveSocketSend, liveSocketDrop } from './pkg/fanout.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('controls');
@@ -139,3 +139,25 @@ if (!buttons.run.disabled) {
     .catch(offlineError);
   start(run);
 }
+
+// The Live panel's WebSocket: opened once the module is loaded.
+const wsStatus = $('ws-status');
+function wsError(err) {
+  wsStatus.textContent = `Error: ${messageOf(err)}`;
+}
+if (!buttons.run.disabled) startLiveSocket(api.value.trim()).catch(wsError);
+$('ws-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  try {
+    liveSocketSend($('ws-text').value);
+  } catch (err) {
+    wsError(err);
+  }
+});
+$('ws-drop').addEventListener('click', () => {
+  try {
+    liveSocketDrop();
+  } catch (err) {
+    wsError(err);
+  }
+});

@@ -5,7 +5,7 @@
 
 use crate::keys::{
     AUTH_KEYS, CLIENT_KEYS, GATHER_INPUT_KEYS, GATHER_KEYS, HOOK_KEYS, LINE_KEYS, OUTBOX_KEYS,
-    OUTBOX_SEND_KEYS, REQUEST_KEYS, SSE_KEYS,
+    OUTBOX_SEND_KEYS, REQUEST_KEYS, SSE_KEYS, WEBSOCKET_KEYS,
 };
 
 const DTS: &str = concat!(include_str!("fanout.d.ts"), include_str!("options.d.ts"));
@@ -67,6 +67,7 @@ fn every_options_interface_is_its_parsers_key_list() {
         ("JsonLinesOptions", LINE_KEYS),
         ("OutboxOptions", OUTBOX_KEYS),
         ("OutboxSendOptions", OUTBOX_SEND_KEYS),
+        ("WebSocketOptions", WEBSOCKET_KEYS),
     ] {
         assert_eq!(
             interface_keys(interface),

@@ -6,7 +6,7 @@ export type HttpMethod =
 /** The `name` of every error fanout throws or rejects with. */
 export type FanoutErrorName =
   | 'HTTPError' | 'TimeoutError' | 'NetworkError' | 'DecodeError' | 'AbortError' | 'TypeError'
-  | 'ForceRetryError' | 'OutboxError';
+  | 'ForceRetryError' | 'OutboxError' | 'ConnectError' | 'ClosedError' | 'BufferFullError' | 'NotSupportedError';
 
 /**
  * The base class of the errors fanout throws and rejects with (it extends
@@ -22,6 +22,11 @@ export type FanoutErrorName =
  * - `ForceRetryError`: an `afterResponse` hook returned `retry()` when the retry
  *   limit was reached (`status` is the refused response's), as in ky.
  * - `OutboxError`: a durable outbox's failure (`reason` says which).
+ * - `ConnectError`: a WebSocket did not open (a refused upgrade, an unreachable server).
+ * - `ClosedError`: a WebSocket closed for good (`code`, `reason`); its queued sends fail with it.
+ * - `BufferFullError`: a WebSocket's send buffer (`sendBuffer`) was full.
+ * - `NotSupportedError`: the platform has no WebSocket (Node.js before 22
+ *   without `--experimental-websocket`).
  */
 export class FanoutError extends Error {
   protected constructor();
@@ -34,6 +39,10 @@ export class FanoutError extends Error {
   method: string | undefined;
   /** How many attempts were made (0 when nothing was sent). */
   attempts: number;
+  /** The close code, for a WebSocket's `ClosedError` (1006: dropped without a close frame). */
+  code?: number;
+  /** The close reason, for a WebSocket's `ClosedError`. */
+  reason?: string;
 }
 
 /**
@@ -158,6 +167,86 @@ export interface SseOptions extends RequestOptions {
   onReconnect?: (info: SseReconnect) => void;
 }
 
+/** One WebSocket message. */
+export interface FanoutMessage {
+  /** The text, or the bytes of a binary message. */
+  readonly data: string | Uint8Array;
+  /** Whether it is a text message. */
+  readonly isText: boolean;
+  /** The text (a binary message decoded as UTF-8, invalid bytes replaced). */
+  text(): string;
+  /** The bytes (a text message's UTF-8). */
+  bytes(): Uint8Array;
+  /** `JSON.parse` of the text; throws a `DecodeError` if it is not JSON. `T` is not checked. */
+  json<T = unknown>(): T;
+}
+
+/** What `onEvent` is told: a connection opened, dropped (and will be made again), or the socket closed for good. */
+export type WebSocketEvent =
+  | { type: 'open'; reconnects: number }
+  | { type: 'reconnecting'; attempt: number; delayMs: number; code: number; reason: string; resend: number }
+  | { type: 'closed'; code: number; reason: string };
+
+/** Where a WebSocket is. */
+export type WebSocketState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+/** Options of `client.websocket(url, options)`. */
+export interface WebSocketOptions {
+  /** The subprotocols to offer. */
+  protocols?: string | string[];
+  /**
+   * Reconnect after a drop (default: never): `true` (2 reconnections in a
+   * row), a number of reconnections in a row, or the retry options
+   * (`limit`, `backoffMs`, `maxBackoffMs`, `jitter`).
+   */
+  reconnect?: RetrySetting;
+  /** Close codes from the server that end the socket without a reconnection (1000 always does). */
+  finalCodes?: number[];
+  /** Send `heartbeatMessage` (default `'ping'`) every this many ms while open. */
+  heartbeatMs?: number;
+  /** The heartbeat's message: a string or bytes. */
+  heartbeatMessage?: string | ArrayBuffer | ArrayBufferView;
+  /** Count a connection that brings no message for this many ms as dropped. */
+  idleTimeoutMs?: number;
+  /** How many sends may wait for the connection (default 1024); past it `send` rejects with a `BufferFullError`. */
+  sendBuffer?: number;
+  /** Called on each open, drop and the close (a UI shows "reconnecting…" from it). */
+  onEvent?: (event: WebSocketEvent) => void;
+}
+
+/**
+ * A WebSocket from `client.websocket(url, options)`: an async iterator of
+ * its messages that reconnects (with `reconnect`), with `send`.
+ * Nothing sent is dropped silently: while it reconnects, sends wait in
+ * order and go out after the reconnection (each promise resolves when its
+ * message was handed to an open connection); what the connection's
+ * `bufferedAmount` says never left is sent again. A message that left
+ * before a drop may still be lost on the way: acknowledge messages in
+ * the application where that matters. The iteration ends (rejects with a
+ * `ClosedError` or `ConnectError`) when the socket closes for good;
+ * leaving the loop closes it.
+ */
+export interface FanoutWebSocket extends AsyncIterableIterator<FanoutMessage> {
+  next(): Promise<IteratorResult<FanoutMessage, undefined>>;
+  /** Ends the iteration and closes the socket (1000). */
+  return(): Promise<IteratorResult<FanoutMessage, undefined>>;
+  [Symbol.asyncIterator](): FanoutWebSocket;
+  /**
+   * Queues a message; resolves once it was handed to an open connection.
+   * Rejects with a `BufferFullError`, a `ClosedError` (closed for good
+   * first) or a `TypeError` (not a string or bytes). Every promise settles.
+   */
+  send(data: string | ArrayBuffer | ArrayBufferView): Promise<void>;
+  /** Sends `JSON.stringify(value)` as a text message. */
+  sendJson(value: unknown): Promise<void>;
+  /** Closes for good with `code` (1000, or 3000 to 4999) and `reason`; queued sends reject with a `ClosedError`. */
+  close(code?: number, reason?: string): void;
+  /** Where the socket is. */
+  readonly state: WebSocketState;
+  /** How many times it has reconnected. */
+  readonly reconnects: number;
+}
+
 /** One request of a `gather`, as an object. */
 export interface GatherRequest extends RequestOptions {
   /** The method (default `'GET'`). */
@@ -261,6 +350,20 @@ export interface Client {
    * ```
    */
   sse(path: string | URL, options?: SseOptions): FanoutStream<ServerSentEvent>;
+  /**
+   * A WebSocket to `url`, joined onto `baseUrl` (`http`/`https` become
+   * `ws`/`wss`); it connects at once. Throws a `TypeError` for a bad URL
+   * or option and a `NotSupportedError` where there is no WebSocket; a
+   * connection that does not open ends the iteration with a
+   * `ConnectError`.
+   *
+   * ```js
+   * const ws = client.websocket('ws/echo', { reconnect: { limit: 10 } });
+   * await ws.send('hello');
+   * for await (const m of ws) console.log(m.text());
+   * ```
+   */
+  websocket(url: string | URL, options?: WebSocketOptions): FanoutWebSocket;
 }
 
 export interface FanoutResponse {

@@ -71,6 +71,18 @@ pub(crate) const SSE_KEYS: &[&str] = &[
     "onReconnect",
 ];
 
+/// The keys of `client.websocket` options.
+pub(crate) const WEBSOCKET_KEYS: &[&str] = &[
+    "protocols",
+    "reconnect",
+    "finalCodes",
+    "heartbeatMs",
+    "heartbeatMessage",
+    "idleTimeoutMs",
+    "sendBuffer",
+    "onEvent",
+];
+
 pub(crate) const RETRY_KEYS: &[&str] = &[
     "limit",
     "backoffMs",

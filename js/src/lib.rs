@@ -70,6 +70,8 @@ mod sse;
 mod states;
 #[cfg(target_arch = "wasm32")]
 mod stream;
+#[cfg(target_arch = "wasm32")]
+mod websocket;
 
 #[cfg(target_arch = "wasm32")]
 pub use client::JsClient;

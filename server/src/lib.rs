@@ -9,7 +9,8 @@
 //!   plus fault- and latency-injection endpoints (`/status/:code`, `/drip`,
 //!   `/hang`, `/drop`, `/flaky/:key`, `?delay=MS`, `/faults/offline`, ...),
 //!   `Idempotency-Key` honoured on writes, streams (`/sse`,
-//!   `/ndjson`, `/upload`) and request statistics
+//!   `/ndjson`, `/upload`), WebSocket routes (`/ws/echo`, `/ws/ticker`,
+//!   `/ws/refuse`) and request statistics
 //!   (`/stats`) used by the browser test-suite and the benchmarks.
 //!
 //! Build the whole service with [`app`]; the binary (`main.rs`) only parses
@@ -36,6 +37,7 @@ pub mod stats;
 mod streams;
 pub mod tls;
 mod util;
+mod ws;
 
 /// Configuration of one [`app`] instance.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,6 +76,8 @@ pub(crate) struct AppState {
     pub(crate) idempotency: Arc<idempotency::Idempotency>,
     /// The scopes `/faults/offline` refuses.
     pub(crate) offline: Arc<offline::Offline>,
+    /// WebSocket statistics (the `ws` object of `/stats`).
+    pub(crate) ws: Arc<ws::WsStats>,
 }
 
 /// Builds the complete dev-server router.
@@ -97,6 +101,7 @@ pub fn app(config: Config) -> Router {
         tokens: Arc::new(auth::Tokens::default()),
         idempotency: Arc::new(idempotency::Idempotency::default()),
         offline: Arc::new(offline::Offline::default()),
+        ws: Arc::new(ws::WsStats::default()),
     };
 
     let counted = Router::new()
@@ -104,6 +109,7 @@ pub fn app(config: Config) -> Router {
         .merge(faults::routes())
         .merge(streams::routes())
         .merge(auth::routes())
+        .merge(ws::routes())
         .layer(middleware::from_fn(util::delay))
         .layer(middleware::from_fn_with_state(
             state.clone(),

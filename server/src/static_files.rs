@@ -19,9 +19,9 @@ use tower_http::services::{ServeDir, ServeFile};
 
 /// The Content-Security-Policy of the static pages. `connect-src` is wide so
 /// the demo page's "API base URL" field can reach another
-/// JSONPlaceholder-compatible server.
+/// JSONPlaceholder-compatible server (and its WebSocket, `ws:`/`wss:`).
 pub(crate) const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
-     style-src 'self'; connect-src 'self' http: https:";
+     style-src 'self'; connect-src 'self' http: https: ws: wss:";
 
 pub(crate) fn router(root: &Path) -> Router {
     Router::new()

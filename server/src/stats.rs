@@ -7,6 +7,8 @@
 //! (during `?delay`, `/hang`, or a streaming body) drops the guard and the
 //! request counts as `cancelled`; a fully sent body counts as `completed`.
 //!
+//! The WebSocket routes' counters are its `ws` object (`ws.rs`).
+//!
 //! Endpoints: `GET /stats[?tag=T]`, `POST /stats/reset[?tag=T]`,
 //! `DELETE /stats[?tag=T]`.
 
@@ -329,8 +331,16 @@ pub(crate) fn routes() -> Router<AppState> {
 async fn get_stats(State(state): State<AppState>, uri: Uri) -> Response {
     let tag = query_value(&uri, "tag");
     let mut body = match &tag {
-        Some(tag) => state.stats.tag_snapshot(tag),
-        None => state.stats.snapshot(),
+        Some(tag) => {
+            let mut v = state.stats.tag_snapshot(tag);
+            v["ws"] = state.ws.tag_snapshot(tag);
+            v
+        }
+        None => {
+            let mut v = state.stats.snapshot();
+            v["ws"] = state.ws.snapshot();
+            v
+        }
     };
     if let Value::Object(map) = &mut body {
         map.insert(
@@ -348,9 +358,11 @@ async fn reset_stats(State(state): State<AppState>, uri: Uri) -> Response {
         Some(tag) => {
             state.stats.reset_tag(&tag);
             state.idempotency.reset(Some(&tag));
+            state.ws.reset(Some(&tag));
         }
         None => {
             state.stats.reset();
+            state.ws.reset(None);
             state.flaky.clear();
             state.idempotency.reset(None);
         }

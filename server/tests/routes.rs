@@ -609,7 +609,7 @@ async fn static_files() {
         index.header("content-security-policy"),
         Some(
             "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
-             connect-src 'self' http: https:"
+             connect-src 'self' http: https: ws: wss:"
         )
     );
     assert_eq!(index.header("x-content-type-options"), Some("nosniff"));

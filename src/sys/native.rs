@@ -26,7 +26,7 @@ pub(crate) fn epoch_ms() -> f64 {
 
 /// A number in `[0, 1)` for retry jitter: a splitmix64 step over a
 /// counter seeded from the clock (jitter needs spread, not secrecy).
-#[cfg(feature = "retry")]
+#[cfg(any(feature = "retry", feature = "websocket"))]
 pub(crate) fn random() -> f64 {
     use std::sync::atomic::AtomicU64;
     static STATE: AtomicU64 = AtomicU64::new(0);

@@ -288,6 +288,91 @@ test('web build in a page: an AbortSignal aborts a request and a gather', async 
   assert.deepEqual(out, { single: 'AbortError', batch: ['ok', 'AbortError', 'AbortError'] });
 });
 
+test('web build in a page: client.websocket echoes, keeps 200 messages in order across 5 drops, typed errors (issue 22)', async () => {
+  const tag = uniqueTag('ws-page');
+  const out = await page.evaluate(
+    async ({ api, tag }) => {
+      const unhandled = [];
+      window.addEventListener('unhandledrejection', (e) => unhandled.push(String(e.reason)));
+      const { Client } = window.fanout;
+      const client = new Client({ baseUrl: api });
+      const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+      const until = async (f) => {
+        const end = Date.now() + 15_000;
+        while (!f()) {
+          if (Date.now() > end) throw new Error('timed out');
+          await sleep(5);
+        }
+      };
+      const ws = client.websocket(`ws/echo?tag=${tag}`, {
+        reconnect: { limit: 10, backoffMs: 30, maxBackoffMs: 300 },
+      });
+      const got = [];
+      const reading = (async () => {
+        for await (const m of ws) {
+          got.push(m.text());
+          if (got.length === 200) break;
+        }
+      })();
+      const sends = [];
+      for (let burst = 0; burst < 6; burst += 1) {
+        const [from, to] = [Math.floor((burst * 200) / 6), Math.floor(((burst + 1) * 200) / 6)];
+        if (burst > 0) {
+          await ws.send('!drop');
+          await until(() => ws.state !== 'open');
+        }
+        for (let i = from; i < to; i += 1) sends.push(ws.send(`${i}:p`));
+        await until(() => got.length >= to);
+      }
+      await reading;
+      await Promise.all(sends);
+      const bin = client.websocket('ws/echo');
+      await bin.send(new Uint8Array([1, 2, 3]));
+      const b = (await bin.next()).value;
+      bin.close();
+      let refused;
+      try {
+        await client.websocket('ws/refuse').next();
+      } catch (e) {
+        refused = e.name;
+      }
+      let bad;
+      try {
+        client.websocket('ftp://x/');
+      } catch (e) {
+        bad = e.name;
+      }
+      const late = await bin.send('late').catch((e) => e.name);
+      await sleep(50);
+      return {
+        inOrder: got.length === 200 && got.every((t, i) => t === `${i}:p`),
+        reconnects: ws.reconnects,
+        state: ws.state,
+        bytes: [...b.bytes()],
+        isText: b.isText,
+        refused,
+        bad,
+        late,
+        unhandled,
+      };
+    },
+    { api: `${API}/`, tag },
+  );
+  assert.deepEqual(out, {
+    inOrder: true,
+    reconnects: 5,
+    state: 'closed',
+    bytes: [1, 2, 3],
+    isText: false,
+    refused: 'ConnectError',
+    bad: 'TypeError',
+    late: 'ClosedError',
+    unhandled: [],
+  });
+  const s = (await stats(tag)).ws;
+  assert.deepEqual([s.messages_in, s.unique, s.duplicates, s.connections, s.drops], [200, 200, 0, 6, 5]);
+});
+
 test('web build in a module Web Worker: get, errors, gather with a limit, abort', async () => {
   const tag = uniqueTag('worker');
   const out = await inWorker('/worker-harness.js', tag);

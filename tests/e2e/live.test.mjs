@@ -275,3 +275,37 @@ test('a second Start stops the first run, which leaves the panel alone', async (
     await page.close();
   }
 });
+
+test('WebSocket: "Drop now" and the counter goes on; a message sent during the drop comes back', async () => {
+  const { page, problems } = await openPage();
+  const count = async () => Number(await page.locator('#ws-count').textContent());
+  await waitForText(page, '#ws-status', /^Open$/);
+  const tag = await page.locator('#ws-status').getAttribute('data-tag');
+  await until('three messages', async () => {
+    const n = await count();
+    return { ok: n >= 3, value: n };
+  });
+  const before = await count();
+  // Drop, and send at once: the message waits for the reconnection.
+  await page.click('#ws-drop');
+  await page.fill('#ws-text', 'sent during the drop');
+  await page.click('#ws-send');
+  await waitForText(page, '#ws-reconnects', /^[1-9]\d*$/);
+  await waitForText(page, '#ws-status', /^Open$/);
+  await until('the counter going on', async () => {
+    const n = await count();
+    return { ok: n >= before + 3, value: n };
+  });
+  await waitForText(page, '#ws-echoes', /sent during the drop/);
+  assert.equal(await page.locator('#ws-echoes li').count(), 1);
+  const s = await stats(tag);
+  assert.ok(s.ws.drops >= 1, JSON.stringify(s.ws));
+  assert.ok(s.ws.connections >= 2, JSON.stringify(s.ws));
+  await page.close();
+  // Chromium logs the dropped connection itself ("WebSocket connection
+  // to ... failed"); nothing else may go wrong.
+  assert.deepEqual(
+    problems.filter((p) => !/WebSocket connection to/.test(p)),
+    [],
+  );
+});

@@ -12,7 +12,7 @@ import { launch, screenshot, API } from './lib.mjs';
 
 const TIMEOUT = 30_000;
 const CSP =
-  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; connect-src 'self' http: https:";
+  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; connect-src 'self' http: https: ws: wss:";
 const XSS_TITLE = '<img src=x onerror="window.__xss=1">';
 
 let browser;

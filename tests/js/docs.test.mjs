@@ -19,12 +19,12 @@ const NODE_PKG = `${ROOT}pkg/nodejs/fanout.js`;
 const KINDS = ['sh', 'html', 'node-esm', 'node-cjs', 'node-snippet', 'worker', 'worker-page', 'file'];
 
 /** Runs a snippet as a Node.js program; resolves to its stdout lines. */
-async function runNode(code, ext) {
+async function runNode(code, ext, flags = []) {
   const dir = mkdtempSync(join(tmpdir(), 'fanout-docs-'));
   try {
     const file = join(dir, `snippet.${ext}`);
     writeFileSync(file, code);
-    const { stdout } = await run(process.execPath, [file], { timeout: 20_000 });
+    const { stdout } = await run(process.execPath, [...flags, file], { timeout: 20_000 });
     return stdout.trimEnd().split('\n');
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -164,6 +164,14 @@ test('docs: upload progress', async () => {
 test('docs: NDJSON lines', async () => {
   const lines = await runNode(asModule('ndjson'), 'mjs');
   assert.deepEqual(lines, [1, 2, 3].map((n) => `${n} caf\u00e9 \u2603 \u{1F600} #${n}`));
+});
+
+test('docs: WebSocket', async () => {
+  // Node.js 20 and 21 have the global WebSocket behind a flag.
+  const major = Number(process.versions.node.split('.')[0]);
+  const flags = major < 22 ? ['--experimental-websocket'] : [];
+  const lines = await runNode(asModule('websocket'), 'mjs', flags);
+  assert.deepEqual(lines, ['open', 'hello', '{"n":1}', 'closed']);
 });
 
 test('docs: Server-Sent Events with a reconnection', async () => {

@@ -3,8 +3,9 @@
 // (js/tests/api.rs, a wasm-bindgen test of the same exports): hooks (order,
 // async, retry(), a replaced response, a throw, beforeError), dedupe (20
 // identical GETs, one request at the server) and auth (one refresh for
-// 10 401s, no token to another origin). Plain script: `featuresProbe(fanout,
-// api, tag)` resolves to an object that must deep-equal `FEATURES_EXPECTED`.
+// 10 401s, no token to another origin), and (issue 22) client.websocket.
+// Plain script: `featuresProbe(fanout, api, tag)` resolves to an object
+// that must deep-equal `FEATURES_EXPECTED`.
 // `api` ends with '/'; `fanout` has `Client` and `retry`.
 async function featuresProbe({ Client, retry }, api, tag) {
   const out = {};
@@ -51,7 +52,67 @@ async function featuresProbe({ Client, retry }, api, tag) {
   out.awayAuthorization = away.headers.authorization ?? null;
   const stats = await (await fetch(api + 'stats?tag=' + encodeURIComponent(tag))).json();
   out.dedupedRequests = stats.requests;
+  out.websocket = await websocketProbe(Client, api, tag + '-ws');
   return out;
+}
+
+// Issue 22: client.websocket in this context: an echo of bytes, 200
+// messages in order across 5 server drops (each next burst sent while it
+// reconnects), and the typed errors; what the server counted.
+async function websocketProbe(Client, api, tag) {
+  const client = new Client({ baseUrl: api });
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  const until = async (f) => {
+    const end = Date.now() + 15000;
+    while (!f()) {
+      if (Date.now() > end) throw new Error('websocketProbe: timed out');
+      await sleep(5);
+    }
+  };
+  const ws = client.websocket('ws/echo?tag=' + tag, { reconnect: { limit: 10, backoffMs: 30, maxBackoffMs: 300 } });
+  const got = [];
+  const reading = (async () => {
+    for await (const m of ws) {
+      got.push(m.text());
+      if (got.length === 200) break;
+    }
+  })();
+  const sends = [];
+  for (let burst = 0; burst < 6; burst += 1) {
+    const from = Math.floor((burst * 200) / 6);
+    const to = Math.floor(((burst + 1) * 200) / 6);
+    if (burst > 0) {
+      await ws.send('!drop');
+      await until(() => ws.state !== 'open');
+    }
+    for (let i = from; i < to; i += 1) sends.push(ws.send(i + ':p'));
+    await until(() => got.length >= to);
+  }
+  await reading;
+  await Promise.all(sends);
+  const bin = client.websocket('ws/echo');
+  await bin.send(new Uint8Array([1, 2, 3]));
+  const b = (await bin.next()).value;
+  bin.close();
+  const late = await bin.send('late').catch((e) => e.name);
+  const refused = await client.websocket('ws/refuse').next().then(() => 'opened', (e) => e.name);
+  let bad = 'none';
+  try {
+    client.websocket('ftp://x/');
+  } catch (e) {
+    bad = e.name;
+  }
+  const s = (await (await fetch(api + 'stats?tag=' + encodeURIComponent(tag))).json()).ws;
+  return {
+    inOrder: got.length === 200 && got.every((t, i) => t === i + ':p'),
+    reconnects: ws.reconnects,
+    bytes: Array.from(b.bytes()),
+    isText: b.isText,
+    late,
+    refused,
+    bad,
+    server: [s.messages_in, s.unique, s.duplicates, s.connections, s.drops],
+  };
 }
 
 // eslint-disable-next-line no-unused-vars
@@ -66,4 +127,14 @@ const FEATURES_EXPECTED = {
   auth: [10, 1],
   awayAuthorization: null,
   dedupedRequests: 1,
+  websocket: {
+    inOrder: true,
+    reconnects: 5,
+    bytes: [1, 2, 3],
+    isText: false,
+    late: 'ClosedError',
+    refused: 'ConnectError',
+    bad: 'TypeError',
+    server: [200, 200, 0, 6, 5],
+  },
 };

@@ -18,3 +18,4 @@ mod streams;
 mod support;
 mod upload;
 mod urls;
+mod websocket;

@@ -433,3 +433,68 @@ export async function outboxes(): Promise<number> {
   events.push(key, state, String(removed));
   return status + (await outbox.len());
 }
+
+// client.websocket: an async iterator of messages with send and close.
+import type {
+  FanoutMessage,
+  FanoutWebSocket,
+  WebSocketEvent,
+  WebSocketOptions,
+  WebSocketState,
+} from 'fanout';
+
+export async function webSocket(c: Client): Promise<string[]> {
+  const out: string[] = [];
+  const options: WebSocketOptions = {
+    protocols: ['v1'],
+    reconnect: { limit: 10, backoffMs: 200, maxBackoffMs: 5000, jitter: true },
+    finalCodes: [4000],
+    heartbeatMs: 20_000,
+    heartbeatMessage: new Uint8Array([1]),
+    idleTimeoutMs: 45_000,
+    sendBuffer: 256,
+    onEvent: (e: WebSocketEvent) => {
+      if (e.type === 'reconnecting') out.push(`${e.attempt} ${e.delayMs} ${e.code} ${e.reason} ${e.resend}`);
+      else if (e.type === 'closed') out.push(`${e.code} ${e.reason}`);
+      else out.push(String(e.reconnects));
+    },
+  };
+  const ws: FanoutWebSocket = c.websocket(new URL('ws://127.0.0.1:8080/ws/echo'), options);
+  const sent: Promise<void> = ws.send('hi');
+  await sent;
+  await ws.send(new Uint8Array([1, 2]));
+  await ws.send(new ArrayBuffer(2));
+  await ws.sendJson({ n: 1 });
+  const state: WebSocketState = ws.state;
+  const n: number = ws.reconnects;
+  out.push(state, String(n));
+  for await (const m of ws) {
+    const message: FanoutMessage = m;
+    const data: string | Uint8Array = message.data;
+    const text: string = message.text();
+    const bytes: Uint8Array = message.bytes();
+    const value = message.json<{ n: number }>();
+    out.push(String(data), text, String(bytes.length), String(value.n), String(message.isText));
+    break;
+  }
+  ws.close(4000, 'bye');
+  ws.close();
+  try {
+    await ws.send('late');
+  } catch (e) {
+    const err = e as FanoutError;
+    if (err.name === 'ClosedError' || err.name === 'BufferFullError') out.push(String(err.code), err.reason ?? '');
+    const name: FanoutErrorName = err.name;
+    out.push(name);
+  }
+  // @ts-expect-error: send takes a string or bytes, not an object
+  ws.send({ n: 1 });
+  // @ts-expect-error: an unknown option
+  c.websocket('ws/echo', { retry: true });
+  // @ts-expect-error: the state is read-only
+  ws.state = 'open';
+  // @ts-expect-error: a message's data is a string or bytes
+  const wrong: number = (await ws.next()).value!.data;
+  out.push(String(wrong));
+  return out;
+}

@@ -86,6 +86,11 @@ extern "C" {
     #[wasm_bindgen(thread_local_v2, js_name = XMLHttpRequest)]
     static XHR_CTOR: Option<js_sys::Object>;
 
+    /// `None` where the constructor is missing (Node.js before 22).
+    #[cfg(feature = "websocket")]
+    #[wasm_bindgen(thread_local_v2, js_name = WebSocket)]
+    static WEBSOCKET_CTOR: Option<js_sys::Object>;
+
     /// The `Request` constructor, to ask its prototype whether `fetch`
     /// takes a streamed body.
     #[cfg(feature = "upload")]
@@ -108,6 +113,12 @@ pub(crate) fn xhr() -> Option<Result<web_sys::XmlHttpRequest, JsValue>> {
         return None;
     }
     Some(web_sys::XmlHttpRequest::new())
+}
+
+/// Whether the platform has a global `WebSocket`.
+#[cfg(feature = "websocket")]
+pub(crate) fn has_websocket() -> bool {
+    WEBSOCKET_CTOR.with(|c| c.is_some())
 }
 
 /// Whether `fetch` takes a `ReadableStream` body (`duplex: "half"`):
@@ -144,7 +155,7 @@ pub(crate) fn epoch_ms() -> f64 {
 }
 
 /// A number in `[0, 1)` for retry jitter.
-#[cfg(feature = "retry")]
+#[cfg(any(feature = "retry", feature = "websocket"))]
 pub(crate) fn random() -> f64 {
     js_sys::Math::random()
 }

@@ -265,7 +265,33 @@ fn firefox(_: &mut Run) -> Work {
 }
 
 fn node(_: &mut Run) -> Work {
-    Work::Commands(wasm_pack_tests(&["--node"], &["node"]))
+    let mut commands = wasm_pack_tests(&["--node"], &["node"]);
+    // Node.js 20 and 21 have a global `WebSocket` only with
+    // `--experimental-websocket`: the run above checks the typed error
+    // where it is missing, this one the WebSocket tests with it.
+    if node_major().is_some_and(|v| v < 22) {
+        for mut c in wasm_pack_tests(&["--node"], &["node"]) {
+            c.args(["--", "websocket"])
+                .env("NODE_OPTIONS", "--experimental-websocket");
+            commands.push(c);
+        }
+    }
+    Work::Commands(commands)
+}
+
+/// The major version of `node`, if it runs.
+fn node_major() -> Option<u32> {
+    let out = std::process::Command::new("node")
+        .arg("--version")
+        .output()
+        .ok()?;
+    let v = String::from_utf8_lossy(&out.stdout);
+    v.trim()
+        .trim_start_matches('v')
+        .split('.')
+        .next()?
+        .parse()
+        .ok()
 }
 
 fn soak(_: &mut Run) -> Work {
@@ -277,7 +303,19 @@ fn soak(_: &mut Run) -> Work {
 fn js(_: &mut Run) -> Work {
     let mut c = cmd("node");
     c.args(["--test", "tests/js/"]);
-    Work::Commands(vec![c])
+    let mut commands = vec![c];
+    // Node.js 20 and 21: the WebSocket tests again with the global (the
+    // run above checks the NotSupportedError without it).
+    if node_major().is_some_and(|v| v < 22) {
+        let mut ws = cmd("node");
+        ws.args([
+            "--experimental-websocket",
+            "--test",
+            "tests/js/websocket.test.mjs",
+        ]);
+        commands.push(ws);
+    }
+    Work::Commands(commands)
 }
 
 fn types(_: &mut Run) -> Work {
