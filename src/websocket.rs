@@ -65,13 +65,11 @@
 //! drop (1006), reconnects under the policy, if there is one.
 
 use std::fmt;
-use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures_core::Stream;
-use serde::de::DeserializeOwned;
 
 use crate::client::Client;
 use crate::error::{Error, Kind};
@@ -79,8 +77,10 @@ use crate::retry::Retry;
 use crate::sync::{dyn_ss, Lock, Shared};
 
 mod core;
+mod message;
 #[cfg(not(target_arch = "wasm32"))]
 mod native;
+mod split;
 #[cfg(target_arch = "wasm32")]
 mod web;
 
@@ -90,109 +90,8 @@ use native as platform;
 use web as platform;
 
 use self::core::{Core, Settings};
-
-/// One WebSocket message: text or binary.
-///
-/// ```
-/// use fanout::Message;
-/// let m = Message::from("{\"n\":1}");
-/// assert_eq!(m.text().unwrap(), "{\"n\":1}");
-/// assert_eq!(m.json::<serde_json::Value>().unwrap()["n"], 1);
-/// assert_eq!(Message::from(vec![0xff]).bytes(), [0xff]);
-/// assert!(Message::from(vec![0xff]).text().unwrap_err().is_decode());
-/// ```
-#[derive(Clone, PartialEq, Eq)]
-pub enum Message {
-    /// A text message.
-    Text(String),
-    /// A binary message.
-    Binary(Vec<u8>),
-}
-
-impl Message {
-    /// The text; a binary message as UTF-8, or an error that
-    /// [`is_decode`](Error::is_decode).
-    pub fn text(&self) -> Result<&str, Error> {
-        match self {
-            Message::Text(s) => Ok(s),
-            Message::Binary(b) => std::str::from_utf8(b).map_err(|e| {
-                Error::decode(format!("a binary WebSocket message is not UTF-8: {e}"), "")
-            }),
-        }
-    }
-
-    /// The bytes (a text message's UTF-8).
-    pub fn bytes(&self) -> &[u8] {
-        match self {
-            Message::Text(s) => s.as_bytes(),
-            Message::Binary(b) => b,
-        }
-    }
-
-    /// The message decoded as JSON, or an error that
-    /// [`is_decode`](Error::is_decode) (with its path, like a response's).
-    pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        crate::response::decode_json(self.bytes())
-    }
-
-    /// Whether it is a text message.
-    pub fn is_text(&self) -> bool {
-        matches!(self, Message::Text(_))
-    }
-
-    /// The size `bufferedAmount` counts for it: its bytes.
-    pub(crate) fn len(&self) -> u64 {
-        self.bytes().len() as u64
-    }
-}
-
-impl fmt::Debug for Message {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Message::Text(s) if s.len() > 200 => write!(f, "Text({:?}…)", &s[..s.floor(200)]),
-            Message::Text(s) => write!(f, "Text({s:?})"),
-            Message::Binary(b) => write!(f, "Binary({} bytes)", b.len()),
-        }
-    }
-}
-
-/// A char boundary at or below `i`.
-trait Floor {
-    fn floor(&self, i: usize) -> usize;
-}
-
-impl Floor for String {
-    fn floor(&self, mut i: usize) -> usize {
-        while !self.is_char_boundary(i) {
-            i -= 1;
-        }
-        i
-    }
-}
-
-impl From<String> for Message {
-    fn from(s: String) -> Message {
-        Message::Text(s)
-    }
-}
-
-impl From<&str> for Message {
-    fn from(s: &str) -> Message {
-        Message::Text(s.to_owned())
-    }
-}
-
-impl From<Vec<u8>> for Message {
-    fn from(b: Vec<u8>) -> Message {
-        Message::Binary(b)
-    }
-}
-
-impl From<&[u8]> for Message {
-    fn from(b: &[u8]) -> Message {
-        Message::Binary(b.to_vec())
-    }
-}
+pub use self::message::Message;
+pub use self::split::{SendMessage, SocketSink, SocketStream};
 
 /// Where a [`WebSocket`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -539,159 +438,6 @@ impl Stream for WebSocket {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         Pin::new(&mut self.stream).poll_next(cx)
-    }
-}
-
-/// The receiving half of a [`WebSocket`] ([`WebSocket::split`]): a
-/// `Stream` of [`Message`]s. The socket closes when both halves are
-/// dropped.
-pub struct SocketStream {
-    core: Shared<Lock<Core>>,
-    _handle: Shared<Handle>,
-}
-
-impl fmt::Debug for SocketStream {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SocketStream").finish_non_exhaustive()
-    }
-}
-
-impl Stream for SocketStream {
-    type Item = Result<Message, Error>;
-
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        Core::poll_with(&self.core, cx, |c| c.poll_message())
-    }
-}
-
-/// The sending half of a [`WebSocket`] ([`WebSocket::split`]), also a
-/// `futures` `Sink` of [`Message`]s (whose flush waits until every
-/// message was handed to an open connection). The socket closes when
-/// both halves are dropped.
-pub struct SocketSink {
-    core: Shared<Lock<Core>>,
-    _handle: Shared<Handle>,
-}
-
-impl fmt::Debug for SocketSink {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let core = self.core.lock();
-        f.debug_struct("WebSocket")
-            .field("url", &core.url())
-            .field("state", &core.state())
-            .finish_non_exhaustive()
-    }
-}
-
-impl SocketSink {
-    /// See [`WebSocket::send`].
-    pub fn send(&self, message: impl Into<Message>) -> SendMessage {
-        let queued = self.core.lock().enqueue(message.into());
-        SendMessage {
-            core: self.core.clone(),
-            queued: Some(queued),
-        }
-    }
-
-    /// See [`WebSocket::send_json`].
-    pub fn send_json<T: serde::Serialize + ?Sized>(&self, value: &T) -> SendMessage {
-        match serde_json::to_string(value) {
-            Ok(text) => self.send(text),
-            Err(e) => SendMessage {
-                core: self.core.clone(),
-                queued: Some(Err(Error::builder(format!(
-                    "the message could not be serialized as JSON: {e}"
-                )))),
-            },
-        }
-    }
-
-    /// See [`WebSocket::close`].
-    pub fn close(&self, code: u16, reason: &str) -> Result<(), Error> {
-        if code != 1000 && !(3000..=4999).contains(&code) {
-            return Err(Error::builder(format!(
-                "close code {code} is not allowed: use 1000 or 3000 to 4999"
-            )));
-        }
-        if reason.len() > 123 {
-            return Err(Error::builder(
-                "a close reason must be at most 123 bytes of UTF-8",
-            ));
-        }
-        let events = {
-            let mut core = self.core.lock();
-            core.close(code, reason, false);
-            core.take_events()
-        };
-        Core::dispatch(&self.core, events);
-        Ok(())
-    }
-
-    /// See [`WebSocket::state`].
-    pub fn state(&self) -> SocketState {
-        self.core.lock().state()
-    }
-
-    /// See [`WebSocket::reconnects`].
-    pub fn reconnects(&self) -> u32 {
-        self.core.lock().reconnects()
-    }
-}
-
-impl futures_util::Sink<Message> for SocketSink {
-    type Error = Error;
-
-    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        Core::poll_with(&self.core, cx, |c| c.poll_room())
-    }
-
-    fn start_send(self: Pin<&mut Self>, item: Message) -> Result<(), Error> {
-        self.core.lock().enqueue(item).map(|_| ())
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        Core::poll_with(&self.core, cx, |c| c.poll_flushed())
-    }
-
-    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        let _ = SocketSink::close(&self, 1000, "");
-        Core::poll_with(&self.core, cx, |c| c.poll_closed())
-    }
-}
-
-/// The future of [`WebSocket::send`]: resolves once the message was
-/// handed to an open connection. The message is queued already; dropping
-/// this future does not take it back.
-#[must_use = "the message is queued; await this to know it was handed to the socket"]
-pub struct SendMessage {
-    core: Shared<Lock<Core>>,
-    queued: Option<Result<u64, Error>>,
-}
-
-impl fmt::Debug for SendMessage {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SendMessage").finish_non_exhaustive()
-    }
-}
-
-impl Future for SendMessage {
-    type Output = Result<(), Error>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        let id = match self.queued.take() {
-            Some(Ok(id)) => id,
-            Some(Err(e)) => return Poll::Ready(Err(e)),
-            None => {
-                return Poll::Ready(Err(Error::builder(
-                    "a WebSocket send was polled after it completed",
-                )))
-            }
-        };
-        let polled = Core::poll_with(&self.core, cx, |c| c.poll_sent(id));
-        if polled.is_pending() {
-            self.queued = Some(Ok(id));
-        }
-        polled
     }
 }
 

@@ -147,44 +147,48 @@ fn message(data: &JsValue) -> Result<Message, Error> {
     )))
 }
 
+/// The `protocols` option: a string or an array of strings.
+fn protocols(f: &Fields, v: &JsValue) -> Result<Vec<String>, Error> {
+    let bad = || f.bad("protocols", "a string or an array of strings", v);
+    if let Some(s) = v.as_string() {
+        return Ok(vec![s]);
+    }
+    if !Array::is_array(v) {
+        return Err(bad());
+    }
+    v.unchecked_ref::<Array>()
+        .iter()
+        .map(|p| p.as_string().ok_or_else(bad))
+        .collect()
+}
+
+/// The `finalCodes` option: an array of close codes (1000 to 4999).
+fn final_codes(f: &Fields, v: &JsValue) -> Result<Vec<u16>, Error> {
+    let bad = || f.bad("finalCodes", "an array of close codes (1000 to 4999)", v);
+    if !Array::is_array(v) {
+        return Err(bad());
+    }
+    v.unchecked_ref::<Array>()
+        .iter()
+        .map(|c| match c.as_f64() {
+            Some(n) if n.fract() == 0.0 && (1000.0..=4999.0).contains(&n) => Ok(n as u16),
+            _ => Err(bad()),
+        })
+        .collect()
+}
+
 pub(crate) fn open(client: &Session, url: &JsValue, options: &JsValue) -> Result<JsValue, Error> {
     let url = url_arg(url, "websocket url")?;
     let f = Fields::new(options, "websocket options", &[WEBSOCKET_KEYS])?;
     let mut b = client.websocket(&url);
     if let Some(v) = f.get("protocols")? {
-        let list: Vec<String> = if let Some(s) = v.as_string() {
-            vec![s]
-        } else if Array::is_array(&v) {
-            let mut out = Vec::new();
-            for p in v.unchecked_ref::<Array>().iter() {
-                match p.as_string() {
-                    Some(s) => out.push(s),
-                    None => return Err(f.bad("protocols", "a string or an array of strings", &v)),
-                }
-            }
-            out
-        } else {
-            return Err(f.bad("protocols", "a string or an array of strings", &v));
-        };
-        b = b.protocols(list);
+        b = b.protocols(protocols(&f, &v)?);
     }
     if let Some(v) = f.get("reconnect")? {
         b = b.reconnect(retry(&v, &f.field("reconnect"))?);
     }
     if let Some(v) = f.get("finalCodes")? {
-        let mut codes = Vec::new();
-        let ok = Array::is_array(&v)
-            && v.unchecked_ref::<Array>().iter().all(|c| match c.as_f64() {
-                Some(n) if n.fract() == 0.0 && (1000.0..=4999.0).contains(&n) => {
-                    codes.push(n as u16);
-                    true
-                }
-                _ => false,
-            });
-        if !ok {
-            return Err(f.bad("finalCodes", "an array of close codes (1000 to 4999)", &v));
-        }
-        b = b.final_codes(codes);
+        b = b.final_codes(final_codes(&f, &v)?);
     }
     if let Some(every) = f.ms("heartbeatMs", false)? {
         let ping = match f.get("heartbeatMessage")? {

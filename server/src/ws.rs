@@ -253,6 +253,40 @@ async fn session(state: AppState, plan: Plan, mut socket: WebSocket) {
     stats.each(tag, |c| c.open = c.open.saturating_sub(1));
 }
 
+/// A text message that tells the server to end the connection: `!drop`
+/// (without a close) or `!close CODE REASON`.
+fn command(bytes: &[u8]) -> Option<End> {
+    if bytes == b"!drop" {
+        return Some(End::Drop);
+    }
+    let rest = bytes.strip_prefix(b"!close ")?;
+    let rest = String::from_utf8_lossy(rest).into_owned();
+    let (code, reason) = rest.split_once(' ').unwrap_or((&rest, ""));
+    Some(End::Close(
+        code.trim().parse().unwrap_or(1000),
+        reason.to_owned(),
+    ))
+}
+
+/// Counts a message the client sent: messages and bytes in, and for a
+/// tagged socket whether its id (`message_id`) was seen before.
+fn count_in(stats: &WsStats, tag: Option<&str>, bytes: &[u8]) {
+    let id = message_id(bytes).map(|id| String::from_utf8_lossy(id).into_owned());
+    stats.each(tag, |c| {
+        c.messages_in += 1;
+        c.bytes_in += bytes.len() as u64;
+    });
+    if let (Some(id), Some(t)) = (id, tag) {
+        let mut inner = stats.lock();
+        let c = inner.tags.entry(t.to_owned()).or_default();
+        if c.seen.insert(id) {
+            c.unique += 1;
+        } else {
+            c.duplicates += 1;
+        }
+    }
+}
+
 async fn run(stats: &WsStats, plan: &Plan, first: bool, socket: &mut WebSocket) -> End {
     let tag = plan.tag.as_deref();
     let mut sent_here = 0u64;
@@ -309,29 +343,11 @@ async fn run(stats: &WsStats, plan: &Plan, first: bool, socket: &mut WebSocket) 
                     }
                     _ => continue,
                 };
-                if is_text && bytes == b"!drop" {
-                    return End::Drop;
-                }
-                if is_text && bytes.starts_with(b"!close ") {
-                    let rest = String::from_utf8_lossy(&bytes[7..]).into_owned();
-                    let (code, reason) = rest.split_once(' ').unwrap_or((&rest, ""));
-                    return End::Close(code.trim().parse().unwrap_or(1000), reason.to_owned());
+                if let Some(end) = is_text.then(|| command(&bytes)).flatten() {
+                    return end;
                 }
                 received += 1;
-                let id = message_id(&bytes).map(|id| String::from_utf8_lossy(id).into_owned());
-                stats.each(tag, |c| {
-                    c.messages_in += 1;
-                    c.bytes_in += bytes.len() as u64;
-                });
-                if let (Some(id), Some(t)) = (id, tag) {
-                    let mut inner = stats.lock();
-                    let c = inner.tags.entry(t.to_owned()).or_default();
-                    if c.seen.insert(id) {
-                        c.unique += 1;
-                    } else {
-                        c.duplicates += 1;
-                    }
-                }
+                count_in(stats, tag, &bytes);
                 if plan.echo {
                     stats.each(tag, |c| c.messages_out += 1);
                     if socket.send(msg).await.is_err() {

@@ -257,23 +257,7 @@ async fn deliver(inner: &Inner) -> Option<Duration> {
             }
             Verdict::Retry(retry_after) => {
                 if !may_retry(inner.config.max_attempts, record.attempts) {
-                    let reason = format!(
-                        "gave up after {} attempts ({})",
-                        record.attempts,
-                        match &result {
-                            Ok(r) => format!("status {}", r.status()),
-                            Err(e) => e.to_string(),
-                        }
-                    );
-                    fail(inner, record, status, reason.clone()).await;
-                    let e = OutboxError::new(Reason::GaveUp, reason);
-                    inner.settle(
-                        id,
-                        Err(match result {
-                            Err(err) => e.with_source(err),
-                            Ok(_) => e,
-                        }),
-                    );
+                    give_up(inner, record, status, result).await;
                     continue;
                 }
                 let delay = inner.config.backoff.delay(record.attempts, retry_after);
@@ -282,6 +266,34 @@ async fn deliver(inner: &Inner) -> Option<Duration> {
             }
         }
     }
+}
+
+/// The attempt cap is reached: `record` is kept as failed and its handle
+/// gets an `OutboxError` (`Reason::GaveUp`) with the last outcome.
+async fn give_up(
+    inner: &Inner,
+    record: Record,
+    status: Option<u16>,
+    result: Result<Response, crate::Error>,
+) {
+    let id = record.id;
+    let reason = format!(
+        "gave up after {} attempts ({})",
+        record.attempts,
+        match &result {
+            Ok(r) => format!("status {}", r.status()),
+            Err(e) => e.to_string(),
+        }
+    );
+    fail(inner, record, status, reason.clone()).await;
+    let e = OutboxError::new(Reason::GaveUp, reason);
+    inner.settle(
+        id,
+        Err(match result {
+            Err(err) => e.with_source(err),
+            Ok(_) => e,
+        }),
+    );
 }
 
 /// Keeps `record` as failed, and says so.

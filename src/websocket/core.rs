@@ -19,6 +19,8 @@ use crate::sync::{Lock, Shared};
 use crate::sys;
 use crate::wakers::Wakers;
 
+mod reconnect;
+
 /// What the builder set.
 pub(crate) struct Settings {
     pub(crate) protocols: Vec<String>,
@@ -401,35 +403,8 @@ impl Core {
                     }) => self.dropped(code, &reason, unsent, status, false),
                 },
                 Link::Open(conn) => {
-                    self.link = Link::Open(conn);
-                    self.flush();
-                    let Link::Open(mut conn) = std::mem::replace(&mut self.link, Link::Closed)
-                    else {
-                        unreachable!("flush keeps the link")
-                    };
-                    if let Some(why) = self.timers(&mut conn, &mut cx) {
-                        let unsent = conn.abandon();
-                        self.dropped(1006, &why, unsent, None, true);
-                        continue;
-                    }
-                    match conn.poll_event(&mut cx) {
-                        Poll::Pending => {
-                            self.link = Link::Open(conn);
-                            return;
-                        }
-                        Poll::Ready(ConnEvent::Message(m)) => {
-                            self.last_rx_ms = sys::now_ms();
-                            self.incoming.push_back(m);
-                            self.link = Link::Open(conn);
-                            std::task::Wake::wake_by_ref(&self.wakers);
-                        }
-                        Poll::Ready(ConnEvent::Open { .. }) => self.link = Link::Open(conn),
-                        Poll::Ready(ConnEvent::Closed {
-                            code,
-                            reason,
-                            unsent,
-                            status,
-                        }) => self.dropped(code, &reason, unsent, status, true),
+                    if self.drive_open(conn, &mut cx).is_pending() {
+                        return;
                     }
                 }
                 Link::Closing(mut conn) => match conn.poll_event(&mut cx) {
@@ -460,6 +435,42 @@ impl Core {
                 },
             }
         }
+    }
+
+    /// One step of an open connection: the queue flushed to it, the
+    /// heartbeat and idle timers, then its next event. `Pending` when it
+    /// has nothing more now.
+    fn drive_open(&mut self, conn: Conn, cx: &mut Context<'_>) -> Poll<()> {
+        self.link = Link::Open(conn);
+        self.flush();
+        let Link::Open(mut conn) = std::mem::replace(&mut self.link, Link::Closed) else {
+            unreachable!("flush keeps the link")
+        };
+        if let Some(why) = self.timers(&mut conn, cx) {
+            let unsent = conn.abandon();
+            self.dropped(1006, &why, unsent, None, true);
+            return Poll::Ready(());
+        }
+        match conn.poll_event(cx) {
+            Poll::Pending => {
+                self.link = Link::Open(conn);
+                return Poll::Pending;
+            }
+            Poll::Ready(ConnEvent::Message(m)) => {
+                self.last_rx_ms = sys::now_ms();
+                self.incoming.push_back(m);
+                self.link = Link::Open(conn);
+                std::task::Wake::wake_by_ref(&self.wakers);
+            }
+            Poll::Ready(ConnEvent::Open { .. }) => self.link = Link::Open(conn),
+            Poll::Ready(ConnEvent::Closed {
+                code,
+                reason,
+                unsent,
+                status,
+            }) => self.dropped(code, &reason, unsent, status, true),
+        }
+        Poll::Ready(())
     }
 
     fn opened(&mut self, conn: Conn, protocol: String) {
@@ -513,99 +524,5 @@ impl Core {
             }
         }
         None
-    }
-
-    /// A connection ended (`was_open`: after it opened). What never left
-    /// goes back to the front of the queue; then it reconnects, or ends.
-    fn dropped(
-        &mut self,
-        code: u16,
-        reason: &str,
-        unsent: u64,
-        status: Option<u16>,
-        was_open: bool,
-    ) {
-        self.ping = None;
-        self.idle = None;
-        let mut left = self.in_flight_bytes.saturating_sub(unsent);
-        let mut again = Vec::new();
-        for h in self.in_flight.drain(..) {
-            if left >= h.size {
-                left -= h.size;
-            } else {
-                left = 0;
-                again.extend(h.msg);
-            }
-        }
-        self.in_flight_bytes = 0;
-        let resend = again.len();
-        for m in again.into_iter().rev() {
-            self.queue.push_front(m);
-        }
-        self.resends += resend;
-
-        let connect_error = || {
-            let why = match status {
-                Some(s) => format!("the WebSocket did not open: the server answered HTTP {s}"),
-                None => format!(
-                    "the WebSocket did not open (close code {code}): the server refused the \
-                     upgrade or could not be reached"
-                ),
-            };
-            Error::new(Kind::Connect { status }, why).with_url(&self.url)
-        };
-        if !self.opened_once {
-            let e = connect_error();
-            return self.ended(code, reason, Some(e));
-        }
-        if code == 1000 {
-            return self.ended(code, reason, None);
-        }
-        if self.s.final_codes.contains(&code) {
-            let e = closed(
-                &self.url,
-                code,
-                reason,
-                "a final close code: not reconnecting",
-            );
-            return self.ended(code, reason, Some(e));
-        }
-        let Some(policy) = &self.s.policy else {
-            let e = closed(&self.url, code, reason, "reconnection is off");
-            return self.ended(code, reason, Some(e));
-        };
-        self.failures += 1;
-        if self.failures > policy.max_retries() {
-            let e = if was_open {
-                closed(&self.url, code, reason, "reconnection is off")
-            } else {
-                connect_error()
-            };
-            let e = if policy.max_retries() > 0 && !was_open {
-                Error::new(
-                    Kind::Connect { status },
-                    format!(
-                        "{} ({} reconnection(s) in a row failed)",
-                        e.message(),
-                        self.failures - 1
-                    ),
-                )
-                .with_url(&self.url)
-            } else {
-                e
-            };
-            return self.ended(code, reason, Some(e));
-        }
-        let delay = policy.reconnect_delay(self.failures, sys::random());
-        self.reconnects += 1;
-        self.events.push(SocketEvent::Reconnecting {
-            attempt: self.failures,
-            delay,
-            code,
-            reason: reason.to_owned(),
-            resend,
-        });
-        self.link = Link::Waiting(sys::sleep(delay));
-        std::task::Wake::wake_by_ref(&self.wakers);
     }
 }

@@ -58,6 +58,70 @@ pub(crate) struct Conn {
     broken: Option<String>,
 }
 
+/// The state and event a finished opening handshake leads to: open, with
+/// the protocol the server chose, or closed (with the refusal's HTTP
+/// status, if there was one).
+fn handshake_done(
+    result: Result<(Socket, tungstenite::handshake::client::Response), tungstenite::Error>,
+) -> (State, ConnEvent) {
+    match result {
+        Ok((socket, resp)) => {
+            let protocol = resp
+                .headers()
+                .get("sec-websocket-protocol")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned();
+            (State::Open(Box::new(socket)), ConnEvent::Open { protocol })
+        }
+        Err(e) => {
+            let status = match &e {
+                tungstenite::Error::Http(r) => Some(r.status().as_u16()),
+                _ => None,
+            };
+            let event = ConnEvent::Closed {
+                code: 1006,
+                reason: e.to_string(),
+                unsent: 0,
+                status,
+            };
+            (State::Closed, event)
+        }
+    }
+}
+
+/// The writing side of an open connection, before its next frame is
+/// read: the user's close sent, then a flush. `Some(why)` when the
+/// connection is gone: a write that fails ends it, and what was not
+/// flushed then never wholly left (a later flush of the dead socket would
+/// say "done"); a complete flush zeroes `unflushed`.
+fn write_side(
+    socket: &mut Socket,
+    closing: Option<(u16, String)>,
+    broken: Option<String>,
+    unflushed: &mut u64,
+    cx: &mut Context<'_>,
+) -> Option<String> {
+    if let Some((code, reason)) = closing {
+        let frame = CloseFrame {
+            code: CloseCode::from(code),
+            reason: reason.into(),
+        };
+        let _ = Pin::new(&mut *socket).start_send(Frame::Close(Some(frame)));
+    }
+    if broken.is_some() {
+        return broken;
+    }
+    match Pin::new(socket).poll_flush(cx) {
+        Poll::Ready(Ok(())) => {
+            *unflushed = 0;
+            None
+        }
+        Poll::Ready(Err(e)) => Some(e.to_string()),
+        Poll::Pending => None,
+    }
+}
+
 impl Conn {
     pub(crate) fn open(url: &str, protocols: &[String]) -> Result<Conn, Error> {
         let mut req = url
@@ -100,54 +164,22 @@ impl Conn {
                         None => Poll::Pending,
                     }
                 }
-                State::Opening(f) => match f.as_mut().poll(cx) {
-                    Poll::Pending => return Poll::Pending,
-                    Poll::Ready(Ok((socket, resp))) => {
-                        let protocol = resp
-                            .headers()
-                            .get("sec-websocket-protocol")
-                            .and_then(|v| v.to_str().ok())
-                            .unwrap_or("")
-                            .to_owned();
-                        self.state = State::Open(Box::new(socket));
-                        return Poll::Ready(ConnEvent::Open { protocol });
-                    }
-                    Poll::Ready(Err(e)) => {
-                        self.state = State::Closed;
-                        let status = match &e {
-                            tungstenite::Error::Http(r) => Some(r.status().as_u16()),
-                            _ => None,
-                        };
-                        return Poll::Ready(ConnEvent::Closed {
-                            code: 1006,
-                            reason: e.to_string(),
-                            unsent: 0,
-                            status,
-                        });
-                    }
-                },
-                State::Open(socket) => {
-                    if let Some((code, reason)) = self.closing.take() {
-                        let frame = CloseFrame {
-                            code: CloseCode::from(code),
-                            reason: reason.into(),
-                        };
-                        let _ = Pin::new(&mut **socket).start_send(Frame::Close(Some(frame)));
-                    }
-                    // A write that fails ends the connection: what was not
-                    // flushed then never wholly left (a later flush of the
-                    // dead socket would say "done").
-                    let broken = match self.broken.take() {
-                        Some(why) => Some(why),
-                        None => match Pin::new(&mut **socket).poll_flush(cx) {
-                            Poll::Ready(Ok(())) => {
-                                self.unflushed = 0;
-                                None
-                            }
-                            Poll::Ready(Err(e)) => Some(e.to_string()),
-                            Poll::Pending => None,
-                        },
+                State::Opening(f) => {
+                    let Poll::Ready(result) = f.as_mut().poll(cx) else {
+                        return Poll::Pending;
                     };
+                    let (state, event) = handshake_done(result);
+                    self.state = state;
+                    return Poll::Ready(event);
+                }
+                State::Open(socket) => {
+                    let broken = write_side(
+                        socket,
+                        self.closing.take(),
+                        self.broken.take(),
+                        &mut self.unflushed,
+                        cx,
+                    );
                     let next = match broken {
                         Some(why) => Poll::Ready(Some(Err(why))),
                         None => Pin::new(&mut **socket)
