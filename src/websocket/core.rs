@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use super::platform::{Conn, ConnEvent};
+use super::platform::Conn;
 use super::{closed, EventFn, Message, SocketEvent, SocketState};
 use crate::error::{Error, Kind};
 use crate::retry::Retry;
@@ -20,6 +20,23 @@ use crate::sys;
 use crate::wakers::Wakers;
 
 mod reconnect;
+
+/// What a platform's connection (`web.rs`, `native.rs`) reports.
+pub(crate) enum ConnEvent {
+    Open {
+        protocol: String,
+    },
+    Message(Message),
+    /// The connection closed; `unsent`: the bytes of the messages handed
+    /// to it that never wholly left (the browser's `bufferedAmount` then;
+    /// natively, what was not flushed).
+    Closed {
+        code: u16,
+        reason: String,
+        unsent: u64,
+        status: Option<u16>,
+    },
+}
 
 /// What the builder set.
 pub(crate) struct Settings {

@@ -15,24 +15,10 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{self, Message as Frame};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+use super::core::ConnEvent;
 use super::Message;
 use crate::error::Error;
 use crate::sync::BoxFuture;
-
-pub(crate) enum ConnEvent {
-    Open {
-        protocol: String,
-    },
-    Message(Message),
-    /// The connection closed; `unsent`: the bytes of the messages handed
-    /// to it that had not wholly left.
-    Closed {
-        code: u16,
-        reason: String,
-        unsent: u64,
-        status: Option<u16>,
-    },
-}
 
 type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
 type Opening = BoxFuture<

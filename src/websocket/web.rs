@@ -10,24 +10,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
 
+use super::core::ConnEvent;
 use super::Message;
 use crate::error::{Error, Kind};
 use crate::sys;
-
-pub(crate) enum ConnEvent {
-    Open {
-        protocol: String,
-    },
-    Message(Message),
-    /// The connection closed; `unsent`: its `bufferedAmount` then, the
-    /// bytes handed to it that never left.
-    Closed {
-        code: u16,
-        reason: String,
-        unsent: u64,
-        status: Option<u16>,
-    },
-}
 
 #[derive(Default)]
 struct Events {
