@@ -15,7 +15,7 @@ use super::{Handle, Message, SocketState};
 use crate::error::Error;
 use crate::sync::{Lock, Shared};
 
-/// The receiving half of a [`WebSocket`] ([`WebSocket::split`]): a
+/// The receiving half of a [`WebSocket`](super::WebSocket) ([`WebSocket::split`](super::WebSocket::split)): a
 /// `Stream` of [`Message`]s. The socket closes when both halves are
 /// dropped.
 pub struct SocketStream {
@@ -37,7 +37,7 @@ impl Stream for SocketStream {
     }
 }
 
-/// The sending half of a [`WebSocket`] ([`WebSocket::split`]), also a
+/// The sending half of a [`WebSocket`](super::WebSocket) ([`WebSocket::split`](super::WebSocket::split)), also a
 /// `futures` `Sink` of [`Message`]s (whose flush waits until every
 /// message was handed to an open connection). The socket closes when
 /// both halves are dropped.
@@ -57,7 +57,7 @@ impl fmt::Debug for SocketSink {
 }
 
 impl SocketSink {
-    /// See [`WebSocket::send`].
+    /// See [`WebSocket::send`](super::WebSocket::send).
     pub fn send(&self, message: impl Into<Message>) -> SendMessage {
         let queued = self.core.lock().enqueue(message.into());
         SendMessage {
@@ -66,7 +66,7 @@ impl SocketSink {
         }
     }
 
-    /// See [`WebSocket::send_json`].
+    /// See [`WebSocket::send_json`](super::WebSocket::send_json).
     pub fn send_json<T: serde::Serialize + ?Sized>(&self, value: &T) -> SendMessage {
         match serde_json::to_string(value) {
             Ok(text) => self.send(text),
@@ -79,7 +79,7 @@ impl SocketSink {
         }
     }
 
-    /// See [`WebSocket::close`].
+    /// See [`WebSocket::close`](super::WebSocket::close).
     pub fn close(&self, code: u16, reason: &str) -> Result<(), Error> {
         if code != 1000 && !(3000..=4999).contains(&code) {
             return Err(Error::builder(format!(
@@ -100,12 +100,12 @@ impl SocketSink {
         Ok(())
     }
 
-    /// See [`WebSocket::state`].
+    /// See [`WebSocket::state`](super::WebSocket::state).
     pub fn state(&self) -> SocketState {
         self.core.lock().state()
     }
 
-    /// See [`WebSocket::reconnects`].
+    /// See [`WebSocket::reconnects`](super::WebSocket::reconnects).
     pub fn reconnects(&self) -> u32 {
         self.core.lock().reconnects()
     }
@@ -132,7 +132,7 @@ impl futures_util::Sink<Message> for SocketSink {
     }
 }
 
-/// The future of [`WebSocket::send`]: resolves once the message was
+/// The future of [`WebSocket::send`](super::WebSocket::send): resolves once the message was
 /// handed to an open connection. The message is queued already; dropping
 /// this future does not take it back.
 #[must_use = "the message is queued; await this to know it was handed to the socket"]
