@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use wasm_bindgen::prelude::*;
+use web_sys::{Document, Element};
 
 use fanout::{Client, Retry, SocketEvent, SocketSink};
 
@@ -48,21 +49,7 @@ pub async fn start_live_socket(api: String) -> Result<(), JsValue> {
                 .limit(1000)
                 .backoff(Duration::from_millis(200), Duration::from_secs(3)),
         )
-        .on_event(move |e| match e {
-            SocketEvent::Open { reconnects } => {
-                st.set_text_content(Some("Open"));
-                rc.set_text_content(Some(&reconnects.to_string()));
-            }
-            SocketEvent::Reconnecting { attempt, code, .. } => {
-                st.set_text_content(Some(&format!(
-                    "Reconnecting… (closed with {code}, attempt {attempt})"
-                )));
-            }
-            SocketEvent::Closed { code, .. } => {
-                st.set_text_content(Some(&format!("Closed ({code})")));
-            }
-            _ => {}
-        })
+        .on_event(move |e| show_event(&st, &rc, e))
         .start()?;
     status.set_attribute("data-tag", &tag)?;
     status.set_text_content(Some("Connecting…"));
@@ -84,18 +71,44 @@ pub async fn start_live_socket(api: String) -> Result<(), JsValue> {
             ticks += 1;
             count.set_text_content(Some(&ticks.to_string()));
         } else if text.starts_with("{\"echo\":") {
-            let echo = js_sys::JSON::parse(text)
-                .ok()
-                .and_then(|v| js_sys::Reflect::get(&v, &JsValue::from_str("echo")).ok())
-                .and_then(|v| v.as_string())
-                .unwrap_or_default();
-            let shown: String = echo.chars().take(300).collect();
-            echoes.append_child(&text_el(&doc, "li", &shown)?.into())?;
-            while echoes.child_element_count() > MAX_ECHOES {
-                if let Some(first) = echoes.first_element_child() {
-                    first.remove();
-                }
-            }
+            show_echo(&doc, &echoes, text)?;
+        }
+    }
+    Ok(())
+}
+
+/// The socket's state and reconnects, as its events say.
+fn show_event(status: &Element, reconnects: &Element, e: &SocketEvent) {
+    match e {
+        SocketEvent::Open { reconnects: n } => {
+            status.set_text_content(Some("Open"));
+            reconnects.set_text_content(Some(&n.to_string()));
+        }
+        SocketEvent::Reconnecting { attempt, code, .. } => {
+            status.set_text_content(Some(&format!(
+                "Reconnecting… (closed with {code}, attempt {attempt})"
+            )));
+        }
+        SocketEvent::Closed { code, .. } => {
+            status.set_text_content(Some(&format!("Closed ({code})")));
+        }
+        _ => {}
+    }
+}
+
+/// An echo `{"echo":"..."}` added to the list (as text), which keeps the
+/// last [`MAX_ECHOES`].
+fn show_echo(doc: &Document, echoes: &Element, text: &str) -> Result<(), JsValue> {
+    let echo = js_sys::JSON::parse(text)
+        .ok()
+        .and_then(|v| js_sys::Reflect::get(&v, &JsValue::from_str("echo")).ok())
+        .and_then(|v| v.as_string())
+        .unwrap_or_default();
+    let shown: String = echo.chars().take(300).collect();
+    echoes.append_child(&text_el(doc, "li", &shown)?.into())?;
+    while echoes.child_element_count() > MAX_ECHOES {
+        if let Some(first) = echoes.first_element_child() {
+            first.remove();
         }
     }
     Ok(())
